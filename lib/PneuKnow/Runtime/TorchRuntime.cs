@@ -1,0 +1,308 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace PneuKnow.Runtime;
+
+/// <summary>What <see cref="TorchRuntime.Initialize"/> found and did.</summary>
+/// <param name="TorchSharpVersion">Version of the TorchSharp assembly.</param>
+/// <param name="LibTorchVersion">Version of the libtorch package the native library came from.</param>
+/// <param name="Device">The chosen device, e.g. <c>cpu</c> or <c>cuda:0</c>.</param>
+/// <param name="DeviceDescription">One human line about the device.</param>
+/// <param name="Threads">Intra-op threads torch uses.</param>
+/// <param name="NativeStatus">What was needed to load the native libraries.</param>
+/// <param name="LibTorchPath">Absolute path of the <c>libtorch_cpu</c> library actually mapped into the process.</param>
+/// <param name="Attempts">Every native path tried, with the outcome.</param>
+public sealed record TorchRuntimeReport(
+    string TorchSharpVersion,
+    string LibTorchVersion,
+    string Device,
+    string DeviceDescription,
+    int Threads,
+    string NativeStatus,
+    string LibTorchPath,
+    IReadOnlyList<string> Attempts);
+
+/// <summary>
+/// The one entry point that makes TorchSharp usable: call <see cref="Initialize"/> before any
+/// other torch call, from the CLI, tests and notebooks alike.
+/// </summary>
+/// <remarks>
+/// On current distributions it only picks the device. On Debian 12 / Ubuntu 22.04 it marks
+/// TorchSharp's needless <c>GLIBCXX_3.4.32</c> requirement weak (in a build output or the NuGet
+/// package folder, with a <c>.orig</c> backup); on machines with a system libtorch it loads the
+/// package's own libtorch by absolute path first so the system one cannot be picked up by name;
+/// in notebooks that pulled TorchSharp with <c>#r "nuget: ..."</c> it consolidates the package's
+/// native files next to TorchSharp.dll, as TorchSharp itself would, but with the fix applied.
+/// </remarks>
+public static class TorchRuntime
+{
+    /// <summary>The libstdc++ version that TorchSharp 0.107 asks for but does not need.</summary>
+    public const string NeedlessGlibcxx = "GLIBCXX_3.4.32";
+
+    static readonly object Gate = new();
+    static NativeLoad? _native;
+    static TorchRuntimeReport? _report;
+
+    /// <summary>The report of the last successful <see cref="Initialize"/>, if any.</summary>
+    public static TorchRuntimeReport? Current => _report;
+
+    static torch.Device? _device;
+
+    /// <summary>The device chosen by the last <see cref="Initialize"/>.</summary>
+    /// <exception cref="InvalidOperationException">Called before <see cref="Initialize"/>.</exception>
+    // No torch member may be touched before the native libraries are loaded: torch's static
+    // constructor runs TorchSharp's own loader, which fails on the systems this class exists for.
+    public static torch.Device Device => _device ?? throw new InvalidOperationException("Call TorchRuntime.Initialize() before using torch.");
+
+    /// <summary>
+    /// Loads the native libraries (once per process), selects the device and sets the thread count.
+    /// </summary>
+    /// <param name="device"><c>auto</c> (CUDA when available, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
+    /// <param name="threads">Intra-op threads; null keeps torch's default (the core count).</param>
+    /// <exception cref="TorchRuntimeException">The native libraries could not be loaded; the message names every path tried and why.</exception>
+    /// <exception cref="ArgumentException">An unknown device spelling, or a CUDA device that is not present.</exception>
+    public static TorchRuntimeReport Initialize(string device = "auto", int? threads = null)
+    {
+        lock (Gate)
+        {
+            _native ??= LoadNative();
+            var (chosen, description) = ChooseDevice(device);
+            if (threads is { } n)
+            {
+                if (n <= 0) throw new ArgumentException($"threads: expected a positive count, found {n}.", nameof(threads));
+                torch.set_num_threads(n);
+            }
+            _device = chosen;
+            _report = new TorchRuntimeReport(
+                TorchSharpVersion: typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+                                   ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+                LibTorchVersion: _native.LibTorchVersion,
+                Device: chosen.ToString(),
+                DeviceDescription: description,
+                Threads: torch.get_num_threads(),
+                NativeStatus: _native.Status,
+                LibTorchPath: MappedLibTorchPath() ?? _native.LibTorchPath,
+                Attempts: _native.Attempts);
+            return _report;
+        }
+    }
+
+    static (torch.Device, string) ChooseDevice(string spec)
+    {
+        var s = spec.Trim().ToLowerInvariant();
+        if (s == "auto")
+            s = torch.cuda.is_available() ? "cuda:0" : "cpu";
+        if (s == "cpu")
+            return (torch.CPU, $"cpu ({Environment.ProcessorCount} logical cores, {RuntimeInformation.ProcessArchitecture})");
+        if (s == "cuda" || s.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            int index = 0;
+            if (s.Length > 4 && !int.TryParse(s.AsSpan(5), out index))
+                throw new ArgumentException($"device: expected auto, cpu, cuda or cuda:N, found '{spec}'.", nameof(spec));
+            if (!torch.cuda.is_available())
+                throw new ArgumentException($"device: '{spec}' requested but CUDA is not available (TorchSharp backend: {BackendName}). Build with -p:TorchBackend=cuda on a GPU machine, or use --device cpu.", nameof(spec));
+            int count = torch.cuda.device_count();
+            if (index < 0 || index >= count)
+                throw new ArgumentException($"device: 'cuda:{index}' requested but this machine has {count} CUDA device(s) (valid: 0..{count - 1}).", nameof(spec));
+            return (torch.device(DeviceType.CUDA, index), $"cuda:{index} (of {count} CUDA devices)");
+        }
+        throw new ArgumentException($"device: expected auto, cpu, cuda or cuda:N, found '{spec}'.", nameof(spec));
+    }
+
+    static string BackendName => AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "TorchSharp") ? "TorchSharp" : "none";
+
+    sealed record NativeLoad(string Status, string LibTorchPath, string LibTorchVersion, IReadOnlyList<string> Attempts);
+
+    static NativeLoad LoadNative()
+    {
+        var attempts = new List<string>();
+        if (!OperatingSystem.IsLinux())
+        {
+            // Other systems: TorchSharp's own loader knows them; nothing of ours is needed.
+            torch.InitializeDeviceType(DeviceType.CPU);
+            return new NativeLoad("TorchSharp's own loader (not Linux)", "", "unknown", attempts);
+        }
+
+        var torchSharpDir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? AppContext.BaseDirectory;
+        foreach (var dir in CandidateNativeDirs(torchSharpDir, attempts))
+        {
+            var libTorch = Path.Combine(dir, "libtorch.so");
+            var bridge = Path.Combine(dir, "libLibTorchSharp.so");
+            if (!File.Exists(bridge) || !File.Exists(libTorch))
+            {
+                attempts.Add($"{dir}: skipped, needs both libtorch.so and libLibTorchSharp.so");
+                continue;
+            }
+
+            // Absolute path first: a system libtorch (e.g. Debian's libtorch-dev) must not win by bare name.
+            if (!TryLoad(libTorch, attempts, out _)) continue;
+
+            var status = "loaded as shipped";
+            if (!TryLoad(bridge, attempts, out var handle))
+            {
+                var last = attempts[^1];
+                if (!last.Contains(NeedlessGlibcxx, StringComparison.Ordinal)) continue;
+                try
+                {
+                    ElfSymbolVersions.MarkWeak(bridge, NeedlessGlibcxx);
+                    attempts.Add($"{bridge}: marked {NeedlessGlibcxx} weak (backup {bridge}.orig)");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    attempts.Add($"{bridge}: could not mark {NeedlessGlibcxx} weak: {e.Message}");
+                    continue;
+                }
+                if (!TryLoad(bridge, attempts, out handle)) continue;
+                status = $"libstdc++ lacks {NeedlessGlibcxx}; requirement marked weak in {bridge}";
+            }
+            else if (ElfSymbolVersions.ReadRequirements(bridge).Any(r => r.Version == NeedlessGlibcxx && r.IsWeak))
+            {
+                status = $"loaded; {NeedlessGlibcxx} requirement already weak in {bridge}";
+            }
+
+            RouteBridge(handle);
+            try
+            {
+                torch.InitializeDeviceType(DeviceType.CPU);
+            }
+            catch (Exception e)
+            {
+                attempts.Add($"TorchSharp initialisation after loading {dir}: {e.Message}");
+                throw new TorchRuntimeException(attempts);
+            }
+            return new NativeLoad(status, Path.Combine(dir, "libtorch_cpu.so"), LibTorchVersionOf(dir), attempts);
+        }
+        throw new TorchRuntimeException(attempts);
+    }
+
+    static IEnumerable<string> CandidateNativeDirs(string torchSharpDir, List<string> attempts)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in new[]
+                 {
+                     Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"),
+                     Path.Combine(torchSharpDir, "runtimes", "linux-x64", "native"),
+                     AppContext.BaseDirectory,
+                     torchSharpDir,
+                     Path.Combine(torchSharpDir, "cpu"),
+                 })
+        {
+            var full = Path.GetFullPath(d);
+            if (seen.Add(full) && Directory.Exists(full)) yield return full;
+        }
+
+        // #r "nuget: TorchSharp-cpu": TorchSharp.dll sits in <packages>/torchsharp/<v>/lib/<tfm>/ and the native
+        // files are spread over two packages. Consolidate them in <that dir>/cpu as TorchSharp itself does.
+        var consolidated = ConsolidateFromPackages(torchSharpDir, attempts);
+        if (consolidated is not null && seen.Add(consolidated)) yield return consolidated;
+    }
+
+    static string? ConsolidateFromPackages(string torchSharpDir, List<string> attempts)
+    {
+        var tfmDir = new DirectoryInfo(torchSharpDir);
+        var versionDir = tfmDir.Parent?.Parent;
+        var packageDir = versionDir?.Parent;
+        var packagesRoot = packageDir?.Parent;
+        if (versionDir is null || packagesRoot is null || !string.Equals(packageDir!.Name, "torchsharp", StringComparison.OrdinalIgnoreCase))
+        {
+            attempts.Add($"{torchSharpDir}: not inside a NuGet package folder, no consolidation attempted");
+            return null;
+        }
+        var bridgeSource = Path.Combine(versionDir.FullName, "runtimes", "linux-x64", "native");
+        var libTorchPackage = Path.Combine(packagesRoot.FullName, "libtorch-cpu-linux-x64");
+        var libTorchSource = Directory.Exists(libTorchPackage)
+            ? Directory.GetDirectories(libTorchPackage)
+                .Select(v => Path.Combine(v, "runtimes", "linux-x64", "native"))
+                .Where(p => File.Exists(Path.Combine(p, "libtorch_cpu.so")))
+                .OrderByDescending(p => p, StringComparer.Ordinal).FirstOrDefault()
+            : null;
+        if (libTorchSource is null || !File.Exists(Path.Combine(bridgeSource, "libLibTorchSharp.so")))
+        {
+            attempts.Add($"{packagesRoot.FullName}: no libtorch-cpu-linux-x64 package with libtorch_cpu.so, or no libLibTorchSharp.so in {bridgeSource}");
+            return null;
+        }
+        var target = Path.Combine(torchSharpDir, "cpu");
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(libTorchSource).Concat(Directory.GetFiles(bridgeSource)))
+        {
+            var dest = Path.Combine(target, Path.GetFileName(file));
+            if (File.Exists(dest)) continue;
+            var temp = dest + ".tmp-" + Environment.ProcessId;
+            File.Copy(file, temp, overwrite: true);
+            File.Move(temp, dest, overwrite: true);
+        }
+        attempts.Add($"{target}: consolidated native files from {libTorchSource} and {bridgeSource}");
+        return target;
+    }
+
+    static bool TryLoad(string path, List<string> attempts, out IntPtr handle)
+    {
+        try
+        {
+            handle = NativeLibrary.Load(path);
+            attempts.Add($"{path}: loaded");
+            return true;
+        }
+        catch (DllNotFoundException e)
+        {
+            attempts.Add($"{path}: {e.Message.ReplaceLineEndings(" ")}");
+            handle = IntPtr.Zero;
+            return false;
+        }
+    }
+
+    static void RouteBridge(IntPtr handle)
+    {
+        // TorchSharp imports "LibTorchSharp" by bare name; the soname of the library we loaded already
+        // matches it, and the resolver makes that explicit where the assembly allows one.
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
+                (name, _, _) => name == "LibTorchSharp" ? handle : IntPtr.Zero);
+        }
+        catch (InvalidOperationException)
+        {
+            // A resolver is already set (by TorchSharp or an earlier host); the soname match suffices.
+        }
+    }
+
+    static string LibTorchVersionOf(string dir)
+    {
+        // Package folders are .../libtorch-cpu-linux-x64/<version>/runtimes/linux-x64/native.
+        var parts = dir.Split(Path.DirectorySeparatorChar);
+        int i = Array.FindIndex(parts, p => p.StartsWith("libtorch-", StringComparison.OrdinalIgnoreCase));
+        if (i >= 0 && i + 1 < parts.Length) return parts[i + 1];
+        // Build outputs: the application's deps.json names the libtorch package it was built against.
+        foreach (var deps in Directory.EnumerateFiles(AppContext.BaseDirectory, "*.deps.json"))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(deps), "\"(libtorch-[a-z0-9.-]+-linux-x64)/([0-9][^\"]*)\"");
+            if (m.Success) return $"{m.Groups[2].Value} ({m.Groups[1].Value})";
+        }
+        return "unknown";
+    }
+
+    static string? MappedLibTorchPath()
+    {
+        const string maps = "/proc/self/maps";
+        if (!File.Exists(maps)) return null;
+        foreach (var line in File.ReadLines(maps))
+        {
+            int slash = line.IndexOf('/');
+            if (slash < 0) continue;
+            var p = line[slash..];
+            if (Path.GetFileName(p).StartsWith("libtorch_cpu.so", StringComparison.Ordinal)) return p;
+        }
+        return null;
+    }
+}
+
+/// <summary>TorchSharp's native libraries could not be loaded.</summary>
+public sealed class TorchRuntimeException(IReadOnlyList<string> attempts) : Exception(
+    "TorchSharp's native libraries could not be loaded. Paths tried:\n  " +
+    (attempts.Count == 0 ? "(none found)" : string.Join("\n  ", attempts)) +
+    "\nSee README.md, section Troubleshooting.")
+{
+    /// <summary>Every path tried and the outcome.</summary>
+    public IReadOnlyList<string> Attempts { get; } = attempts;
+}
