@@ -1,0 +1,103 @@
+namespace PneuKnow.Study;
+
+/// <summary>
+/// One experimental arm of the paper: how the networks are regularised and how the teacher is taught.
+/// </summary>
+/// <param name="Name">Short name used in folder names and tables (the authors' suffixes: do, nodo, weakaug, noroi, roi30...).</param>
+/// <param name="Dropout">Dropout before the classifier (the paper: 0.5, or 0 for "nodo").</param>
+/// <param name="Augmentation">Training pipeline: <c>strong</c> (paper default) or <c>weak</c>.</param>
+/// <param name="RoiFraction">Share of training images whose ROI the teacher sees (1.0 = all).</param>
+/// <param name="TeacherOnRaw">The "noroi" control: the teacher learns from raw images, not ROIs.</param>
+/// <param name="WithBaseline">Whether this arm also trains a baseline (ROI ablations reuse the main arm's).</param>
+public sealed record StudyVariant(string Name, double Dropout, string Augmentation, double RoiFraction = 1.0,
+    bool TeacherOnRaw = false, bool WithBaseline = true)
+{
+    /// <summary>The paper's main arm: dropout 0.5, strong augmentation, teacher on every ROI.</summary>
+    public static StudyVariant Main { get; } = new("do", 0.5, "strong");
+
+    /// <summary>The control where the teacher learns from raw images instead of ROIs.</summary>
+    public static StudyVariant NoRoi { get; } = new("noroi", 0.5, "strong", TeacherOnRaw: true, WithBaseline: false);
+
+    /// <summary>An annotation-budget arm: the teacher sees the ROIs of a fraction of the training images.</summary>
+    public static StudyVariant RoiBudget(double fraction) =>
+        new($"roi{Math.Round(fraction * 100):0}", 0.5, "strong", RoiFraction: fraction, WithBaseline: false);
+}
+
+/// <summary>What data a study trains on: the phantom generator's knobs (or an existing dataset).</summary>
+/// <param name="Images">Number of phantom images.</param>
+/// <param name="ImageSize">Side of the generated images in pixels.</param>
+/// <param name="Seed">Generator seed.</param>
+/// <param name="ExistingManifest">A manifest of real data to use instead of generating (authors' layout).</param>
+public sealed record StudyData(int Images, int ImageSize, int Seed = 2023, string? ExistingManifest = null);
+
+/// <summary>
+/// A complete, named study recipe (DESIGN.md §8): the grid of backbones × arms × repeated runs
+/// and every training hyper-parameter. <see cref="Paper"/> is the published recipe.
+/// </summary>
+/// <param name="Name">smoke, quick or paper.</param>
+/// <param name="Data">The data the study trains on.</param>
+/// <param name="Resolution">Network input size (the paper: 224).</param>
+/// <param name="Backbones">timm-style backbone names.</param>
+/// <param name="Variants">Arms of the study.</param>
+/// <param name="Runs">Repeated runs per cell (derived seeds).</param>
+/// <param name="Epochs">Epochs for baselines and students (the teacher trains floor(TeacherEpochs / roi_fraction)).</param>
+/// <param name="TeacherEpochs">The teacher's epoch budget before dividing by the ROI fraction (the paper: 20).</param>
+/// <param name="KdEpochs">Epochs with a non-zero consistency weight (the paper: 40).</param>
+/// <param name="BatchSize">Mini-batch size (the paper: 8).</param>
+/// <param name="LearningRate">Adam learning rate (the paper: 1e-4).</param>
+/// <param name="Schedule">paper (cosine stepped per batch), cosine (per epoch) or constant.</param>
+/// <param name="Recipe">paper = select and report on the validation split as the authors did; heldout = select on validation, report on a held-out test split.</param>
+/// <param name="Seed">Base seed; run k of a cell derives its own.</param>
+public sealed record StudyPreset(
+    string Name,
+    StudyData Data,
+    int Resolution,
+    IReadOnlyList<string> Backbones,
+    IReadOnlyList<StudyVariant> Variants,
+    int Runs,
+    int Epochs,
+    int TeacherEpochs,
+    int KdEpochs,
+    int BatchSize,
+    double LearningRate,
+    string Schedule,
+    string Recipe,
+    int Seed = 42)
+{
+    /// <summary>Names accepted by <see cref="Get"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["smoke", "quick", "paper"];
+
+    /// <summary>Seconds per notebook; what CI runs. One tiny pretrained backbone, one run, two epochs.</summary>
+    public static StudyPreset Smoke { get; } = new(
+        "smoke", new StudyData(Images: 120, ImageSize: 64), Resolution: 64,
+        Backbones: ["cntk_resnet18"], Variants: [StudyVariant.Main], Runs: 1,
+        Epochs: 2, TeacherEpochs: 2, KdEpochs: 1, BatchSize: 16, LearningRate: 1e-4,
+        Schedule: "cosine", Recipe: "heldout");
+
+    /// <summary>The whole study on a 2-core CPU in about 20 minutes: small images, two backbones, three runs, the controls.</summary>
+    public static StudyPreset Quick { get; } = new(
+        "quick", new StudyData(Images: 600, ImageSize: 96), Resolution: 96,
+        Backbones: ["cntk_resnet18", "resnet18"],
+        Variants: [StudyVariant.Main, StudyVariant.NoRoi, StudyVariant.RoiBudget(0.3)],
+        Runs: 3, Epochs: 8, TeacherEpochs: 4, KdEpochs: 6, BatchSize: 16, LearningRate: 1e-4,
+        Schedule: "cosine", Recipe: "heldout");
+
+    /// <summary>The published recipe (DESIGN.md §1): 224 px, five backbones, 60 epochs, five runs; needs a GPU.</summary>
+    public static StudyPreset Paper { get; } = new(
+        "paper", new StudyData(Images: 1082, ImageSize: 256), Resolution: 224,
+        Backbones: ["resnet50", "efficientnet_b0", "efficientnet_b1", "convnext_tiny", "convnext_small"],
+        Variants: [StudyVariant.Main, StudyVariant.NoRoi, StudyVariant.RoiBudget(0.1), StudyVariant.RoiBudget(0.3),
+                   StudyVariant.RoiBudget(0.5), StudyVariant.RoiBudget(0.7)],
+        Runs: 5, Epochs: 60, TeacherEpochs: 20, KdEpochs: 40, BatchSize: 8, LearningRate: 1e-4,
+        Schedule: "paper", Recipe: "paper");
+
+    /// <summary>Looks a preset up by name.</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the valid ones.</exception>
+    public static StudyPreset Get(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "smoke" => Smoke,
+        "quick" => Quick,
+        "paper" => Paper,
+        _ => throw new ArgumentException($"preset: expected one of {string.Join(", ", Names)}, found '{name}'.", nameof(name)),
+    };
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using PneuKnow.Study;
+
+namespace PneuKnow.Tests.Study;
+
+public class StudyGridTests
+{
+    [Fact]
+    public void Paper_grid_has_one_baseline_and_one_teacher_student_unit_per_cell_plus_the_controls()
+    {
+        var p = StudyPreset.Paper;
+        var units = StudyGrid.Units(p);
+        // Per backbone and run: main arm = baseline + kd; noroi = kd; 4 ROI budgets = kd each.
+        Assert.Equal(p.Backbones.Count * p.Runs * (2 + 1 + 4), units.Count);
+        Assert.Equal(units.Count, units.Select(u => u.Key).Distinct().Count());
+        var jobs = units.SelectMany(u => u.Jobs).ToList();
+        Assert.Equal(jobs.Count, jobs.Select(j => j.RunPath).Distinct().Count());
+        Assert.All(units.Where(u => u.Jobs.Count == 2), u =>
+        {
+            Assert.Equal(StudyRole.Teacher, u.Jobs[0].Role);
+            Assert.Equal(StudyRole.Student, u.Jobs[1].Role);
+        });
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(500)]
+    public void Shards_are_disjoint_and_cover_the_grid(int n)
+    {
+        var units = StudyGrid.Units(StudyPreset.Paper);
+        var seen = new List<string>();
+        for (int i = 0; i < n; i++)
+        {
+            var shard = StudyGrid.Shard(units, new ShardSpec(i, n));
+            Assert.InRange(shard.Count, units.Count / n, units.Count / n + 1);
+            seen.AddRange(shard.Select(u => u.Key));
+        }
+        Assert.Equal(units.Select(u => u.Key).OrderBy(k => k), seen.OrderBy(k => k));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2/2")]
+    [InlineData("-1/3")]
+    [InlineData("a/b")]
+    [InlineData("0/0")]
+    public void Bad_shard_specs_are_rejected_showing_the_expected_form(string spec)
+    {
+        var e = Assert.Throws<ArgumentException>(() => ShardSpec.Parse(spec));
+        Assert.Contains(spec, e.Message);
+        Assert.Contains("i/n", e.Message);
+    }
+
+    [Fact]
+    public void Unknown_preset_lists_the_valid_ones()
+    {
+        var e = Assert.Throws<ArgumentException>(() => StudyPreset.Get("fast"));
+        Assert.Contains("smoke, quick, paper", e.Message);
+        Assert.Contains("'fast'", e.Message);
+    }
+
+    [Fact]
+    public void Slurm_script_is_valid_bash_with_an_array_per_shard_and_a_dependent_merge()
+    {
+        var script = SlurmScript.Render(new SlurmOptions("paper", Shards: 6, OutputDir: "/scratch/pk", Partition: "gpu", GpusPerTask: 1));
+        Assert.Contains("#SBATCH --array=0-5\n", script);
+        Assert.Contains("#SBATCH --partition=gpu\n", script);
+        Assert.Contains("#SBATCH --gpus-per-task=1\n", script);
+        Assert.Contains("--dependency=afterok:\"$SLURM_ARRAY_JOB_ID\"", script);
+        Assert.Contains("--shard \"$SLURM_ARRAY_TASK_ID/$SHARDS\"", script);
+        Assert.Contains(" merge ", script);
+
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, script);
+            using var bash = Process.Start(new ProcessStartInfo("bash", ["-n", path]) { RedirectStandardError = true })!;
+            var err = bash.StandardError.ReadToEnd();
+            bash.WaitForExit();
+            Assert.True(bash.ExitCode == 0, $"bash -n rejected the script: {err}");
+        }
+        finally { File.Delete(path); }
+    }
+}
