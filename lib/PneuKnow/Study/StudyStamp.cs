@@ -1,0 +1,117 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace PneuKnow.Study;
+
+/// <summary>
+/// Written as <c>study.json</c> into every study output folder: what produced it, so shards of
+/// different presets or code versions are never merged into one table.
+/// </summary>
+/// <param name="Preset">Preset name.</param>
+/// <param name="CodeVersion">Identity of the engine build (see <see cref="CurrentCodeVersion"/>).</param>
+/// <param name="Shard">The shard this folder holds, <c>i/n</c>.</param>
+/// <param name="Backbones">Backbones of the grid.</param>
+/// <param name="Runs">Repeated runs of the grid.</param>
+/// <param name="Units">Keys of the units this folder holds.</param>
+public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units)
+{
+    /// <summary>File name inside a study folder.</summary>
+    public const string FileName = "study.json";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>
+    /// The engine's version plus its module version id: builds are deterministic, so the same
+    /// source gives the same id and any code change gives another.
+    /// </summary>
+    public static string CurrentCodeVersion
+    {
+        get
+        {
+            var asm = typeof(StudyStamp).Assembly;
+            var version = asm.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+            return $"{version.Split('+')[0]}+{asm.ManifestModule.ModuleVersionId:N}";
+        }
+    }
+
+    /// <summary>Writes <c>study.json</c> into <paramref name="dir"/> atomically.</summary>
+    public void Write(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, FileName);
+        var temp = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Reads <c>study.json</c> of a study folder.</summary>
+    /// <exception cref="InvalidDataException">Missing or malformed; the message names the file.</exception>
+    public static StudyStamp Read(string dir)
+    {
+        var path = Path.Combine(dir, FileName);
+        if (!File.Exists(path))
+            throw new InvalidDataException($"{dir}: not a study folder (expected {FileName}, written by `pneuknow reproduce`).");
+        try
+        {
+            return JsonSerializer.Deserialize<StudyStamp>(File.ReadAllText(path), Json)
+                   ?? throw new InvalidDataException($"{path}: empty study stamp.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: malformed study stamp: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>Combines the folders of a sharded study into one.</summary>
+public static class ShardMerge
+{
+    /// <summary>
+    /// Copies every shard's <c>runs/</c> tree into <paramref name="outDir"/> and writes a merged
+    /// stamp. Refuses shards of different presets or code versions, and a run that two shards
+    /// both hold.
+    /// </summary>
+    /// <returns>The merged stamp.</returns>
+    /// <exception cref="InvalidDataException">Mismatched or overlapping shards; the message names both folders.</exception>
+    public static StudyStamp Merge(IReadOnlyList<string> shardDirs, string outDir)
+    {
+        if (shardDirs.Count == 0) throw new ArgumentException("merge: expected at least one shard folder, found none.", nameof(shardDirs));
+        var stamps = shardDirs.Select(d => (Dir: d, Stamp: StudyStamp.Read(d))).ToList();
+        var first = stamps[0];
+        foreach (var (dir, s) in stamps.Skip(1))
+        {
+            if (s.Preset != first.Stamp.Preset)
+                throw new InvalidDataException($"merge: {dir} holds preset '{s.Preset}' but {first.Dir} holds '{first.Stamp.Preset}'; shards of different presets cannot be merged.");
+            if (s.CodeVersion != first.Stamp.CodeVersion)
+                throw new InvalidDataException($"merge: {dir} was made by code version {s.CodeVersion} but {first.Dir} by {first.Stamp.CodeVersion}; rerun the shards with one build.");
+            if (!s.Backbones.SequenceEqual(first.Stamp.Backbones) || s.Runs != first.Stamp.Runs)
+                throw new InvalidDataException($"merge: {dir} covers backbones [{string.Join(", ", s.Backbones)}] × {s.Runs} runs but {first.Dir} covers [{string.Join(", ", first.Stamp.Backbones)}] × {first.Stamp.Runs} runs.");
+        }
+        var owner = new Dictionary<string, string>();
+        foreach (var (dir, s) in stamps)
+        foreach (var unit in s.Units)
+            if (!owner.TryAdd(unit, dir))
+                throw new InvalidDataException($"merge: unit {unit} is in both {owner[unit]} and {dir}.");
+
+        foreach (var (dir, _) in stamps)
+        {
+            var runs = Path.Combine(dir, "runs");
+            if (!Directory.Exists(runs)) continue;
+            foreach (var file in Directory.EnumerateFiles(runs, "*", SearchOption.AllDirectories))
+            {
+                var dest = Path.Combine(outDir, Path.GetRelativePath(dir, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+                var temp = dest + ".tmp-" + Environment.ProcessId;
+                File.Copy(file, temp, overwrite: true);
+                File.Move(temp, dest, overwrite: true);
+            }
+        }
+        var merged = first.Stamp with
+        {
+            Shard = $"merged from {stamps.Count} shard(s)",
+            Units = stamps.SelectMany(t => t.Stamp.Units).OrderBy(u => u, StringComparer.Ordinal).ToList(),
+        };
+        merged.Write(outDir);
+        return merged;
+    }
+}
