@@ -70,7 +70,7 @@ public static class TorchRuntime
             var (chosen, description) = ChooseDevice(device);
             if (threads is { } n)
             {
-                if (n <= 0) throw new ArgumentException($"threads: expected a positive count, found {n}.", nameof(threads));
+                if (n <= 0) throw new ArgumentException($"threads: expected a positive count, found {n}.");
                 torch.set_num_threads(n);
             }
             _device = chosen;
@@ -99,15 +99,15 @@ public static class TorchRuntime
         {
             int index = 0;
             if (s.Length > 4 && !int.TryParse(s.AsSpan(5), out index))
-                throw new ArgumentException($"device: expected auto, cpu, cuda or cuda:N, found '{spec}'.", nameof(spec));
+                throw new ArgumentException($"device: expected auto, cpu, cuda or cuda:N, found '{spec}'.");
             if (!torch.cuda.is_available())
-                throw new ArgumentException($"device: '{spec}' requested but CUDA is not available (TorchSharp backend: {BackendName}). Build with -p:TorchBackend=cuda on a GPU machine, or use --device cpu.", nameof(spec));
+                throw new ArgumentException($"device: '{spec}' requested but CUDA is not available (TorchSharp backend: {BackendName}). Build with -p:TorchBackend=cuda on a GPU machine, or use --device cpu.");
             int count = torch.cuda.device_count();
             if (index < 0 || index >= count)
-                throw new ArgumentException($"device: 'cuda:{index}' requested but this machine has {count} CUDA device(s) (valid: 0..{count - 1}).", nameof(spec));
+                throw new ArgumentException($"device: 'cuda:{index}' requested but this machine has {count} CUDA device(s) (valid: 0..{count - 1}).");
             return (torch.device(DeviceType.CUDA, index), $"cuda:{index} (of {count} CUDA devices)");
         }
-        throw new ArgumentException($"device: expected auto, cpu, cuda or cuda:N, found '{spec}'.", nameof(spec));
+        throw new ArgumentException($"device: expected auto, cpu, cuda or cuda:N, found '{spec}'.");
     }
 
     static string BackendName => AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "TorchSharp") ? "TorchSharp" : "none";

@@ -36,9 +36,9 @@ public static class SlurmScript
     public static string Render(SlurmOptions o)
     {
         StudyPreset.Get(o.Preset); // unknown presets fail here, not on the cluster
-        if (o.Shards <= 0) throw new ArgumentException($"shards: expected a positive count, found {o.Shards}.", nameof(o));
-        if (o.GpusPerTask < 0) throw new ArgumentException($"gpus-per-task: expected 0 or more, found {o.GpusPerTask}.", nameof(o));
-        if (o.CpusPerTask <= 0) throw new ArgumentException($"cpus-per-task: expected a positive count, found {o.CpusPerTask}.", nameof(o));
+        if (o.Shards <= 0) throw new ArgumentException($"shards: expected a positive count, found {o.Shards}.");
+        if (o.GpusPerTask < 0) throw new ArgumentException($"gpus-per-task: expected 0 or more, found {o.GpusPerTask}.");
+        if (o.CpusPerTask <= 0) throw new ArgumentException($"cpus-per-task: expected a positive count, found {o.CpusPerTask}.");
 
         var extra = new StringBuilder();
         if (o.Backbones is { Count: > 0 }) extra.Append(" --backbones ").Append(string.Join(',', o.Backbones));
@@ -55,7 +55,8 @@ public static class SlurmScript
         s.Append($"#SBATCH --cpus-per-task={o.CpusPerTask}\n");
         s.Append("#SBATCH --ntasks=1\n");
         s.Append($"#SBATCH --time={o.TimeLimit}\n");
-        s.Append($"#SBATCH --output={o.OutputDir}/logs/shard-%a.out\n");
+        // #SBATCH lines are not expanded by a shell: logs go to the submission folder.
+        s.Append("#SBATCH --output=pneuknow-%x-%A_%a.out\n");
         s.Append("set -euo pipefail\n");
         // Array tasks start together on a shared file system: building there from every task would race,
         // so the script runs a build made once before submission.
@@ -65,13 +66,13 @@ public static class SlurmScript
         s.Append($"cd {o.RepositoryDir}\n");
         s.Append("PNEUKNOW_DLL=lib/PneuKnow.Cli/bin/Release/net10.0/PneuKnow.Cli.dll\n");
         s.Append("if [ ! -f \"$PNEUKNOW_DLL\" ]; then echo \"expected a build at $PWD/$PNEUKNOW_DLL; run the dotnet build line above first\" >&2; exit 2; fi\n");
-        s.Append("mkdir -p \"$OUT/logs\"\n\n");
+        s.Append("mkdir -p \"$OUT\"\n\n");
         s.Append("# Task 0 queues the merge; it starts only if every array task succeeds.\n");
         s.Append("if [ \"$SLURM_ARRAY_TASK_ID\" -eq 0 ]; then\n");
         s.Append("  SHARD_DIRS=$(for i in $(seq 0 $((SHARDS - 1))); do printf '%s/shard-%s ' \"$OUT\" \"$i\"; done)\n");
         s.Append("  sbatch --dependency=afterok:\"$SLURM_ARRAY_JOB_ID\" --job-name=pneuknow-merge");
         if (o.Partition is not null) s.Append($" --partition={o.Partition}");
-        s.Append(" --output=\"$OUT/logs/merge.out\" \\\n");
+        s.Append(" --output=\"pneuknow-merge-%j.out\" \\\n");
         s.Append($"    --wrap \"cd $PWD && dotnet $PNEUKNOW_DLL merge $SHARD_DIRS --out $OUT/merged\"\n");
         s.Append("fi\n\n");
         s.Append($"dotnet \"$PNEUKNOW_DLL\" reproduce --preset {o.Preset}{extra} \\\n");

@@ -44,9 +44,9 @@ public readonly record struct ShardSpec(int Index, int Count)
     {
         var parts = text.Split('/');
         if (parts.Length != 2 || !int.TryParse(parts[0], out var i) || !int.TryParse(parts[1], out var n))
-            throw new ArgumentException($"shard: expected i/n (for example 0/4), found '{text}'.", nameof(text));
+            throw new ArgumentException($"shard: expected i/n (for example 0/4), found '{text}'.");
         if (n <= 0 || i < 0 || i >= n)
-            throw new ArgumentException($"shard: expected 0 <= i < n in i/n, found i={i}, n={n} in '{text}'.", nameof(text));
+            throw new ArgumentException($"shard: expected 0 <= i < n in i/n, found i={i}, n={n} in '{text}'.");
         return new ShardSpec(i, n);
     }
 

@@ -98,6 +98,6 @@ public sealed record StudyPreset(
         "smoke" => Smoke,
         "quick" => Quick,
         "paper" => Paper,
-        _ => throw new ArgumentException($"preset: expected one of {string.Join(", ", Names)}, found '{name}'.", nameof(name)),
+        _ => throw new ArgumentException($"preset: expected one of {string.Join(", ", Names)}, found '{name}'."),
     };
 }

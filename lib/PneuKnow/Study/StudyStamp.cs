@@ -75,7 +75,7 @@ public static class ShardMerge
     /// <exception cref="InvalidDataException">Mismatched or overlapping shards; the message names both folders.</exception>
     public static StudyStamp Merge(IReadOnlyList<string> shardDirs, string outDir)
     {
-        if (shardDirs.Count == 0) throw new ArgumentException("merge: expected at least one shard folder, found none.", nameof(shardDirs));
+        if (shardDirs.Count == 0) throw new ArgumentException("merge: expected at least one shard folder, found none.");
         var stamps = shardDirs.Select(d => (Dir: d, Stamp: StudyStamp.Read(d))).ToList();
         var first = stamps[0];
         foreach (var (dir, s) in stamps.Skip(1))

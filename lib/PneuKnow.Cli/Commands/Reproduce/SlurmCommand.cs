@@ -1,0 +1,64 @@
+using System.ComponentModel;
+using PneuKnow.Study;
+using Spectre.Console.Cli;
+
+namespace PneuKnow.Cli.Commands.Reproduce;
+
+/// <summary><c>pneuknow slurm</c>: print a Slurm job-array script for a sharded study.</summary>
+public sealed class SlurmCommand : Command<SlurmCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--preset <PRESET>")]
+        [Description("smoke, quick or paper.")]
+        [DefaultValue("paper")]
+        public string Preset { get; init; } = "paper";
+
+        [CommandOption("--shards <N>")]
+        [Description("Number of array tasks; each runs one shard i/N of the grid.")]
+        [DefaultValue(10)]
+        public int Shards { get; init; } = 10;
+
+        [CommandOption("--out <DIR>")]
+        [Description("Output folder on the cluster's shared file system.")]
+        [DefaultValue("$HOME/pneuknow-results")]
+        public string Out { get; init; } = "$HOME/pneuknow-results";
+
+        [CommandOption("--partition <P>")]
+        [Description("Slurm partition (default: the cluster's default).")]
+        public string? Partition { get; init; }
+
+        [CommandOption("--gpus-per-task <N>")]
+        [DefaultValue(1)]
+        public int GpusPerTask { get; init; } = 1;
+
+        [CommandOption("--cpus-per-task <N>")]
+        [DefaultValue(8)]
+        public int CpusPerTask { get; init; } = 8;
+
+        [CommandOption("--time <LIMIT>")]
+        [Description("Wall-clock limit per task (Slurm syntax).")]
+        [DefaultValue("24:00:00")]
+        public string Time { get; init; } = "24:00:00";
+
+        [CommandOption("--repo <DIR>")]
+        [Description("PneuKnow checkout on the cluster.")]
+        [DefaultValue("$HOME/PneuKnow")]
+        public string Repo { get; init; } = "$HOME/PneuKnow";
+
+        [CommandOption("--backbones <LIST>")]
+        [Description("Comma-separated backbones (default: the preset's).")]
+        public string? Backbones { get; init; }
+
+        [CommandOption("--runs <N>")]
+        public int? Runs { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        Console.Out.Write(SlurmScript.Render(new SlurmOptions(
+            s.Preset, s.Shards, s.Out, s.Partition, s.GpusPerTask, s.CpusPerTask, s.Time, s.Repo,
+            s.Backbones?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), s.Runs)));
+        return 0;
+    }
+}
