@@ -1,34 +1,27 @@
 namespace PneuKnow.Study;
 
-/// <summary>Which network a study job trains.</summary>
-public enum StudyRole
+/// <summary>What a unit of the study trains.</summary>
+public enum StudyUnitKind
 {
-    /// <summary>Cross-entropy on raw images.</summary>
+    /// <summary>Baselines: cross-entropy on raw images, one per repeated run.</summary>
     Baseline,
-    /// <summary>Cross-entropy on ROI images (or raw images in the noroi control).</summary>
-    Teacher,
-    /// <summary>HKD: raw images, consistency with the teacher's features of the ROI.</summary>
-    Student,
-}
-
-/// <summary>One training job of the grid.</summary>
-/// <param name="Backbone">Backbone name.</param>
-/// <param name="Variant">The arm.</param>
-/// <param name="Role">Baseline, teacher or student.</param>
-/// <param name="Run">Repeated-run number, 1-based.</param>
-public sealed record StudyJob(string Backbone, StudyVariant Variant, StudyRole Role, int Run)
-{
-    /// <summary>Folder of this job's run, relative to the study's output folder.</summary>
-    public string RunPath => Path.Combine("runs", Backbone, Variant.Name, Role.ToString().ToLowerInvariant(), $"run{Run}");
+    /// <summary>Distillation: per repeated run a teacher (ROI images, or raw in the noroi control), then the HKD student it teaches.</summary>
+    Distillation,
 }
 
 /// <summary>
-/// A self-contained unit of work: a baseline alone, or a teacher followed by the student it
-/// teaches. Shards are made of whole units so a student never waits on another shard's teacher.
+/// A self-contained unit of work: one experiment (all repeated runs of a baseline, or of a
+/// teacher and the student it teaches) for one backbone and arm. Shards are made of whole units,
+/// so a student never waits on another shard's teacher.
 /// </summary>
-/// <param name="Key">Stable name, e.g. <c>cntk_resnet18/do/kd/run2</c>.</param>
-/// <param name="Jobs">Jobs in the order they must run.</param>
-public sealed record StudyUnit(string Key, IReadOnlyList<StudyJob> Jobs);
+/// <param name="Backbone">Backbone name.</param>
+/// <param name="Variant">The arm.</param>
+/// <param name="Kind">Baseline or distillation.</param>
+public sealed record StudyUnit(string Backbone, StudyVariant Variant, StudyUnitKind Kind)
+{
+    /// <summary>Stable name, also the experiment's folder name, in the authors' style: <c>convnext_small_do_kd</c>.</summary>
+    public string Key => $"{Backbone}_{Variant.Name}_{(Kind == StudyUnitKind.Baseline ? "baseline" : "kd")}";
+}
 
 /// <summary>The i-th of n deterministic parts of a study grid.</summary>
 /// <param name="Index">0-based shard index.</param>
@@ -57,25 +50,15 @@ public readonly record struct ShardSpec(int Index, int Count)
 /// <summary>Expands a preset into its units of work and splits them into shards.</summary>
 public static class StudyGrid
 {
-    /// <summary>
-    /// Every unit of the preset in a fixed order: backbone, then arm, then run; within a cell the
-    /// baseline unit before the distillation unit.
-    /// </summary>
+    /// <summary>Every unit of the preset in a fixed order: backbone, then arm; the baseline before the distillation unit.</summary>
     public static IReadOnlyList<StudyUnit> Units(StudyPreset preset)
     {
         var units = new List<StudyUnit>();
         foreach (var backbone in preset.Backbones)
         foreach (var variant in preset.Variants)
-        for (int run = 1; run <= preset.Runs; run++)
         {
-            if (variant.WithBaseline)
-                units.Add(new StudyUnit($"{backbone}/{variant.Name}/baseline/run{run}",
-                    [new StudyJob(backbone, variant, StudyRole.Baseline, run)]));
-            units.Add(new StudyUnit($"{backbone}/{variant.Name}/kd/run{run}",
-            [
-                new StudyJob(backbone, variant, StudyRole.Teacher, run),
-                new StudyJob(backbone, variant, StudyRole.Student, run),
-            ]));
+            if (variant.WithBaseline) units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Baseline));
+            units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Distillation));
         }
         return units;
     }
