@@ -78,7 +78,7 @@ public static class CntkResNet18Import
         readonly Dictionary<string, List<OnnxNode>> consumers = Consumers(model.Graph);
         readonly HashSet<OnnxNode> visited = new(ReferenceEqualityComparer.Instance);
         readonly HashSet<string> usedInitializers = [];
-        readonly List<ImportedTensor> weights = [];
+        readonly List<(string Name, OnnxTensor Tensor, long[] Shape, string Role)> pending = [];
 
         UnexpectedOnnxNetworkException Unexpected(string what) =>
             new($"{model.Path}: not the CNTK ResNet18 of ML.NET's DnnImageFeaturizer (producer '{model.ProducerName} {model.ProducerVersion}'): {what}.");
@@ -173,7 +173,7 @@ public static class CntkResNet18Import
             var leftWeights = graph.Initializers.Keys.Where(k => !usedInitializers.Contains(k)).ToList();
             if (leftWeights.Count > 0)
                 throw Unexpected($"{leftWeights.Count} unused initializer(s): {string.Join(", ", leftWeights.Take(5))}");
-            return weights;
+            return CheckShapes();
         }
 
         string Block(string prefix, string x, int inWidth, int outWidth, bool downsample)
@@ -255,11 +255,19 @@ public static class CntkResNet18Import
                 throw Unexpected($"{name}: '{initializer}' should be a constant (initializer) but is computed by {(producer.TryGetValue(initializer, out var n) ? n.Describe() : "nothing")}");
             if (t.DataType != OnnxTensor.Float32)
                 throw Unexpected($"{name} ({role}, initializer '{initializer}'): expected float32 (type 1), found type {t.DataType}");
-            if (!t.Dims.SequenceEqual(shape))
-                throw Unexpected($"{name} ({role}, initializer '{initializer}'): expected shape [{string.Join(", ", shape)}], found {t.ShapeText}");
             if (!usedInitializers.Add(initializer))
                 throw Unexpected($"{name}: initializer '{initializer}' is shared with another layer");
-            weights.Add(new ImportedTensor(name, shape, t.FloatData, initializer));
+            pending.Add((name, t, shape, role));
+        }
+
+        /// <summary>Shapes are checked after the layout, so a network of another depth is reported as such rather than by its first odd shape.</summary>
+        IReadOnlyList<ImportedTensor> CheckShapes()
+        {
+            var wrong = pending.Where(p => !p.Tensor.Dims.SequenceEqual(p.Shape)).ToList();
+            if (wrong.Count > 0)
+                throw Unexpected($"{wrong.Count} weight(s) of the wrong shape, first: " + string.Join("; ", wrong.Take(3).Select(p =>
+                    $"{p.Name} ({p.Role}, initializer '{p.Tensor.Name}') expected [{string.Join(", ", p.Shape)}], found {p.Tensor.ShapeText}")));
+            return pending.Select(p => new ImportedTensor(p.Name, p.Shape, p.Tensor.FloatData, p.Tensor.Name)).ToList();
         }
     }
 }
