@@ -102,7 +102,8 @@ public sealed class CntkResNet18 : Backbone
         var (mean, h, w) = CntkResNet18Import.ReadMeanImage(files.PreprocessPath);
         if (h != ImageSize || w != ImageSize)
             throw new UnexpectedOnnxNetworkException($"{files.PreprocessPath}: expected a {ImageSize}×{ImageSize} mean image, found {h}×{w}.");
-        var net = new CntkResNet18(classes, dropout, tensor(mean, [1, 3, h, w]));
+        // Detached: a network must outlive any dispose scope it was built in (notebooks, lazy test fixtures).
+        var net = new CntkResNet18(classes, dropout, tensor(mean, [1, 3, h, w]).DetachFromDisposeScope());
         if (pretrained)
         {
             var cached = CntkResNet18WeightCache.Ensure(files.ModelPath, files.CacheDirectory);

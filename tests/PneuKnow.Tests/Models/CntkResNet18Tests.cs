@@ -288,6 +288,22 @@ public sealed class CntkResNet18Tests(CntkResNet18Fixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public void A_network_built_inside_a_dispose_scope_outlives_it()
+    {
+        CntkResNet18 net;
+        using (NewDisposeScope())
+            net = CntkResNet18.Create(classes: 3, dropout: 0, pretrained: true, fixture.Files);
+        using (net)
+        using (var scope = NewDisposeScope())
+        {
+            var expected = fixture.Net.get_parameter("layer4.2.conv2.weight")!;
+            Assert.True(net.get_parameter("layer4.2.conv2.weight")!.allclose(expected, rtol: 0, atol: 0));
+            Assert.Equal(fixture.Net.MeanImage.sum().item<float>(), net.MeanImage.sum().item<float>());
+            Assert.Equal(new long[] { 1, 3, 32, 32 }, net.Normalize(zeros(1, 3, 32, 32)).shape);
+        }
+    }
+
+    [Fact]
     public void Pretrained_features_place_two_views_of_one_scene_closer_than_another_scene()
     {
         using var scope = NewDisposeScope();
