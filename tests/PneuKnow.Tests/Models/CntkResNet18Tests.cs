@@ -25,6 +25,8 @@ public sealed class CntkResNet18Fixture : IDisposable
 
     /// <summary>The decoded ResNet18.onnx (parsed once for all tests).</summary>
     public OnnxModel Model => model.Value;
+    /// <summary>Time <see cref="OnnxReader.Read"/> took on ResNet18.onnx.</summary>
+    public TimeSpan ParseTime { get; private set; }
     /// <summary>Its weights as the importer maps them.</summary>
     public IReadOnlyList<ImportedTensor> Imported => imported.Value;
     /// <summary>A randomly initialised network (seed 3), eval mode.</summary>
@@ -38,7 +40,13 @@ public sealed class CntkResNet18Fixture : IDisposable
         FirstConversion = CntkResNet18WeightCache.Ensure(Files.ModelPath, Files.CacheDirectory);
         Net = CntkResNet18.Create(classes: 5, dropout: 0.5, pretrained: true, Files);
         Net.eval();
-        model = new(() => OnnxReader.Read(Files.ModelPath));
+        model = new(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var m = OnnxReader.Read(Files.ModelPath);
+            ParseTime = clock.Elapsed;
+            return m;
+        });
         imported = new(() => CntkResNet18Import.Walk(Model));
         scratch = new(() =>
         {
@@ -170,6 +178,7 @@ public sealed class CntkResNet18Tests(CntkResNet18Fixture fixture, ITestOutputHe
     public void Parameter_count_equals_the_values_in_the_onnx_file()
     {
         long onnxValues = fixture.Model.Graph.Initializers.Values.Sum(t => t.ElementCount);
+        output.WriteLine($"decoding ResNet18.onnx ({new FileInfo(fixture.Files.ModelPath).Length:N0} bytes): {fixture.ParseTime.TotalSeconds:F2} s");
         Assert.Equal(15_908_800, onnxValues);
 
         using var net = CntkResNet18.Create(classes: 1000, dropout: 0, pretrained: false, fixture.Files);
@@ -186,6 +195,10 @@ public sealed class CntkResNet18Tests(CntkResNet18Fixture fixture, ITestOutputHe
     {
         output.WriteLine($"first conversion: {fixture.FirstConversion.Elapsed.TotalSeconds:F2} s (converted: {fixture.FirstConversion.Converted}) -> {fixture.FirstConversion.Path}");
         Assert.True(fixture.FirstConversion.Converted);
+        // The run-time fallback looks in the NuGet package folder under the version the library was built with.
+        Assert.True(File.Exists(Path.Combine(
+            Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } root ? root : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+            "microsoft.ml.dnnimagefeaturizer.resnet18", CntkResNet18Files.PackageVersion, "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")));
         Assert.Contains(fixture.FirstConversion.OnnxSha256[..16], Path.GetFileName(fixture.FirstConversion.Path));
 
         var clock = Stopwatch.StartNew();
