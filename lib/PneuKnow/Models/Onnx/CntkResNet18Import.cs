@@ -16,7 +16,7 @@ public sealed class UnexpectedOnnxNetworkException : Exception
 
 /// <summary>
 /// Turns ML.NET's <c>ResNet18.onnx</c> (CNTK 2.6, opset 8) into <see cref="CntkResNet18"/>'s state
-/// dict, and its <c>ResNetPreprocess.onnx</c> into the mean image. Torch-free: it only decodes and checks.
+/// dict, and its <c>ResNetPreprocess.onnx</c> into the mean image. It makes no torch calls: it only decodes and checks.
 /// </summary>
 /// <remarks>
 /// The initializer names (<c>Parameter91</c>, <c>Constant98</c>...) carry CNTK's internal ids, which do
