@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using PneuKnow.Models;
 using PneuKnow.Models.Onnx;
@@ -235,6 +236,35 @@ public sealed class CntkResNet18Tests(CntkResNet18Fixture fixture, ITestOutputHe
         Assert.Equal("Parameter199", imported.Single(t => t.Name == "layer2.0.downsample.0.weight").OnnxName);
         Assert.Equal("Constant99", imported.Single(t => t.Name == "bn1.running_var").OnnxName);
         Assert.All(imported.Where(t => t.Name.EndsWith("running_var")), t => Assert.True(t.Values.All(v => v > 0), $"{t.Name} should be positive"));
+    }
+
+    [Fact]
+    public void Reader_decodes_what_the_onnx_library_decodes()
+    {
+        // The fixture stores tensors in raw_data (CNTK's file uses float_data); expectations come from onnx 1.12.
+        string path = Path.Combine(FixtureDir, "stages_2223_width4.onnx");
+        using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureDir, "stages_2223_width4.expected.json")));
+        var root = expected.RootElement;
+        var model = OnnxReader.Read(path);
+
+        Assert.Equal(root.GetProperty("producer").GetString(), model.ProducerName);
+        Assert.Equal(root.GetProperty("ir_version").GetInt64(), model.IrVersion);
+        Assert.Equal(root.GetProperty("opset").GetInt64(), model.OpsetImports[""]);
+        var ops = model.Graph.Nodes.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(root.GetProperty("ops").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32()), ops);
+        Assert.Equal(root.GetProperty("first_node_pads").EnumerateArray().Select(v => v.GetInt64()), model.Graph.Nodes[0].Ints("pads", []));
+        Assert.Equal(root.GetProperty("input_shape").EnumerateArray().Select(v => v.GetInt64()), model.Graph.Inputs[0].Shape);
+
+        var initializers = root.GetProperty("initializers").EnumerateObject().ToList();
+        Assert.Equal(initializers.Count, model.Graph.Initializers.Count);
+        foreach (var item in initializers)
+        {
+            var t = model.Graph.Initializers[item.Name];
+            Assert.Equal(item.Value.GetProperty("dims").EnumerateArray().Select(v => v.GetInt64()), t.Dims);
+            Assert.Equal(item.Value.GetProperty("count").GetInt64(), t.FloatData.LongLength);
+            Assert.Equal(item.Value.GetProperty("sum").GetDouble(), t.FloatData.Sum(v => (double)v), 1e-9);
+            Assert.Equal(item.Value.GetProperty("first").EnumerateArray().Select(v => (float)v.GetDouble()), t.FloatData.Take(3));
+        }
     }
 
     [Fact]

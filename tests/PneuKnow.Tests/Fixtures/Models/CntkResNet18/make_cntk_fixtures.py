@@ -7,12 +7,16 @@ Rerun from this folder with Debian's Python (onnx 1.12, OpenCV 4.6, scikit-learn
 Writes
 - china_224.png, china_224_shifted.png, flower_224.png: 224x224 RGB crops of scikit-learn's sample
   photos (CC BY 2.0, see README.md), two overlapping crops of one scene and one unrelated scene.
+- stages_2223_width4.expected.json: what onnx itself decodes from stages_2223_width4.onnx (op counts,
+  every initializer's dims, element count, sum, first values), to check PneuKnow's ONNX reader.
 - stages_2222_width4.onnx, stages_2223_width4.onnx: graphs laid out exactly like ML.NET's CNTK
   ResNet18.onnx (explicit asymmetric pads, Conv -> BatchNormalization, Add closing each block,
   1x1 projections listed before the main path) but with every width divided by 16 and, for the
   first, torchvision's [2, 2, 2, 2] blocks instead of [2, 2, 2, 3]. Tensors are stored in raw_data
   (onnx.numpy_helper's encoding), unlike CNTK's float_data, so the reader's other path is exercised.
 """
+import collections
+import json
 import os
 
 import cv2
@@ -97,7 +101,27 @@ def resnet(path, stages, widths, seed):
     onnx.save(model, os.path.join(HERE, path))
 
 
+def expected(path):
+    model = onnx.load(os.path.join(HERE, path))
+    g = model.graph
+    summary = {
+        "producer": model.producer_name,
+        "ir_version": model.ir_version,
+        "opset": model.opset_import[0].version,
+        "ops": dict(collections.Counter(n.op_type for n in g.node)),
+        "first_node_pads": list(g.node[0].attribute[[a.name for a in g.node[0].attribute].index("pads")].ints),
+        "input_shape": [d.dim_value for d in g.input[0].type.tensor_type.shape.dim],
+        "initializers": {t.name: {"dims": list(t.dims), "count": int(numpy_helper.to_array(t).size),
+                                  "sum": float(numpy_helper.to_array(t).astype(np.float64).sum()),
+                                  "first": [float(v) for v in numpy_helper.to_array(t).ravel()[:3]]}
+                         for t in g.initializer},
+    }
+    with open(os.path.join(HERE, path.replace(".onnx", ".expected.json")), "w") as f:
+        json.dump(summary, f, indent=1)
+
+
 if __name__ == "__main__":
     crops()
     resnet("stages_2222_width4.onnx", [2, 2, 2, 2], [4, 8, 16, 32], seed=1)
     resnet("stages_2223_width4.onnx", [2, 2, 2, 3], [4, 8, 16, 32], seed=2)
+    expected("stages_2223_width4.onnx")
