@@ -65,10 +65,9 @@ public static class CntkResNet18Import
             throw Unexpected($"Concat must join the Split outputs in reverse order (R, G, B → B, G, R) along axis 1, found [{string.Join(", ", concat.Inputs)}] of [{string.Join(", ", split.Outputs)}]");
         if (sub.Inputs.Count != 2 || sub.Inputs[0] != concat.Outputs[0] || !g.Initializers.TryGetValue(sub.Inputs[1], out var mean))
             throw Unexpected($"Sub must subtract a constant image from the Concat output, found inputs [{string.Join(", ", sub.Inputs)}]");
-        var dims = mean.Dims.SkipWhile((d, i) => i == 0 && d == 1 && mean.Dims.Count == 4).ToArray();
-        if (mean.DataType != OnnxTensor.Float32 || dims.Length != 3 || dims[0] != 3)
+        if (mean.DataType != OnnxTensor.Float32 || mean.Dims is not [1, 3, var height, var width])
             throw Unexpected($"the mean image '{mean.Name}' must be float32 of shape [1, 3, H, W], found type {mean.DataType} and shape {mean.ShapeText}");
-        return (mean.FloatData, (int)dims[1], (int)dims[2]);
+        return (mean.FloatData, (int)height, (int)width);
     }
 
     sealed class GraphWalk(OnnxModel model)
@@ -146,7 +145,7 @@ public static class CntkResNet18Import
                 if (stages.Count == 0 || downsample) stages.Add(0);
                 int stage = stages.Count, block = stages[^1];
                 if (stage > CntkResNet18.BlocksPerStage.Count)
-                    throw Unexpected($"expected {CntkResNet18.BlocksPerStage.Count} stages, found a block of a stage {stage} reading '{x}'");
+                    throw Unexpected($"expected {CntkResNet18.BlocksPerStage.Count} stages, found a stage {stage} starting at '{x}'");
                 int outWidth = CntkResNet18.StageWidths[stage - 1];
                 x = Block($"layer{stage}.{block}", x, width, outWidth, downsample);
                 width = outWidth;
