@@ -75,14 +75,14 @@ public sealed record CachedWeights(string Path, string OnnxSha256, bool Converte
 /// state-dict names, keyed by the ONNX file's SHA-256, and reads it back.
 /// </summary>
 /// <remarks>
-/// Default folder: <c>$PNEUKNOW_CACHE/weights</c>, else <c>$XDG_CACHE_HOME/pneuknow/weights</c>, else
-/// <c>~/.cache/pneuknow/weights</c>. The file is written under a temporary name and moved into
+/// Default folder: <c>$PNEUKNOW_WEIGHTS</c>, else <c>~/.cache/pneuknow/weights</c> (PneuKnow's folder for
+/// local pretrained weights); the file is <c>cntk_resnet18.v1.&lt;first 16 hex digits of the SHA-256&gt;.safetensors</c>. The file is written under a temporary name and moved into
 /// place, so concurrent processes and interrupted runs never leave a partial file behind.
 /// </remarks>
 public static class CntkResNet18WeightCache
 {
-    /// <summary>Environment variable overriding PneuKnow's cache root.</summary>
-    public const string CacheVariable = "PNEUKNOW_CACHE";
+    /// <summary>Environment variable overriding the weights folder (the same one the backbone zoo's weight store uses).</summary>
+    public const string WeightsVariable = "PNEUKNOW_WEIGHTS";
 
     /// <summary>Bumped when the converted format or naming changes, so old cache files are not reused.</summary>
     public const int FormatVersion = 1;
@@ -90,17 +90,10 @@ public static class CntkResNet18WeightCache
     static readonly ConcurrentDictionary<(string, long, DateTime), string> HashMemo = new();
 
     /// <summary>The default cache folder (see the remarks on <see cref="CntkResNet18WeightCache"/>).</summary>
-    public static string DefaultDirectory
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable(CacheVariable) is { Length: > 0 } root) return Path.Combine(root, "weights");
-            var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x
-                ? x
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(xdg, "pneuknow", "weights");
-        }
-    }
+    public static string DefaultDirectory =>
+        Environment.GetEnvironmentVariable(WeightsVariable) is { Length: > 0 } folder
+            ? folder
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pneuknow", "weights");
 
     /// <summary>The cache file name for an ONNX file with the given SHA-256.</summary>
     public static string FileName(string onnxSha256) => $"cntk_resnet18.v{FormatVersion}.{onnxSha256[..16]}.safetensors";
