@@ -131,7 +131,7 @@ public static class NotebookRunner
             OneAtATime.Release();
         }
 
-        WriteAtomically(document, plan.Select(s => s.Element).ToList(), outputPath);
+        WriteAtomically(path, document, plan.Select(s => s.Element).ToList(), outputPath);
         return new NotebookRunResult(request.NotebookPath, outputPath, ran, clock.Elapsed, failure);
     }
 
@@ -290,7 +290,7 @@ public static class NotebookRunner
         e.FormattedValues.FirstOrDefault(f => f.MimeType == PlainTextFormatter.MimeType)?.Value
         ?? e.FormattedValues.FirstOrDefault()?.Value ?? "";
 
-    static void WriteAtomically(InteractiveDocument parsed, List<InteractiveDocumentElement> elements, string outputPath)
+    static void WriteAtomically(string sourcePath, InteractiveDocument parsed, List<InteractiveDocumentElement> elements, string outputPath)
     {
         // ToJupyterJson on the parsed document can throw InvalidCastException; a fresh document built from its
         // elements and metadata serialises (DESIGN.md §7).
@@ -300,6 +300,14 @@ public static class NotebookRunner
         foreach (var (key, value) in parsed.Metadata)
             if (key != "polyglot_notebook") document.Metadata[key] = value;
         var json = Notebook.ToJupyterJson(document, CSharpKernelName);
+        if (parsed.Metadata.ContainsKey("polyglot_notebook"))
+        {
+            // Keep the source's own polyglot_notebook block (VS Code reads its kernelInfo) instead of the writer's.
+            var written = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+            var source = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sourcePath))!;
+            written["metadata"]!["polyglot_notebook"] = source["metadata"]?["polyglot_notebook"]?.DeepClone();
+            json = written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
         var temp = outputPath + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         File.WriteAllText(temp, json);
