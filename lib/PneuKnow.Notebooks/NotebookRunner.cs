@@ -77,12 +77,7 @@ public static class NotebookRunner
     /// a parameter is not declared or has the wrong type, or a code cell is not C#.</exception>
     public static async Task<NotebookRunResult> RunAsync(NotebookRunRequest request, TextWriter? log = null, PneuKnow.Runtime.IProgress? progress = null, CancellationToken cancellationToken = default)
     {
-        var path = Path.GetFullPath(request.NotebookPath);
-        if (!string.Equals(Path.GetExtension(path), ".ipynb", StringComparison.OrdinalIgnoreCase))
-            throw new NotebookRunException($"{request.NotebookPath}: expected a Jupyter notebook (.ipynb), found a '{Path.GetExtension(path)}' file name.");
-        if (!File.Exists(path))
-            throw new NotebookRunException($"{request.NotebookPath}: no such notebook (looked for {path}).");
-
+        var path = CheckPath(request.NotebookPath);
         var document = Parse(path);
         var cells = document.Elements.ToList();
         var plan = Plan(cells, request.Parameters ?? new Dictionary<string, string>(), request.NotebookPath);
@@ -133,6 +128,18 @@ public static class NotebookRunner
 
         WriteAtomically(path, document, plan.Select(s => s.Element).ToList(), outputPath);
         return new NotebookRunResult(request.NotebookPath, outputPath, ran, clock.Elapsed, failure);
+    }
+
+    /// <summary>The full path of an existing <c>.ipynb</c>, so that a batch can be checked before any notebook runs.</summary>
+    /// <exception cref="NotebookRunException">Not an <c>.ipynb</c> file name, or no such file.</exception>
+    public static string CheckPath(string notebookPath)
+    {
+        var path = Path.GetFullPath(notebookPath);
+        if (!string.Equals(Path.GetExtension(path), ".ipynb", StringComparison.OrdinalIgnoreCase))
+            throw new NotebookRunException($"{notebookPath}: expected a Jupyter notebook (.ipynb), found a '{Path.GetExtension(path)}' file name.");
+        if (!File.Exists(path))
+            throw new NotebookRunException($"{notebookPath}: no such notebook (looked for {path}).");
+        return path;
     }
 
     sealed record Step(InteractiveDocumentElement Element, int? CellNumber);

@@ -33,6 +33,8 @@ public sealed class NotebookRunCommand : AsyncCommand<NotebookRunCommand.Setting
         try
         {
             parameters = NotebookParameters.ParsePairs(settings.Parameters);
+            // A typo in the last of several notebooks should not cost the runs before it.
+            foreach (var notebook in settings.Notebooks) NotebookRunner.CheckPath(notebook);
         }
         catch (NotebookRunException e)
         {
