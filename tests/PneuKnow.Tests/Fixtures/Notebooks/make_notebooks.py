@@ -45,3 +45,11 @@ write("parameters.ipynb", [
     code('var preset = "smoke";\nint epochs = 2;\nvar learningRate = 0.001;\nbool fast = true;', tags=["parameters"]),
     code('Console.WriteLine($"preset={preset} epochs={epochs} learningRate={learningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)} fast={fast} sum={epochs + 1}");'),
 ])
+
+# NotebookProgress inside a kernel: the executed copy must keep the bar's final state.
+write("progress.ipynb", [
+    code('#r "../../../../lib/PneuKnow.Notebooks/bin/Release/net10.0/PneuKnow.Notebooks.dll"'),
+    code('var progress = PneuKnow.Notebooks.NotebookProgress.Create(minIntervalMs: 0);\n'
+         'using (var task = progress.Start("five steps", 5))\n'
+         '    for (int i = 1; i <= 5; i++) task.Advance(1, $"step {i}");'),
+])
