@@ -125,7 +125,7 @@ public static class TorchRuntime
         }
 
         var torchSharpDir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? AppContext.BaseDirectory;
-        foreach (var dir in CandidateNativeDirs(torchSharpDir, attempts))
+        foreach (var (dir, versionHint) in CandidateNativeDirs(torchSharpDir, attempts))
         {
             var libTorch = Path.Combine(dir, "libtorch.so");
             var bridge = Path.Combine(dir, "libLibTorchSharp.so");
@@ -171,34 +171,35 @@ public static class TorchRuntime
                 attempts.Add($"TorchSharp initialisation after loading {dir}: {e.Message}");
                 throw new TorchRuntimeException(attempts);
             }
-            return new NativeLoad(status, Path.Combine(dir, "libtorch_cpu.so"), LibTorchVersionOf(dir), attempts);
+            return new NativeLoad(status, Path.Combine(dir, "libtorch_cpu.so"), versionHint ?? LibTorchVersionOf(dir), attempts);
         }
         throw new TorchRuntimeException(attempts);
     }
 
-    static IEnumerable<string> CandidateNativeDirs(string torchSharpDir, List<string> attempts)
+    static IEnumerable<(string Dir, string? LibTorchVersion)> CandidateNativeDirs(string torchSharpDir, List<string> attempts)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var tried = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in new[]
                  {
                      Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"),
                      Path.Combine(torchSharpDir, "runtimes", "linux-x64", "native"),
                      AppContext.BaseDirectory,
                      torchSharpDir,
-                     Path.Combine(torchSharpDir, "cpu"),
                  })
         {
             var full = Path.GetFullPath(d);
-            if (seen.Add(full) && Directory.Exists(full)) yield return full;
+            if (Directory.Exists(full) && tried.Add(full)) yield return (full, null);
         }
 
         // #r "nuget: TorchSharp-cpu": TorchSharp.dll sits in <packages>/torchsharp/<v>/lib/<tfm>/ and the native
-        // files are spread over two packages. Consolidate them in <that dir>/cpu as TorchSharp itself does.
+        // files are spread over two packages. Consolidate them in <that dir>/cpu as TorchSharp itself does; a
+        // consolidation left by TorchSharp or an earlier run is completed (missing files only) and reused.
+        // Only directories that exist count as tried: the consolidated one usually does not exist yet at this point.
         var consolidated = ConsolidateFromPackages(torchSharpDir, attempts);
-        if (consolidated is not null && seen.Add(consolidated)) yield return consolidated;
+        if (consolidated is { } c && tried.Add(c.Dir)) yield return c;
     }
 
-    static string? ConsolidateFromPackages(string torchSharpDir, List<string> attempts)
+    static (string Dir, string? LibTorchVersion)? ConsolidateFromPackages(string torchSharpDir, List<string> attempts)
     {
         var tfmDir = new DirectoryInfo(torchSharpDir);
         var versionDir = tfmDir.Parent?.Parent;
@@ -233,7 +234,9 @@ public static class TorchRuntime
             File.Move(temp, dest, overwrite: true);
         }
         attempts.Add($"{target}: consolidated native files from {libTorchSource} and {bridgeSource}");
-        return target;
+        // libtorch-cpu-linux-x64/<version>/runtimes/linux-x64/native: the consolidated folder itself has no version in its path.
+        var libTorchVersion = new DirectoryInfo(libTorchSource).Parent?.Parent?.Parent?.Name;
+        return (Path.GetFullPath(target), libTorchVersion is null ? null : $"{libTorchVersion} (libtorch-cpu-linux-x64)");
     }
 
     static bool TryLoad(string path, List<string> attempts, out IntPtr handle)

@@ -1,0 +1,46 @@
+using PneuKnow.Runtime;
+using Spectre.Console;
+
+namespace PneuKnow.Cli.Commands;
+
+/// <summary>
+/// <see cref="IProgress"/> as Spectre.Console progress bars: one bar per started task, with its status text
+/// (loss, accuracy, lr...) in the description. Spectre's progress display is scoped, so the work runs inside
+/// <see cref="RunAsync"/>.
+/// </summary>
+public sealed class TerminalProgress : IProgress
+{
+    readonly ProgressContext _context;
+
+    TerminalProgress(ProgressContext context) => _context = context;
+
+    /// <summary>Runs <paramref name="work"/> with live progress bars on <paramref name="console"/> (default: the terminal).</summary>
+    public static Task<T> RunAsync<T>(Func<IProgress, Task<T>> work, IAnsiConsole? console = null) =>
+        (console ?? AnsiConsole.Console).Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(context => work(new TerminalProgress(context)));
+
+    /// <inheritdoc />
+    public IProgressTask Start(string description, long total)
+    {
+        if (total < 0) throw new ArgumentOutOfRangeException(nameof(total), total, "total: expected a step count >= 0.");
+        return new Task(_context.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1)), description, total);
+    }
+
+    sealed class Task(ProgressTask bar, string description, long total) : IProgressTask
+    {
+        public void Advance(long steps = 1, string? status = null)
+        {
+            bar.Increment(steps);
+            if (status is not null) bar.Description = Markup.Escape($"{description} · {status}");
+        }
+
+        public void Dispose()
+        {
+            if (total == 0) bar.Value = bar.MaxValue;
+            bar.StopTask();
+        }
+    }
+}

@@ -1,0 +1,323 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.CSharp;
+using Microsoft.DotNet.Interactive.Documents;
+using Microsoft.DotNet.Interactive.Documents.Jupyter;
+using Microsoft.DotNet.Interactive.Events;
+using Microsoft.DotNet.Interactive.Formatting;
+using Microsoft.DotNet.Interactive.PackageManagement;
+
+namespace PneuKnow.Notebooks;
+
+/// <summary>What to run and where to put the executed copy.</summary>
+/// <param name="NotebookPath">The <c>.ipynb</c> to run.</param>
+/// <param name="OutputDirectory">Folder for the executed copy (same file name); created when missing.</param>
+/// <param name="Parameters">Overrides of the variables of the cell tagged <c>parameters</c>.</param>
+public sealed record NotebookRunRequest(
+    string NotebookPath,
+    string OutputDirectory,
+    IReadOnlyDictionary<string, string>? Parameters = null);
+
+/// <summary>The first cell that failed.</summary>
+/// <param name="CellNumber">1-based position of the cell in the notebook as written (markdown cells count; the injected parameters cell does not).</param>
+/// <param name="Source">The cell's code.</param>
+/// <param name="Error">The compiler diagnostics or the exception, as the kernel reported them.</param>
+public sealed record NotebookCellFailure(int CellNumber, string Source, string Error);
+
+/// <summary>What one run did.</summary>
+/// <param name="NotebookPath">The notebook that ran.</param>
+/// <param name="OutputPath">The executed copy (written on failure too, with the outputs up to the failing cell).</param>
+/// <param name="CodeCellsRun">Code cells submitted, the injected one included.</param>
+/// <param name="Elapsed">Wall time of the whole run.</param>
+/// <param name="Failure">The failing cell, or null when every cell succeeded.</param>
+public sealed record NotebookRunResult(
+    string NotebookPath,
+    string OutputPath,
+    int CodeCellsRun,
+    TimeSpan Elapsed,
+    NotebookCellFailure? Failure)
+{
+    /// <summary>True when every code cell ran without error.</summary>
+    public bool Succeeded => Failure is null;
+
+    /// <summary>A multi-line account of the failure (cell number, source, error), or a one-line success.</summary>
+    public string Describe() => Failure is { } f
+        ? $"{NotebookPath}: cell {f.CellNumber} failed.\n--- cell {f.CellNumber} source ---\n{f.Source}\n--- error ---\n{f.Error}\nExecuted copy (outputs up to the failure): {OutputPath}"
+        : $"{NotebookPath}: {CodeCellsRun} code cells ran in {Elapsed.TotalSeconds:F1} s -> {OutputPath}";
+}
+
+/// <summary>
+/// Runs a polyglot notebook headlessly: every C# cell in order in a fresh <see cref="CompositeKernel"/>,
+/// outputs captured into the document, stop at the first failing cell, executed copy written atomically.
+/// </summary>
+/// <remarks>
+/// Notebooks load the engine from <c>lib/PneuKnow/bin/Release/net10.0</c> by a path relative to the notebook
+/// (their first code cell), exactly as in VS Code; the runner does not build it. The tests and the CLI reference
+/// the engine, so <c>dotnet test -c Release</c> or <c>dotnet build -c Release</c> leaves that folder complete.
+/// Runs are serialised within a process because a run sets the working directory to the notebook's folder
+/// (as Jupyter and VS Code do) and the kernel redirects <see cref="Console.Out"/> while a cell runs.
+/// </remarks>
+public static class NotebookRunner
+{
+    static readonly SemaphoreSlim OneAtATime = new(1, 1);
+
+    /// <summary>The kernel every code cell must be written for.</summary>
+    public const string CSharpKernelName = "csharp";
+
+    /// <summary>Runs one notebook.</summary>
+    /// <param name="request">Notebook, output folder, parameters.</param>
+    /// <param name="log">Receives one line per cell as it starts and ends (null: silent). Never <see cref="Console.Out"/>
+    /// itself: the kernel captures it while a cell runs; pass a writer taken before the run.</param>
+    /// <param name="progress">Receives one task per notebook, one step per code cell (null: none).</param>
+    /// <param name="cancellationToken">Stops between cells.</param>
+    /// <exception cref="NotebookRunException">The path is missing or not an <c>.ipynb</c>, the file is not a notebook,
+    /// a parameter is not declared or has the wrong type, or a code cell is not C#.</exception>
+    public static async Task<NotebookRunResult> RunAsync(NotebookRunRequest request, TextWriter? log = null, PneuKnow.Runtime.IProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        var path = CheckPath(request.NotebookPath);
+        var document = Parse(path);
+        var cells = document.Elements.ToList();
+        var plan = Plan(cells, request.Parameters ?? new Dictionary<string, string>(), request.NotebookPath);
+
+        var outputDir = Path.GetFullPath(request.OutputDirectory);
+        var outputPath = Path.Combine(outputDir, Path.GetFileName(path));
+        if (string.Equals(outputPath, path, StringComparison.Ordinal))
+            throw new NotebookRunException($"{request.NotebookPath}: the output folder is the notebook's own folder; choose another one so the source notebook is not overwritten.");
+
+        await OneAtATime.WaitAsync(cancellationToken);
+        var previousDirectory = Directory.GetCurrentDirectory();
+        var clock = Stopwatch.StartNew();
+        NotebookCellFailure? failure = null;
+        int ran = 0;
+        try
+        {
+            Directory.SetCurrentDirectory(Path.GetDirectoryName(path)!);
+            using var kernel = await CreateKernelAsync();
+            using var bar = (progress ?? PneuKnow.Runtime.SilentProgress.Instance)
+                .Start(Path.GetFileName(path), plan.Count(s => s.Element.KernelName == CSharpKernelName));
+            int executionCount = 0;
+            foreach (var step in plan)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (step.Element.KernelName != CSharpKernelName) continue;
+                var label = step.CellNumber is { } n ? $"cell {n}" : "injected parameters";
+                log?.WriteLine($"  {label}: running");
+                var cellClock = Stopwatch.StartNew();
+                step.Element.Outputs.Clear();
+                var result = await kernel.SendAsync(new SubmitCode(step.Element.Contents, CSharpKernelName), cancellationToken);
+                ran++;
+                step.Element.ExecutionOrder = ++executionCount;
+                var error = Collect(result, step.Element);
+                log?.WriteLine($"  {label}: {(error is null ? "ok" : "FAILED")} ({cellClock.Elapsed.TotalSeconds:F1} s)");
+                bar.Advance(1, $"{label} {(error is null ? "ok" : "FAILED")}");
+                if (error is not null)
+                {
+                    failure = new NotebookCellFailure(step.CellNumber ?? 0, step.Element.Contents, error);
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(previousDirectory);
+            OneAtATime.Release();
+        }
+
+        WriteAtomically(path, document, plan.Select(s => s.Element).ToList(), outputPath);
+        return new NotebookRunResult(request.NotebookPath, outputPath, ran, clock.Elapsed, failure);
+    }
+
+    /// <summary>The full path of an existing <c>.ipynb</c>, so that a batch can be checked before any notebook runs.</summary>
+    /// <exception cref="NotebookRunException">Not an <c>.ipynb</c> file name, or no such file.</exception>
+    public static string CheckPath(string notebookPath)
+    {
+        var path = Path.GetFullPath(notebookPath);
+        if (!string.Equals(Path.GetExtension(path), ".ipynb", StringComparison.OrdinalIgnoreCase))
+            throw new NotebookRunException($"{notebookPath}: expected a Jupyter notebook (.ipynb), found a '{Path.GetExtension(path)}' file name.");
+        if (!File.Exists(path))
+            throw new NotebookRunException($"{notebookPath}: no such notebook (looked for {path}).");
+        return path;
+    }
+
+    sealed record Step(InteractiveDocumentElement Element, int? CellNumber);
+
+    static InteractiveDocument Parse(string path)
+    {
+        try
+        {
+            var kernels = new KernelInfoCollection
+            {
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo(CSharpKernelName, "C#", ["c#", "C#", "cs"]),
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo("fsharp", "F#", ["f#", "F#", "fs"]),
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo("pwsh", "PowerShell", ["powershell"]),
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo("javascript", "JavaScript", ["js"]),
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo("html", "HTML"),
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo("sql", "SQL"),
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo("kql", "KQL"),
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo("mermaid", "Mermaid"),
+                new Microsoft.DotNet.Interactive.Documents.KernelInfo("value", "value"),
+            };
+            kernels.DefaultKernelName = CSharpKernelName;
+            return Notebook.Parse(File.ReadAllText(path), kernels);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or FormatException or InvalidCastException)
+        {
+            throw new NotebookRunException($"{path}: not a readable Jupyter notebook: {e.Message}");
+        }
+    }
+
+    /// <summary>The cells to run, with the injected parameters cell placed right after the <c>parameters</c> cell.</summary>
+    static List<Step> Plan(List<InteractiveDocumentElement> cells, IReadOnlyDictionary<string, string> overrides, string where)
+    {
+        var steps = new List<Step>();
+        bool sawParameters = false;
+        for (int i = 0; i < cells.Count; i++)
+        {
+            var cell = cells[i];
+            if (cell.KernelName is not ("markdown" or CSharpKernelName) && !string.IsNullOrWhiteSpace(cell.Contents))
+                throw new NotebookRunException($"{where}: cell {i + 1} is written for the '{cell.KernelName}' kernel; the headless runner runs C# cells only.");
+            if (Tags(cell).Contains(NotebookParameters.InjectedTag))
+                continue; // left by an earlier run of this copy; the overrides of this run replace it
+            steps.Add(new Step(cell, i + 1));
+            if (!Tags(cell).Contains(NotebookParameters.Tag)) continue;
+            if (sawParameters)
+                throw new NotebookRunException($"{where}: cells tagged \"{NotebookParameters.Tag}\" found twice (second: cell {i + 1}); papermill allows one.");
+            sawParameters = true;
+            if (overrides.Count == 0) continue;
+            var injected = new InteractiveDocumentElement(
+                NotebookParameters.InjectedSource(NotebookParameters.Declared(cell.Contents), overrides, where), CSharpKernelName);
+            injected.Metadata ??= new Dictionary<string, object>();
+            injected.Metadata["tags"] = new[] { NotebookParameters.InjectedTag };
+            steps.Add(new Step(injected, null));
+        }
+        if (overrides.Count > 0 && !sawParameters)
+            throw new NotebookRunException(
+                $"{where}: parameters given ({string.Join(", ", overrides.Keys)}) but no cell is tagged \"{NotebookParameters.Tag}\".");
+        return steps;
+    }
+
+    static IReadOnlyCollection<string> Tags(InteractiveDocumentElement cell)
+    {
+        if (cell.Metadata is null || !cell.Metadata.TryGetValue("tags", out var tags)) return [];
+        return tags switch
+        {
+            IEnumerable<string> s => s.ToList(),
+            System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Array } j => j.EnumerateArray().Select(e => e.GetString() ?? "").ToList(),
+            IEnumerable<object> o => o.Select(x => x?.ToString() ?? "").ToList(),
+            _ => [],
+        };
+    }
+
+    static async Task<CompositeKernel> CreateKernelAsync()
+    {
+        var csharp = new CSharpKernel()
+            .UseNugetDirective(async (kernel, packages) =>
+            {
+                // The package-management hook only restores; adding what was restored is the host's job, and so is
+                // loading kernel extensions the packages ship (VS Code's host does both).
+                kernel.AddAssemblyReferences(packages.SelectMany(p => p.AssemblyPaths));
+                foreach (var package in packages)
+                    await LoadExtensionsAsync(Path.Combine(package.PackageRoot, "interactive-extensions", "dotnet"), kernel);
+            }, forceRestore: false)
+            .UseKernelHelpers();
+        var composite = new CompositeKernel { csharp };
+        composite.DefaultKernelName = CSharpKernelName;
+        // Charts render as charts even when a notebook gets Plotly.NET through the engine rather than through
+        // `#r "nuget: Plotly.NET.Interactive"`.
+        await ((IKernelExtension)new Plotly.NET.Interactive.FormatterKernelExtension()).OnLoadAsync(csharp);
+        return composite;
+    }
+
+    static async Task LoadExtensionsAsync(string directory, Kernel kernel)
+    {
+        if (!Directory.Exists(directory)) return;
+        foreach (var dll in Directory.GetFiles(directory, "*.dll"))
+        {
+            var name = AssemblyName.GetAssemblyName(dll);
+            // One copy per assembly: the host may already carry it (Plotly.NET.Interactive does).
+            var assembly = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => AssemblyName.ReferenceMatchesDefinition(a.GetName(), name))
+                           ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(dll);
+            foreach (var type in assembly.GetExportedTypes().Where(t => typeof(IKernelExtension).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }))
+                if (Activator.CreateInstance(type) is IKernelExtension extension)
+                    await extension.OnLoadAsync(kernel);
+        }
+    }
+
+    /// <summary>Moves the events of one submission into the cell's outputs; returns the error text, if any.</summary>
+    static string? Collect(KernelCommandResult result, InteractiveDocumentElement cell)
+    {
+        var displays = new Dictionary<string, DisplayElement>(StringComparer.Ordinal);
+        string? error = null;
+        foreach (var e in result.Events)
+        {
+            switch (e)
+            {
+                case StandardOutputValueProduced o:
+                    cell.Outputs.Add(new TextElement(PlainText(o), "stdout"));
+                    break;
+                case StandardErrorValueProduced o:
+                    cell.Outputs.Add(new TextElement(PlainText(o), "stderr"));
+                    break;
+                case DisplayedValueUpdated u when u.ValueId is { } id && displays.TryGetValue(id, out var shown):
+                    // The final state of a live display is what the executed notebook keeps.
+                    shown.Data.Clear();
+                    foreach (var f in u.FormattedValues) shown.Data[f.MimeType] = f.Value;
+                    break;
+                case DisplayedValueProduced d:
+                    var element = new DisplayElement(d.FormattedValues.ToDictionary(f => f.MimeType, f => (object)f.Value));
+                    if (d.ValueId is { } valueId) displays[valueId] = element;
+                    cell.Outputs.Add(element);
+                    break;
+                case ReturnValueProduced r:
+                    var returned = new ReturnValueElement();
+                    foreach (var f in r.FormattedValues) returned.Data[f.MimeType] = f.Value;
+                    cell.Outputs.Add(returned);
+                    break;
+                case ErrorProduced p:
+                    error = p.Message;
+                    break;
+                case CommandFailed f when f.Command is SubmitCode:
+                    // Compile errors: the diagnostics say it all; exceptions: keep the stack trace.
+                    error = f.Exception is null or CodeSubmissionCompilationErrorException ? f.Message : f.Exception.ToString();
+                    break;
+            }
+        }
+        if (error is not null)
+        {
+            var lines = error.Split('\n');
+            cell.Outputs.Add(new ErrorElement("Error", lines[0], lines.Skip(1).ToArray()));
+        }
+        return error;
+    }
+
+    static string PlainText(DisplayEvent e) =>
+        e.FormattedValues.FirstOrDefault(f => f.MimeType == PlainTextFormatter.MimeType)?.Value
+        ?? e.FormattedValues.FirstOrDefault()?.Value ?? "";
+
+    static void WriteAtomically(string sourcePath, InteractiveDocument parsed, List<InteractiveDocumentElement> elements, string outputPath)
+    {
+        // ToJupyterJson on the parsed document can throw InvalidCastException; a fresh document built from its
+        // elements and metadata serialises (DESIGN.md §7).
+        var document = new InteractiveDocument(elements);
+        // polyglot_notebook comes back from parsing as a plain dictionary that the writer cannot cast to its kernel
+        // list; the writer regenerates it from the cells' kernels.
+        foreach (var (key, value) in parsed.Metadata)
+            if (key != "polyglot_notebook") document.Metadata[key] = value;
+        var json = Notebook.ToJupyterJson(document, CSharpKernelName);
+        if (parsed.Metadata.ContainsKey("polyglot_notebook"))
+        {
+            // Keep the source's own polyglot_notebook block (VS Code reads its kernelInfo) instead of the writer's.
+            var written = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+            var source = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sourcePath))!;
+            written["metadata"]!["polyglot_notebook"] = source["metadata"]?["polyglot_notebook"]?.DeepClone();
+            json = written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
+        var temp = outputPath + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        File.WriteAllText(temp, json);
+        File.Move(temp, outputPath, overwrite: true);
+    }
+}

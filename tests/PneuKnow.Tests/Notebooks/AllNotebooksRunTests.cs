@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+using PneuKnow.Notebooks;
+using Xunit.Abstractions;
+
+namespace PneuKnow.Tests.Notebooks;
+
+/// <summary>
+/// Every notebook in notebooks/ runs headlessly with preset=smoke, one test case per notebook (new notebooks
+/// join without any change here). The engine they load with `#r "../lib/PneuKnow/bin/Release/net10.0/..."` is
+/// built because this project references it, so `dotnet test -c Release` from a fresh clone is enough.
+/// </summary>
+[Collection(NotebookCollection.Name)]
+public sealed class AllNotebooksRunTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> Notebooks()
+    {
+        var data = new TheoryData<string>();
+        foreach (var path in Directory.GetFiles(NotebookPaths.Notebooks, "*.ipynb").Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileName(path));
+        return data;
+    }
+
+    [Fact]
+    public void The_notebooks_folder_is_not_empty()
+    {
+        // An empty theory would pass silently; the study has at least its getting-started chapter.
+        var names = Directory.GetFiles(NotebookPaths.Notebooks, "*.ipynb").Select(Path.GetFileName);
+        Assert.Contains("00-getting-started.ipynb", names);
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public async Task Notebook_runs_headlessly_with_preset_smoke(string notebook)
+    {
+        var outDir = NotebookPaths.TempOutput();
+        try
+        {
+            var result = await NotebookRunner.RunAsync(
+                new NotebookRunRequest(Path.Combine(NotebookPaths.Notebooks, notebook), outDir,
+                    new Dictionary<string, string> { ["preset"] = "smoke" }),
+                new TestOutputWriter(output));
+            output.WriteLine(result.Describe());
+            Assert.True(result.Succeeded, result.Describe());
+
+            var executed = JsonNode.Parse(File.ReadAllText(result.OutputPath))!;
+            var code = executed["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code").ToList();
+            Assert.NotEmpty(code);
+            Assert.All(code, c => Assert.NotNull(c!["execution_count"]?.GetValue<int?>()));
+            Assert.Contains(code, c => c!["outputs"]!.AsArray().Count > 0);
+            Assert.DoesNotContain(code.SelectMany(c => c!["outputs"]!.AsArray()), o => (string?)o!["output_type"] == "error");
+            // The injected cell sits right after the parameters cell and carries the smoke preset.
+            int parameters = code.FindIndex(c => Tags(c!).Contains(NotebookParameters.Tag));
+            Assert.True(parameters >= 0, $"{notebook}: no cell tagged \"{NotebookParameters.Tag}\" (every chapter takes preset)");
+            Assert.Contains(NotebookParameters.InjectedTag, Tags(code[parameters + 1]!));
+            Assert.Contains("string preset = \"smoke\";", Source(code[parameters + 1]!));
+        }
+        finally
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
+    }
+
+    internal static string[] Tags(JsonNode cell) =>
+        cell["metadata"]?["tags"]?.AsArray().Select(t => (string)t!).ToArray() ?? [];
+
+    internal static string Source(JsonNode cell) => cell["source"] switch
+    {
+        JsonArray lines => string.Concat(lines.Select(l => (string)l!)),
+        { } s => (string)s!,
+        null => "",
+    };
+}

@@ -1,0 +1,161 @@
+using System.Text.Json.Nodes;
+using PneuKnow.Notebooks;
+using Xunit.Abstractions;
+
+namespace PneuKnow.Tests.Notebooks;
+
+/// <summary>The runner's failure modes and parameters, on small fixture notebooks (no torch, no NuGet).</summary>
+[Collection(NotebookCollection.Name)]
+public sealed class NotebookRunnerTests(ITestOutputHelper output) : IDisposable
+{
+    readonly string _out = NotebookPaths.TempOutput();
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    Task<NotebookRunResult> Run(string fixture, Dictionary<string, string>? parameters = null) =>
+        NotebookRunner.RunAsync(new NotebookRunRequest(NotebookPaths.Fixture(fixture), _out, parameters), new TestOutputWriter(output));
+
+    static List<JsonNode> Cells(string executedPath) =>
+        JsonNode.Parse(File.ReadAllText(executedPath))!["cells"]!.AsArray().Select(c => c!).ToList();
+
+    static string Outputs(JsonNode cell) => string.Concat(cell["outputs"]!.AsArray().Select(o => o!.ToJsonString()));
+
+    [Fact]
+    public async Task A_throwing_cell_stops_the_run_and_is_named_with_its_source_and_error()
+    {
+        var result = await Run("throws-at-cell-3.ipynb");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(3, result.Failure!.CellNumber);
+        Assert.Contains("throw new InvalidOperationException", result.Failure.Source);
+        Assert.Contains("deliberate failure after answer=42", result.Failure.Error);
+        var described = result.Describe();
+        Assert.Contains("cell 3 failed", described);
+        Assert.Contains("throw new InvalidOperationException", described);
+
+        // The executed copy is written anyway: cell 2's output, cell 3's error, cell 4 never ran.
+        var cells = Cells(result.OutputPath);
+        Assert.Contains("answer=42", Outputs(cells[1]));
+        Assert.Contains("\"output_type\":\"error\"", Outputs(cells[2]));
+        Assert.Empty(cells[3]["outputs"]!.AsArray());
+        Assert.Null(cells[3]["execution_count"]?.GetValue<int?>());
+        Assert.Equal(2, result.CodeCellsRun);
+    }
+
+    [Fact]
+    public async Task A_cell_that_does_not_compile_fails_the_run_with_the_compiler_error()
+    {
+        var result = await Run("does-not-compile-at-cell-2.ipynb");
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(2, result.Failure!.CellNumber);
+        Assert.Contains("CS0103", result.Failure.Error);
+        Assert.Contains("undefinedName", result.Failure.Error);
+        var cells = Cells(result.OutputPath);
+        Assert.Contains("CS0103", Outputs(cells[1]));
+        Assert.Empty(cells[2]["outputs"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Without_overrides_the_defaults_of_the_parameters_cell_apply()
+    {
+        var result = await Run("parameters.ipynb");
+
+        Assert.True(result.Succeeded, result.Describe());
+        var cells = Cells(result.OutputPath);
+        Assert.Equal(3, cells.Count);
+        Assert.Contains("preset=smoke epochs=2 learningRate=0.001 fast=True sum=3", Outputs(cells[2]));
+    }
+
+    [Fact]
+    public async Task Overrides_are_injected_after_the_parameters_cell_with_the_declared_types()
+    {
+        var result = await Run("parameters.ipynb", new()
+        {
+            ["preset"] = "quick \"with quotes\"",
+            ["epochs"] = "7",
+            ["learningRate"] = "0.25",
+            ["fast"] = "false",
+        });
+
+        Assert.True(result.Succeeded, result.Describe());
+        var cells = Cells(result.OutputPath);
+        Assert.Equal(4, cells.Count);
+        Assert.Contains(NotebookParameters.InjectedTag, AllNotebooksRunTests.Tags(cells[2]));
+        // epochs is an int: epochs + 1 is arithmetic, not string concatenation.
+        Assert.Contains("preset=quick \\u0022with quotes\\u0022 epochs=7 learningRate=0.25 fast=False sum=8", Outputs(cells[3]));
+    }
+
+    [Fact]
+    public async Task An_undeclared_parameter_is_an_error_listing_the_declared_ones()
+    {
+        var e = await Assert.ThrowsAsync<NotebookRunException>(() => Run("parameters.ipynb", new() { ["presett"] = "quick" }));
+        Assert.Contains("'presett' is not declared", e.Message);
+        Assert.Contains("declared: preset, epochs, learningRate, fast", e.Message);
+        Assert.Empty(Directory.GetFiles(_out));
+    }
+
+    [Fact]
+    public async Task A_value_that_does_not_parse_as_the_parameter_type_is_an_error()
+    {
+        var e = await Assert.ThrowsAsync<NotebookRunException>(() => Run("parameters.ipynb", new() { ["epochs"] = "many" }));
+        Assert.Contains("'epochs' is an int", e.Message);
+        Assert.Contains("found 'many'", e.Message);
+    }
+
+    [Fact]
+    public async Task Parameters_for_a_notebook_without_a_parameters_cell_are_an_error()
+    {
+        var e = await Assert.ThrowsAsync<NotebookRunException>(() => Run("throws-at-cell-3.ipynb", new() { ["preset"] = "smoke" }));
+        Assert.Contains("no cell is tagged \"parameters\"", e.Message);
+    }
+
+    [Fact]
+    public async Task A_path_that_is_not_an_ipynb_is_rejected()
+    {
+        var script = Path.Combine(_out, "notebook.csx");
+        File.WriteAllText(script, "Console.WriteLine(1);");
+        var e = await Assert.ThrowsAsync<NotebookRunException>(() =>
+            NotebookRunner.RunAsync(new NotebookRunRequest(script, _out)));
+        Assert.Contains("expected a Jupyter notebook (.ipynb)", e.Message);
+        Assert.Contains(".csx", e.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_notebook_is_rejected_with_the_path_looked_for()
+    {
+        var missing = Path.Combine(_out, "no-such-chapter.ipynb");
+        var e = await Assert.ThrowsAsync<NotebookRunException>(() =>
+            NotebookRunner.RunAsync(new NotebookRunRequest(missing, _out)));
+        Assert.Contains("no such notebook", e.Message);
+        Assert.Contains(missing, e.Message);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_notebook_json_is_rejected()
+    {
+        var broken = Path.Combine(_out, "broken.ipynb");
+        File.WriteAllText(broken, "{ this is not json");
+        var e = await Assert.ThrowsAsync<NotebookRunException>(() =>
+            NotebookRunner.RunAsync(new NotebookRunRequest(broken, Path.Combine(_out, "executed"))));
+        Assert.Contains("not a readable Jupyter notebook", e.Message);
+    }
+
+    [Theory]
+    [InlineData("preset")]
+    [InlineData("=smoke")]
+    public void Malformed_pairs_are_rejected(string pair)
+    {
+        var e = Assert.Throws<NotebookRunException>(() => NotebookParameters.ParsePairs([pair]));
+        Assert.Contains("expected key=value", e.Message);
+    }
+
+    [Fact]
+    public void Declared_parameters_are_read_with_their_types()
+    {
+        var declared = NotebookParameters.Declared("var preset = \"smoke\";\nint epochs = 2;\nvar lr = -1e-3;\nvar seeds = new[] { 1, 2 };\n");
+        Assert.Equal(
+            [("preset", "string"), ("epochs", "int"), ("lr", "double"), ("seeds", (string?)null)],
+            declared.Select(d => (d.Name, d.Type)).ToArray());
+    }
+}
