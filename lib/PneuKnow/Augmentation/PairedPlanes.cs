@@ -100,7 +100,16 @@ public sealed class PairedPlanes
     {
         var n = planes.Planes[0].Length;
         if (destination.Length < 3 * n) throw new ArgumentException($"expected room for {3 * n} floats, found {destination.Length}", nameof(destination));
-        for (var c = 0; c < 3; c++) ToUnit(planes.Channel(c), destination.Slice(c * n, n));
+        if (planes.IsGray)
+        {
+            // Convert once, then copy: a block copy is cheaper than two more table passes.
+            var first = destination[..n];
+            ToUnit(planes.Planes[0], first);
+            first.CopyTo(destination.Slice(n, n));
+            first.CopyTo(destination.Slice(2 * n, n));
+            return;
+        }
+        for (var c = 0; c < 3; c++) ToUnit(planes.Planes[c], destination.Slice(c * n, n));
     }
 
     /// <summary>Writes the mask as H×W floats, 1 inside the expert's regions (nonzero) and 0 outside.</summary>
