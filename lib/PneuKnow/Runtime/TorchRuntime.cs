@@ -124,6 +124,9 @@ public static class TorchRuntime
             return new NativeLoad("TorchSharp's own loader (not Linux)", "", "unknown", attempts);
         }
 
+        // Must precede the first libtorch load: oneDNN reads its ISA cap from the C environment once.
+        var isaNote = OneDnnIsa.Apply();
+        if (isaNote is not null) attempts.Add(isaNote);
         var torchSharpDir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? AppContext.BaseDirectory;
         foreach (var (dir, versionHint) in CandidateNativeDirs(torchSharpDir, attempts))
         {
@@ -171,7 +174,7 @@ public static class TorchRuntime
                 attempts.Add($"TorchSharp initialisation after loading {dir}: {e.Message}");
                 throw new TorchRuntimeException(attempts);
             }
-            return new NativeLoad(status, Path.Combine(dir, "libtorch_cpu.so"), versionHint ?? LibTorchVersionOf(dir), attempts);
+            return new NativeLoad(isaNote is null ? status : $"{status}; {isaNote}", Path.Combine(dir, "libtorch_cpu.so"), versionHint ?? LibTorchVersionOf(dir), attempts);
         }
         throw new TorchRuntimeException(attempts);
     }
