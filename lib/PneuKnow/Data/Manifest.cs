@@ -157,7 +157,8 @@ public sealed class Manifest
         return (info.Width, info.Height);
     }
 
-    private sealed record AnnotationSource(string Path, string KeyColumn, Dictionary<string, (int Line, Annotation Annotation)> Entries);
+    // BoxLines: the CSV line of each box of an entry, so an out-of-image box is reported on its own line.
+    private sealed record AnnotationSource(string Path, string KeyColumn, Dictionary<string, (int Line, Annotation Annotation)> Entries, Dictionary<string, List<int>>? BoxLines = null);
 
     private static AnnotationSource? LoadAnnotationSource(string root, ManifestOptions o, ErrorSink errors) => o.Format switch
     {
@@ -171,6 +172,7 @@ public sealed class Manifest
         var t = Csv.Read(path);
         int cId = t.Require("patientId"), cx = t.Require("x"), cy = t.Require("y"), cw = t.Require("width"), ch = t.Require("height"), cT = t.Require("Target");
         var boxes = new Dictionary<string, (int Line, List<Box> Boxes)>(StringComparer.Ordinal);
+        var lines = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         foreach (var (line, f) in t.Rows)
         {
             string id = f.Length > cId ? f[cId] : "";
@@ -186,8 +188,9 @@ public sealed class Manifest
             if (!ok) continue;
             if (v[2] <= 0 || v[3] <= 0) { errors.Add(id, path, line, "width", $"expected a positive width and height, found {v[2]}×{v[3]}."); continue; }
             entry.Boxes.Add(new Box(v[0], v[1], v[2], v[3]));
+            (lines.TryGetValue(id, out var l) ? l : lines[id] = []).Add(line);
         }
-        return new AnnotationSource(path, "patientId", boxes.ToDictionary(kv => kv.Key, kv => (kv.Value.Line, (Annotation)new BoxAnnotation(kv.Value.Boxes)), StringComparer.Ordinal));
+        return new AnnotationSource(path, "patientId", boxes.ToDictionary(kv => kv.Key, kv => (kv.Value.Line, (Annotation)new BoxAnnotation(kv.Value.Boxes)), StringComparer.Ordinal), lines);
     }
 
     private static AnnotationSource LoadPolygons(string path)
@@ -260,9 +263,9 @@ public sealed class Manifest
                         (o.Format == AnnotationFormat.RsnaBoxes ? " (an image without findings needs a row with Target 0)." : " (an image without findings needs an empty list)."));
                 used.Add(key);
                 if (entry.Annotation is BoxAnnotation ba)
-                    foreach (var b in ba.Boxes)
-                        if (b.X < 0 || b.Y < 0 || b.X + b.Width > w || b.Y + b.Height > h)
-                            throw new DataException(source.Path, entry.Line, "patientId", $"box of '{key}' at x={b.X}, y={b.Y}, {b.Width}×{b.Height} lies outside the {w}×{h} image.");
+                    for (int bi = 0; bi < ba.Boxes.Count; bi++)
+                        if (ba.Boxes[bi] is var b && (b.X < 0 || b.Y < 0 || b.X + b.Width > w || b.Y + b.Height > h))
+                            throw new DataException(source.Path, source.BoxLines![key][bi], "patientId", $"box of '{key}' at x={b.X}, y={b.Y}, {b.Width}×{b.Height} lies outside the {w}×{h} image.");
                 if (entry.Annotation is PolygonAnnotation pa)
                     for (int r = 0; r < pa.Regions.Count; r++)
                         foreach (var p in pa.Regions[r])

@@ -59,8 +59,8 @@ public sealed class ChestAnatomy
     {
         _wf = rng.Uniform(0.9, 1.08);                       // body habitus (narrow .. broad chest)
         double insp = rng.Uniform(0.85, 1.08);               // inspiration depth: how far the domes descend
-        _top = rng.Uniform(0.13, 0.17);
-        _rightDome = _top + 0.47 * insp;
+        _top = rng.Uniform(0.09, 0.13);
+        _rightDome = _top + 0.56 * insp;
         _leftDome = _rightDome + rng.Uniform(0.01, 0.035);   // the left hemidiaphragm usually sits lower
         _heartScale = rng.Uniform(0.88, 1.15);
         _heartShift = rng.Uniform(-0.015, 0.025);
@@ -81,7 +81,7 @@ public sealed class ChestAnatomy
         var raw = new (double dx, double y)[]
         {
             (0.07, t + 0.02), (0.13, t - 0.005), (0.21, t + 0.02), (0.28, t + 0.08), (0.325, t + 0.2),
-            (0.345, t + 0.34), (0.355, dome + 0.065), (0.31, dome + 0.02), (0.22, dome - 0.015),
+            (0.345, t + 0.38), (0.355, dome + 0.065), (0.31, dome + 0.02), (0.22, dome - 0.015),
             (0.12 + cardiac, dome + 0.005), (0.065 + cardiac, dome + 0.035), (0.06 + cardiac * 0.6, t + 0.3), (0.055, t + 0.15),
         };
         var pts = raw.Select(p => new Vec2(m + side * p.dx * w * rng.Uniform(0.97, 1.03), p.y + rng.Uniform(-0.006, 0.006))).ToList();

@@ -95,9 +95,9 @@ public static class PhantomFindings
             var d2 = new Vec2(Math.Cos(0.5) * d.X - Math.Sin(0.5) * d.Y, Math.Sin(0.5) * d.X + Math.Cos(0.5) * d.Y);
             bronchi.StrokePolyline(pose.Map(new[] { fork, fork + d2 * (lung.Width * 0.25) }), Math.Max(0.4, pose.Length(0.0025)), 1f);
         }
-        bronchi.GaussianBlur(0.5 * px);
+        bronchi.GaussianBlur(0.9 * px);
         for (int i = 0; i < density.Data.Length; i++)
-            density.Data[i] += (float)k * soft.Data[i] * (0.26f + 0.05f * mottle.Data[i] - 0.17f * bronchi.Data[i]);
+            density.Data[i] += (float)k * soft.Data[i] * (0.26f + 0.05f * mottle.Data[i] - 0.11f * bronchi.Data[i]);
     }
 
     private static void PeripheralGroundGlass(ChestAnatomy a, Pose pose, SplitMix64 rng, double k, Plane density, Plane? support)
@@ -160,7 +160,7 @@ public static class PhantomFindings
         for (int i = 0; i < density.Data.Length; i++)
         {
             float reticular = Math.Clamp(1f - Math.Abs(net.Data[i]) / 0.14f, 0f, 1f);
-            density.Data[i] += (float)k * soft.Data[i] * (0.04f + 0.085f * reticular + 0.07f * lines.Data[i]);
+            density.Data[i] += (float)k * soft.Data[i] * (0.05f + 0.1f * reticular + 0.07f * lines.Data[i]);
         }
     }
 
