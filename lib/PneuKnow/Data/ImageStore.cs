@@ -56,7 +56,7 @@ public sealed class ImageStore
     {
         if (size < 8 || size > 4096) throw new ArgumentOutOfRangeException(nameof(size), size, "expected a working size of 8..4096 pixels");
         options ??= new ImageStoreOptions();
-        if (options.CacheDirectory is { } cd) Directory.CreateDirectory(cd);
+        var hashes = options.CacheDirectory is { } cd ? new ContentHashes(cd) : null;
         var recs = manifest.Records;
         var results = new AnnotatedImage?[recs.Count];
         var failures = new DataException?[recs.Count];
@@ -67,11 +67,12 @@ public sealed class ImageStore
             var po = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
             Parallel.For(0, recs.Count, po, i =>
             {
-                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, options.CacheDirectory); }
+                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, hashes); }
                 catch (DataException e) { failures[i] = e; }
                 lock (gate) task.Advance();
             });
         }
+        hashes?.Save();
         var skipped = new List<SkippedItem>();
         for (int i = 0; i < recs.Count; i++)
             if (failures[i] is { } f)
@@ -117,25 +118,30 @@ public sealed class ImageStore
         public ManifestRecord RecordOf(int index) => _store.Records[_indices[index]];
     }
 
-    private static (AnnotatedImage, bool) Load(ManifestRecord r, string manifestPath, int size, string? cacheDir)
+    private static (AnnotatedImage, bool) Load(ManifestRecord r, string manifestPath, int size, ContentHashes? hashes)
     {
-        var imageBytes = ReadBytes(r.ImagePath, manifestPath, r.Line);
-        byte[]? annBytes = r.Annotation switch
-        {
-            RoiImageAnnotation a => Concat(ReadBytes(a.RoiPath, manifestPath, r.Line), a.MaskPath is null ? [] : ReadBytes(a.MaskPath, manifestPath, r.Line)),
-            MaskImageAnnotation m => ReadBytes(m.MaskPath, manifestPath, r.Line),
-            _ => System.Text.Encoding.UTF8.GetBytes(Canonical(r.Annotation)),
-        };
         string? cachePath = null;
-        if (cacheDir is not null)
+        if (hashes is not null)
         {
+            // The key is built from per-file content hashes (memoised by path, length and modification time, as git's
+            // index does) so that a warm run reads neither the sources nor hashes them again.
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             sha.AppendData(BitConverter.GetBytes(CacheVersion)); sha.AppendData(BitConverter.GetBytes(size));
-            sha.AppendData(BitConverter.GetBytes(imageBytes.Length)); sha.AppendData(imageBytes);
-            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(r.Annotation.GetType().Name)); sha.AppendData(annBytes);
-            cachePath = Path.Combine(cacheDir, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() + ".px");
+            sha.AppendData(hashes.Of(r.ImagePath, manifestPath, r.Line));
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(r.Annotation.GetType().Name));
+            switch (r.Annotation)
+            {
+                case RoiImageAnnotation a:
+                    sha.AppendData(hashes.Of(a.RoiPath, manifestPath, r.Line));
+                    if (a.MaskPath is not null) sha.AppendData(hashes.Of(a.MaskPath, manifestPath, r.Line));
+                    break;
+                case MaskImageAnnotation m: sha.AppendData(hashes.Of(m.MaskPath, manifestPath, r.Line)); break;
+                default: sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Canonical(r.Annotation))); break;
+            }
+            cachePath = Path.Combine(hashes.Directory, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() + ".px");
             if (File.Exists(cachePath) && TryReadCache(cachePath, size, r.ClassCode) is { } hit) return (hit, true);
         }
+        var imageBytes = ReadBytes(r.ImagePath, manifestPath, r.Line);
         var (w, h, image) = Decode(imageBytes, r.ImagePath, manifestPath, r.Line);
         if (w != r.Width || h != r.Height)
             throw new DataException(manifestPath, r.Line, null, $"image file {r.ImagePath} decoded to {w}×{h}, but its header said {r.Width}×{r.Height}.");
@@ -240,12 +246,66 @@ public sealed class ImageStore
 
     private static AnnotatedImage? TryReadCache(string path, int size, int label)
     {
-        var b = File.ReadAllBytes(path);
         int n = size * size;
-        if (b.Length != 16 + 3 * n || b[0] != 'P' || b[1] != 'K' || b[2] != 'P' || b[3] != 'X'
-            || BitConverter.ToInt32(b, 4) != CacheVersion || BitConverter.ToInt32(b, 8) != size || BitConverter.ToInt32(b, 12) != size)
+        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        Span<byte> head = stackalloc byte[16];
+        if (s.Length != 16 + 3L * n || s.Read(head) != 16 || head[0] != 'P' || head[1] != 'K' || head[2] != 'P' || head[3] != 'X'
+            || BitConverter.ToInt32(head[4..]) != CacheVersion || BitConverter.ToInt32(head[8..]) != size || BitConverter.ToInt32(head[12..]) != size)
             return null; // stale or foreign: decode again and overwrite
-        return new AnnotatedImage(size, size, b[16..(16 + n)], b[(16 + n)..(16 + 2 * n)], b[(16 + 2 * n)..], label);
+        byte[] image = new byte[n], roi = new byte[n], mask = new byte[n];
+        s.ReadExactly(image); s.ReadExactly(roi); s.ReadExactly(mask);
+        return new AnnotatedImage(size, size, image, roi, mask, label);
+    }
+}
+
+/// <summary>
+/// SHA-256 of source files, memoised in <c>hashes.tsv</c> of the cache folder by full path, length and last-write time;
+/// a file whose length or time changed is hashed again.
+/// </summary>
+internal sealed class ContentHashes
+{
+    private const string IndexName = "hashes.tsv";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Length, long Ticks, byte[] Hash)> _memo = new(StringComparer.Ordinal);
+    private bool _changed;
+
+    public string Directory { get; }
+
+    public ContentHashes(string directory)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        var index = Path.Combine(directory, IndexName);
+        if (!File.Exists(index)) return;
+        foreach (var line in File.ReadLines(index))
+        {
+            var f = line.Split('\t');
+            // A damaged index only costs re-hashing: skip lines that do not parse.
+            if (f.Length == 4 && long.TryParse(f[1], out var len) && long.TryParse(f[2], out var ticks) && f[3].Length == 64)
+                _memo[f[0]] = (len, ticks, Convert.FromHexString(f[3]));
+        }
+    }
+
+    public byte[] Of(string path, string manifestPath, int line)
+    {
+        FileInfo info = new(path);
+        if (!info.Exists) throw new DataException(manifestPath, line, null, $"missing file {path}.");
+        long ticks = info.LastWriteTimeUtc.Ticks;
+        if (_memo.TryGetValue(path, out var m) && m.Length == info.Length && m.Ticks == ticks) return m.Hash;
+        byte[] hash;
+        try { using var s = File.OpenRead(path); hash = SHA256.HashData(s); }
+        catch (IOException e) { throw new DataException(manifestPath, line, null, $"cannot read {path}: {e.Message}"); }
+        _memo[path] = (info.Length, ticks, hash);
+        _changed = true;
+        return hash;
+    }
+
+    public void Save()
+    {
+        if (!_changed) return;
+        var sb = new System.Text.StringBuilder();
+        foreach (var (path, (len, ticks, hash)) in _memo.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            sb.Append(path).Append('\t').Append(len).Append('\t').Append(ticks).Append('\t').Append(Convert.ToHexString(hash).ToLowerInvariant()).Append('\n');
+        AtomicFile.WriteAllText(Path.Combine(Directory, IndexName), sb.ToString());
     }
 }
 
