@@ -14,7 +14,21 @@ public sealed record ImageStoreOptions
     public bool SkipInvalid { get; init; }
     /// <summary>Parallel decoders (0 = all cores). Results do not depend on it.</summary>
     public int Threads { get; init; }
+    /// <summary>
+    /// Bits per pixel kept in memory for the image and ROI planes: 8 (default) or 16 (keeps the full depth of 16-bit
+    /// sources, twice the memory; <see cref="ImageStore.Get"/> still returns 8-bit planes, <see cref="ImageStore.GetDeep"/> 16-bit ones).
+    /// </summary>
+    public int BitDepth { get; init; } = 8;
 }
+
+/// <summary>A stored example at 16 bits per pixel (image and ROI); the mask stays 0/255.</summary>
+/// <param name="Height">Rows.</param>
+/// <param name="Width">Columns.</param>
+/// <param name="Image">The full image, 0..65535.</param>
+/// <param name="Roi">The ROI image, 0..65535.</param>
+/// <param name="Mask">0 outside, 255 inside the annotation.</param>
+/// <param name="Label">Class code.</param>
+public sealed record AnnotatedImage16(int Height, int Width, ushort[] Image, ushort[] Roi, byte[] Mask, int Label);
 
 /// <summary>
 /// The decoded dataset: every manifest image, its ROI and mask resized once to a square working size and kept in memory
@@ -23,8 +37,10 @@ public sealed record ImageStoreOptions
 /// </summary>
 public sealed class ImageStore
 {
-    private const int CacheVersion = 1;
-    private readonly AnnotatedImage[] _items;
+    private const int CacheVersion = 2;
+    // Exactly one of the two arrays is used, by bit depth.
+    private readonly AnnotatedImage[]? _items;
+    private readonly AnnotatedImage16[]? _deep;
 
     /// <summary>The manifest records held, in manifest order (records skipped at decoding are absent).</summary>
     public IReadOnlyList<ManifestRecord> Records { get; }
@@ -39,11 +55,26 @@ public sealed class ImageStore
     /// <summary>Images decoded from their source files.</summary>
     public int Decoded { get; }
     /// <summary>Bytes of pixel memory held (three planes per image).</summary>
-    public long FootprintBytes => (long)_items.Length * 3 * Size * Size;
+    public long FootprintBytes => (long)Count * Size * Size * (BitDepth == 16 ? 5 : 3);
 
-    private ImageStore(IReadOnlyList<ManifestRecord> records, AnnotatedImage[] items, IReadOnlyList<string> classes, int size, IReadOnlyList<SkippedItem> skipped, int hits, int decoded)
+    /// <summary>Bits per pixel of the image and ROI planes held.</summary>
+    public int BitDepth { get; }
+
+    /// <summary>Number of images held.</summary>
+    public int Count => Records.Count;
+
+    private ImageStore(IReadOnlyList<ManifestRecord> records, AnnotatedImage16[] items, int bitDepth, IReadOnlyList<string> classes, int size, IReadOnlyList<SkippedItem> skipped, int hits, int decoded)
     {
-        Records = records; _items = items; Classes = classes; Size = size; Skipped = skipped; CacheHits = hits; Decoded = decoded;
+        Records = records; Classes = classes; Size = size; Skipped = skipped; CacheHits = hits; Decoded = decoded; BitDepth = bitDepth;
+        if (bitDepth == 16) _deep = items;
+        else _items = items.Select(i => new AnnotatedImage(i.Height, i.Width, To8(i.Image), To8(i.Roi), i.Mask, i.Label)).ToArray();
+    }
+
+    private static byte[] To8(ushort[] px)
+    {
+        var b = new byte[px.Length];
+        for (int i = 0; i < b.Length; i++) b[i] = (byte)((px[i] * 255 + 32767) / 65535);
+        return b;
     }
 
     /// <summary>
@@ -56,9 +87,10 @@ public sealed class ImageStore
     {
         if (size < 8 || size > 4096) throw new ArgumentOutOfRangeException(nameof(size), size, "expected a working size of 8..4096 pixels");
         options ??= new ImageStoreOptions();
+        if (options.BitDepth is not (8 or 16)) throw new ArgumentException($"ImageStoreOptions.BitDepth: expected 8 or 16, found {options.BitDepth}.");
         var hashes = options.CacheDirectory is { } cd ? new ContentHashes(cd) : null;
         var recs = manifest.Records;
-        var results = new AnnotatedImage?[recs.Count];
+        var results = new AnnotatedImage16?[recs.Count];
         var failures = new DataException?[recs.Count];
         var fromCache = new bool[recs.Count];
         var gate = new object();
@@ -81,22 +113,35 @@ public sealed class ImageStore
                 skipped.Add(new SkippedItem(recs[i].FileName, f.File, f.Line, f.Message));
             }
         var keep = Enumerable.Range(0, recs.Count).Where(i => results[i] is not null).ToList();
-        return new ImageStore(keep.Select(i => recs[i]).ToList(), keep.Select(i => results[i]!).ToArray(), manifest.Classes, size,
+        return new ImageStore(keep.Select(i => recs[i]).ToList(), keep.Select(i => results[i]!).ToArray(), options.BitDepth, manifest.Classes, size,
             manifest.Skipped.Concat(skipped).ToList(), keep.Count(i => fromCache[i]), keep.Count(i => !fromCache[i]));
     }
 
     /// <summary>All held images as one set.</summary>
-    public IAnnotatedImageSet All => new Subset(this, Enumerable.Range(0, _items.Length).ToArray(), "all");
+    public IAnnotatedImageSet All => new Subset(this, Enumerable.Range(0, Count).ToArray(), "all");
 
     /// <summary>The images of one split (train, valid or test).</summary>
     public IAnnotatedImageSet Split(string split)
     {
         if (!SplitNames.All.Contains(split)) throw new ArgumentException($"Unknown split '{split}': expected train, valid or test.", nameof(split));
-        return new Subset(this, Enumerable.Range(0, _items.Length).Where(i => Records[i].Split == split).ToArray(), split);
+        return new Subset(this, Enumerable.Range(0, Count).Where(i => Records[i].Split == split).ToArray(), split);
     }
 
-    /// <summary>The decoded image at store index <paramref name="index"/>.</summary>
-    public AnnotatedImage Get(int index) => _items[index];
+    /// <summary>The decoded image at store index <paramref name="index"/> (8-bit; converted on the fly from a 16-bit store).</summary>
+    public AnnotatedImage Get(int index)
+    {
+        if (_items is not null) return _items[index];
+        var d = _deep![index];
+        return new AnnotatedImage(d.Height, d.Width, To8(d.Image), To8(d.Roi), d.Mask, d.Label);
+    }
+
+    /// <summary>The decoded image at store index <paramref name="index"/> at 16 bits (exact only for a 16-bit store).</summary>
+    public AnnotatedImage16 GetDeep(int index)
+    {
+        if (_deep is not null) return _deep[index];
+        var a = _items![index];
+        return new AnnotatedImage16(a.Height, a.Width, a.Image.Select(v => (ushort)(v * 257)).ToArray(), a.Roi.Select(v => (ushort)(v * 257)).ToArray(), a.Mask, a.Label);
+    }
 
     /// <summary>A view of some store indices.</summary>
     public sealed class Subset : IAnnotatedImageSet
@@ -113,12 +158,13 @@ public sealed class ImageStore
         /// <inheritdoc />
         public int LabelOf(int index) => _store.Records[_indices[index]].ClassCode;
         /// <inheritdoc />
-        public AnnotatedImage Get(int index) => _store._items[_indices[index]];
+        public AnnotatedImage Get(int index) => _store.Get(_indices[index]);
         /// <summary>The manifest record of example <paramref name="index"/>.</summary>
         public ManifestRecord RecordOf(int index) => _store.Records[_indices[index]];
     }
 
-    private static (AnnotatedImage, bool) Load(ManifestRecord r, string manifestPath, int size, ContentHashes? hashes)
+    // Always decodes to 16 bits; an 8-bit store rounds once when it is built, so both depths share one cache entry.
+    private static (AnnotatedImage16, bool) Load(ManifestRecord r, string manifestPath, int size, ContentHashes? hashes)
     {
         string? cachePath = null;
         if (hashes is not null)
@@ -163,9 +209,9 @@ public sealed class ImageStore
             default: throw new InvalidOperationException($"Unsupported annotation {r.Annotation.GetType().Name}.");
         }
         var maskF = mask01.Select(v => (float)v).ToArray();
-        var item = new AnnotatedImage(size, size,
-            ToBytes(Resampling.Resize(image, w, h, size, size), 255f),
-            ToBytes(Resampling.Resize(roi, w, h, size, size), 255f),
+        var item = new AnnotatedImage16(size, size,
+            ToUShorts(Resampling.Resize(image, w, h, size, size)),
+            ToUShorts(Resampling.Resize(roi, w, h, size, size)),
             Resampling.Resize(maskF, w, h, size, size).Select(v => v >= 0.5f ? (byte)255 : (byte)0).ToArray(),
             r.ClassCode);
         if (cachePath is not null) WriteCache(cachePath, item);
@@ -226,35 +272,40 @@ public sealed class ImageStore
         return r;
     }
 
-    private static byte[] ToBytes(float[] px, float scale)
+    private static ushort[] ToUShorts(float[] px)
     {
-        var b = new byte[px.Length];
-        for (int i = 0; i < b.Length; i++) b[i] = (byte)Math.Clamp(MathF.Round(px[i] * scale), 0f, 255f);
+        var b = new ushort[px.Length];
+        for (int i = 0; i < b.Length; i++) b[i] = (ushort)Math.Clamp(MathF.Round(px[i] * 65535f), 0f, 65535f);
         return b;
     }
 
-    // Cache file: "PKPX", version, size, then image, ROI and mask planes.
-    private static void WriteCache(string path, AnnotatedImage item)
+    // Cache file: "PKPX", version, height, width, then the 16-bit image and ROI planes (little-endian) and the mask.
+    private static void WriteCache(string path, AnnotatedImage16 item)
     {
         AtomicFile.Write(path, s =>
         {
             using var w = new BinaryWriter(s);
             w.Write("PKPX"u8); w.Write(CacheVersion); w.Write(item.Height); w.Write(item.Width);
-            w.Write(item.Image); w.Write(item.Roi); w.Write(item.Mask);
+            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(item.Image.AsSpan()));
+            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(item.Roi.AsSpan()));
+            w.Write(item.Mask);
         });
     }
 
-    private static AnnotatedImage? TryReadCache(string path, int size, int label)
+    private static AnnotatedImage16? TryReadCache(string path, int size, int label)
     {
+        if (!BitConverter.IsLittleEndian) return null; // the planes are stored little-endian
         int n = size * size;
         using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         Span<byte> head = stackalloc byte[16];
-        if (s.Length != 16 + 3L * n || s.Read(head) != 16 || head[0] != 'P' || head[1] != 'K' || head[2] != 'P' || head[3] != 'X'
+        if (s.Length != 16 + 5L * n || s.Read(head) != 16 || head[0] != 'P' || head[1] != 'K' || head[2] != 'P' || head[3] != 'X'
             || BitConverter.ToInt32(head[4..]) != CacheVersion || BitConverter.ToInt32(head[8..]) != size || BitConverter.ToInt32(head[12..]) != size)
             return null; // stale or foreign: decode again and overwrite
-        byte[] image = new byte[n], roi = new byte[n], mask = new byte[n];
-        s.ReadExactly(image); s.ReadExactly(roi); s.ReadExactly(mask);
-        return new AnnotatedImage(size, size, image, roi, mask, label);
+        ushort[] image = new ushort[n], roi = new ushort[n]; byte[] mask = new byte[n];
+        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(image.AsSpan()));
+        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(roi.AsSpan()));
+        s.ReadExactly(mask);
+        return new AnnotatedImage16(size, size, image, roi, mask, label);
     }
 }
 
