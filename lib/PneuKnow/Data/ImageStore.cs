@@ -63,12 +63,15 @@ public sealed class ImageStore
     /// <summary>Number of images held.</summary>
     public int Count => Records.Count;
 
-    private ImageStore(IReadOnlyList<ManifestRecord> records, AnnotatedImage16[] items, int bitDepth, IReadOnlyList<string> classes, int size, IReadOnlyList<SkippedItem> skipped, int hits, int decoded)
+    private ImageStore(IReadOnlyList<ManifestRecord> records, Stored[] items, int bitDepth, IReadOnlyList<string> classes, int size, IReadOnlyList<SkippedItem> skipped, int hits, int decoded)
     {
         Records = records; Classes = classes; Size = size; Skipped = skipped; CacheHits = hits; Decoded = decoded; BitDepth = bitDepth;
-        if (bitDepth == 16) _deep = items;
-        else _items = items.Select(i => new AnnotatedImage(i.Height, i.Width, To8(i.Image), To8(i.Roi), i.Mask, i.Label)).ToArray();
+        if (bitDepth == 16) _deep = items.Select(i => i.Sixteen!).ToArray();
+        else _items = items.Select(i => i.Eight!).ToArray();
     }
+
+    // One decoded example at the store's depth: exactly one of the two is set.
+    private sealed record Stored(AnnotatedImage? Eight, AnnotatedImage16? Sixteen);
 
     private static byte[] To8(ushort[] px)
     {
@@ -90,7 +93,7 @@ public sealed class ImageStore
         if (options.BitDepth is not (8 or 16)) throw new ArgumentException($"ImageStoreOptions.BitDepth: expected 8 or 16, found {options.BitDepth}.");
         var hashes = options.CacheDirectory is { } cd ? new ContentHashes(cd) : null;
         var recs = manifest.Records;
-        var results = new AnnotatedImage16?[recs.Count];
+        var results = new Stored?[recs.Count];
         var failures = new DataException?[recs.Count];
         var fromCache = new bool[recs.Count];
         var gate = new object();
@@ -99,7 +102,7 @@ public sealed class ImageStore
             var po = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
             Parallel.For(0, recs.Count, po, i =>
             {
-                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, hashes); }
+                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, options.BitDepth, hashes); }
                 catch (DataException e) { failures[i] = e; }
                 lock (gate) task.Advance();
             });
@@ -163,8 +166,9 @@ public sealed class ImageStore
         public ManifestRecord RecordOf(int index) => _store.Records[_indices[index]];
     }
 
-    // Always decodes to 16 bits; an 8-bit store rounds once when it is built, so both depths share one cache entry.
-    private static (AnnotatedImage16, bool) Load(ManifestRecord r, string manifestPath, int size, ContentHashes? hashes)
+    // Decodes and resamples at 16 bits, then rounds once to 8 bits for an 8-bit store; the cache holds the store's depth
+    // (an 8-bit entry is 3 size² bytes, a 16-bit one 5 size²), keyed separately.
+    private static (Stored, bool) Load(ManifestRecord r, string manifestPath, int size, int depth, ContentHashes? hashes)
     {
         string? cachePath = null;
         if (hashes is not null)
@@ -172,7 +176,7 @@ public sealed class ImageStore
             // The key is built from per-file content hashes (memoised by path, length and modification time, as git's
             // index does) so that a warm run reads neither the sources nor hashes them again.
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            sha.AppendData(BitConverter.GetBytes(CacheVersion)); sha.AppendData(BitConverter.GetBytes(size));
+            sha.AppendData(BitConverter.GetBytes(CacheVersion)); sha.AppendData(BitConverter.GetBytes(size)); sha.AppendData(BitConverter.GetBytes(depth));
             sha.AppendData(hashes.Of(r.ImagePath, manifestPath, r.Line));
             sha.AppendData(System.Text.Encoding.UTF8.GetBytes(r.Annotation.GetType().Name));
             switch (r.Annotation)
@@ -185,7 +189,7 @@ public sealed class ImageStore
                 default: sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Canonical(r.Annotation))); break;
             }
             cachePath = Path.Combine(hashes.Directory, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() + ".px");
-            if (File.Exists(cachePath) && TryReadCache(cachePath, size, r.ClassCode) is { } hit) return (hit, true);
+            if (File.Exists(cachePath) && TryReadCache(cachePath, size, depth, r.ClassCode) is { } hit) return (hit, true);
         }
         var imageBytes = ReadBytes(r.ImagePath, manifestPath, r.Line);
         var (w, h, image) = Decode(imageBytes, r.ImagePath, manifestPath, r.Line);
@@ -214,8 +218,10 @@ public sealed class ImageStore
             ToUShorts(Resampling.Resize(roi, w, h, size, size)),
             Resampling.Resize(maskF, w, h, size, size).Select(v => v >= 0.5f ? (byte)255 : (byte)0).ToArray(),
             r.ClassCode);
-        if (cachePath is not null) WriteCache(cachePath, item);
-        return (item, false);
+        var stored = depth == 16 ? new Stored(null, item)
+            : new Stored(new AnnotatedImage(size, size, To8(item.Image), To8(item.Roi), item.Mask, item.Label), null);
+        if (cachePath is not null) WriteCache(cachePath, stored);
+        return (stored, false);
     }
 
     private static byte[] ReadBytes(string path, string manifestPath, int line)
@@ -279,33 +285,49 @@ public sealed class ImageStore
         return b;
     }
 
-    // Cache file: "PKPX", version, height, width, then the 16-bit image and ROI planes (little-endian) and the mask.
-    private static void WriteCache(string path, AnnotatedImage16 item)
+    // Cache file: "PKPX", version, height, width, then the image and ROI planes (8-bit, or 16-bit little-endian) and the mask.
+    private static void WriteCache(string path, Stored item)
     {
         AtomicFile.Write(path, s =>
         {
             using var w = new BinaryWriter(s);
-            w.Write("PKPX"u8); w.Write(CacheVersion); w.Write(item.Height); w.Write(item.Width);
-            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(item.Image.AsSpan()));
-            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(item.Roi.AsSpan()));
-            w.Write(item.Mask);
+            w.Write("PKPX"u8); w.Write(CacheVersion);
+            if (item.Eight is { } e)
+            {
+                w.Write(e.Height); w.Write(e.Width); w.Write(e.Image); w.Write(e.Roi); w.Write(e.Mask);
+            }
+            else
+            {
+                var d = item.Sixteen!;
+                w.Write(d.Height); w.Write(d.Width);
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Image.AsSpan()));
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Roi.AsSpan()));
+                w.Write(d.Mask);
+            }
         });
     }
 
-    private static AnnotatedImage16? TryReadCache(string path, int size, int label)
+    private static Stored? TryReadCache(string path, int size, int depth, int label)
     {
-        if (!BitConverter.IsLittleEndian) return null; // the planes are stored little-endian
+        if (!BitConverter.IsLittleEndian) return null; // 16-bit planes are stored little-endian
         int n = size * size;
         using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         Span<byte> head = stackalloc byte[16];
-        if (s.Length != 16 + 5L * n || s.Read(head) != 16 || head[0] != 'P' || head[1] != 'K' || head[2] != 'P' || head[3] != 'X'
+        if (s.Length != 16 + (depth == 16 ? 5L : 3L) * n || s.Read(head) != 16 || head[0] != 'P' || head[1] != 'K' || head[2] != 'P' || head[3] != 'X'
             || BitConverter.ToInt32(head[4..]) != CacheVersion || BitConverter.ToInt32(head[8..]) != size || BitConverter.ToInt32(head[12..]) != size)
             return null; // stale or foreign: decode again and overwrite
-        ushort[] image = new ushort[n], roi = new ushort[n]; byte[] mask = new byte[n];
-        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(image.AsSpan()));
-        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(roi.AsSpan()));
+        var mask = new byte[n];
+        if (depth == 8)
+        {
+            byte[] image = new byte[n], roi = new byte[n];
+            s.ReadExactly(image); s.ReadExactly(roi); s.ReadExactly(mask);
+            return new Stored(new AnnotatedImage(size, size, image, roi, mask, label), null);
+        }
+        ushort[] image16 = new ushort[n], roi16 = new ushort[n];
+        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(image16.AsSpan()));
+        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(roi16.AsSpan()));
         s.ReadExactly(mask);
-        return new AnnotatedImage16(size, size, image, roi, mask, label);
+        return new Stored(null, new AnnotatedImage16(size, size, image16, roi16, mask, label));
     }
 }
 
