@@ -136,9 +136,12 @@ public sealed class Manifest
             catch (DataException e) { errors.Add(r.File, e.File, e.Line, e.Column, e.Reason); }
         }
         if (annotations is { } a)
+        {
+            var stems = seen.Keys.Select(k => System.IO.Path.GetFileNameWithoutExtension(k)).ToHashSet(StringComparer.Ordinal);
             foreach (var (key, src) in a.Entries.Where(kv => !usedAnnotationKeys.Contains(kv.Key)).OrderBy(kv => kv.Value.Line))
-                if (!seen.ContainsKey(key) && !seen.Keys.Any(k => System.IO.Path.GetFileNameWithoutExtension(k) == key))
-                    errors.Add(key, a.Path, src.Line, a.KeyColumn, $"annotation for '{key}', but the manifest {csvPath} has no such image.");
+                if (!seen.ContainsKey(key) && !stems.Contains(key))
+                    errors.Add(key, a.Path, a.BoxLines is null ? null : src.Line, a.KeyColumn, $"annotation for '{key}', but the manifest {csvPath} has no such image.");
+        }
         return new Manifest(csvPath, options, classes, records, errors.Items, cPatient >= 0);
     }
 

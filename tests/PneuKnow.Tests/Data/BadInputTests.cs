@@ -162,6 +162,18 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Annotation_without_image()
+    {
+        var (t, csv) = Dataset(); using var _ = t;
+        File.AppendAllText(t["boxes.csv"], "zz,1,1,2,2,1\n");
+        var e = Fails(csv, new ManifestOptions { Format = AnnotationFormat.RsnaBoxes });
+        Assert.Equal($"{t["boxes.csv"]}, line 8, column 'patientId': annotation for 'zz', but the manifest {csv} has no such image.", e.Message);
+        File.WriteAllText(t["polygons.json"], File.ReadAllText(t["polygons.json"]).Replace("\"a.png\": []", "\"a.png\": [], \"zz.png\": []"));
+        e = Fails(csv, new ManifestOptions { Format = AnnotationFormat.Polygons });
+        Assert.Equal($"{t["polygons.json"]}, column 'key': annotation for 'zz.png', but the manifest {csv} has no such image.", e.Message);
+    }
+
+    [Fact]
     public void Skip_invalid_keeps_going_and_reports_every_skipped_item()
     {
         var (t, csv) = Dataset(); using var _ = t;
