@@ -201,7 +201,7 @@ public sealed class ImageStore
             case RoiImageAnnotation a:
             {
                 roi = DecodeSameSize(a.RoiPath, "ROI", w, h, manifestPath, r.Line);
-                mask01 = a.MaskPath is null ? roi.Select(v => v > 0 ? (byte)1 : (byte)0).ToArray() : Binarise(DecodeSameSize(a.MaskPath, "mask", w, h, manifestPath, r.Line));
+                mask01 = a.MaskPath is null ? Binarise(roi) : Binarise(DecodeSameSize(a.MaskPath, "mask", w, h, manifestPath, r.Line));
                 break;
             }
             case MaskImageAnnotation m:
@@ -212,11 +212,15 @@ public sealed class ImageStore
             case PolygonAnnotation p: mask01 = AnnotationRaster.Polygons(p.Regions, w, h); roi = Apply(image, mask01); break;
             default: throw new InvalidOperationException($"Unsupported annotation {r.Annotation.GetType().Name}.");
         }
-        var maskF = mask01.Select(v => (float)v).ToArray();
+        var maskF = new float[mask01.Length];
+        for (int i = 0; i < maskF.Length; i++) maskF[i] = mask01[i];
+        var maskR = Resampling.Resize(maskF, w, h, size, size);
+        var mask = new byte[maskR.Length];
+        for (int i = 0; i < mask.Length; i++) mask[i] = maskR[i] >= 0.5f ? (byte)255 : (byte)0;
         var item = new AnnotatedImage16(size, size,
             ToUShorts(Resampling.Resize(image, w, h, size, size)),
             ToUShorts(Resampling.Resize(roi, w, h, size, size)),
-            Resampling.Resize(maskF, w, h, size, size).Select(v => v >= 0.5f ? (byte)255 : (byte)0).ToArray(),
+            mask,
             r.ClassCode);
         var stored = depth == 16 ? new Stored(null, item)
             : new Stored(new AnnotatedImage(size, size, To8(item.Image), To8(item.Roi), item.Mask, item.Label), null);
@@ -269,7 +273,12 @@ public sealed class ImageStore
         return px;
     }
 
-    private static byte[] Binarise(float[] px) => px.Select(v => v > 0 ? (byte)1 : (byte)0).ToArray();
+    private static byte[] Binarise(float[] px)
+    {
+        var m = new byte[px.Length];
+        for (int i = 0; i < m.Length; i++) m[i] = px[i] > 0 ? (byte)1 : (byte)0;
+        return m;
+    }
 
     private static float[] Apply(float[] image, byte[] mask01)
     {
@@ -385,10 +394,13 @@ internal sealed class ContentHashes
 /// <summary>Separable resampling with a triangle filter widened by the scale factor (area-like when shrinking, bilinear when enlarging).</summary>
 public static class Resampling
 {
-    /// <summary>Resizes a row-major float plane from <paramref name="w"/>×<paramref name="h"/> to <paramref name="ow"/>×<paramref name="oh"/>.</summary>
+    /// <summary>
+    /// Resizes a row-major float plane from <paramref name="w"/>×<paramref name="h"/> to <paramref name="ow"/>×<paramref name="oh"/>;
+    /// at the same size it returns <paramref name="src"/> itself (callers must not mutate the result in place).
+    /// </summary>
     public static float[] Resize(float[] src, int w, int h, int ow, int oh)
     {
-        if (w == ow && h == oh) return (float[])src.Clone();
+        if (w == ow && h == oh) return src;
         var (xi, xw) = Weights(w, ow);
         var (yi, yw) = Weights(h, oh);
         var tmp = new float[ow * h];
