@@ -16,12 +16,14 @@ app.Configure(config =>
     PneuKnow.Cli.Commands.Training.TrainingCommands.Register(config);
     PneuKnow.Cli.Commands.Evaluation.EvaluationCommands.Register(config);
     PneuKnow.Cli.Commands.Reproduce.ReproduceCommands.Register(config);
-    // `pneuknow bench ...` gathers the stages' benchmarks (AugmentationCommands.RegisterBench, ModelsCommands.RegisterBench,
-    // TrainingCommands.RegisterBench); Spectre refuses an empty branch, so it is added once they exist.
+    // `pneuknow bench ...` gathers every stage's benchmarks.
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Speed checks against baselines measured in the same run.");
+        PneuKnow.Cli.Commands.Data.DataCommands.RegisterBench(bench);
         PneuKnow.Cli.Commands.Augmentation.AugmentationCommands.RegisterBench(bench);
+        PneuKnow.Cli.Commands.Models.ModelsCommands.RegisterBench(bench);
+        PneuKnow.Cli.Commands.Training.TrainingCommands.RegisterBench(bench);
     });
 });
 return await app.RunAsync(args);

@@ -22,14 +22,24 @@ public sealed class TerminalProgress : IProgress
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .StartAsync(context => work(new TerminalProgress(context)));
 
+    /// <summary>
+    /// Runs synchronous <paramref name="work"/> with live progress bars; when the terminal is not
+    /// interactive (piped, CI) the work runs without them so logs stay readable.
+    /// </summary>
+    public static T Run<T>(Func<IProgress, T> work)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive) return work(SilentProgress.Instance);
+        return RunAsync(p => System.Threading.Tasks.Task.FromResult(work(p))).GetAwaiter().GetResult();
+    }
+
     /// <inheritdoc />
     public IProgressTask Start(string description, long total)
     {
         if (total < 0) throw new ArgumentOutOfRangeException(nameof(total), total, "total: expected a step count >= 0.");
-        return new Task(_context.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1)), description, total);
+        return new BarTask(_context.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1)), description, total);
     }
 
-    sealed class Task(ProgressTask bar, string description, long total) : IProgressTask
+    sealed class BarTask(ProgressTask bar, string description, long total) : IProgressTask
     {
         public void Advance(long steps = 1, string? status = null)
         {

@@ -1,0 +1,448 @@
+using System.Security.Cryptography;
+using PneuKnow.Runtime;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace PneuKnow.Data;
+
+/// <summary>How <see cref="ImageStore.Open"/> decodes and caches.</summary>
+public sealed record ImageStoreOptions
+{
+    /// <summary>Folder of the on-disk decoded-image cache (keyed by content hash and working size); null disables it.</summary>
+    public string? CacheDirectory { get; init; }
+    /// <summary>Keep going past images that fail to decode and list them in <see cref="ImageStore.Skipped"/>.</summary>
+    public bool SkipInvalid { get; init; }
+    /// <summary>Parallel decoders (0 = all cores). Results do not depend on it.</summary>
+    public int Threads { get; init; }
+    /// <summary>
+    /// Bits per pixel kept in memory for the image and ROI planes: 8 (default) or 16 (keeps the full depth of 16-bit
+    /// sources, twice the memory; <see cref="ImageStore.Get"/> still returns 8-bit planes, <see cref="ImageStore.GetDeep"/> 16-bit ones).
+    /// </summary>
+    public int BitDepth { get; init; } = 8;
+}
+
+/// <summary>A stored example at 16 bits per pixel (image and ROI); the mask stays 0/255.</summary>
+/// <param name="Height">Rows.</param>
+/// <param name="Width">Columns.</param>
+/// <param name="Image">The full image, 0..65535.</param>
+/// <param name="Roi">The ROI image, 0..65535.</param>
+/// <param name="Mask">0 outside, 255 inside the annotation.</param>
+/// <param name="Label">Class code.</param>
+public sealed record AnnotatedImage16(int Height, int Width, ushort[] Image, ushort[] Roi, byte[] Mask, int Label);
+
+/// <summary>
+/// The decoded dataset: every manifest image, its ROI and mask resized once to a square working size and kept in memory
+/// as 8-bit planes. Decoding reads PNG/JPEG/TIFF (8/16-bit grayscale or RGB, converted to luminance at 16-bit
+/// precision before resizing). Splits are exposed as <see cref="IAnnotatedImageSet"/>s.
+/// </summary>
+public sealed class ImageStore
+{
+    private const int CacheVersion = 2;
+    // Exactly one of the two arrays is used, by bit depth.
+    private readonly AnnotatedImage[]? _items;
+    private readonly AnnotatedImage16[]? _deep;
+
+    /// <summary>The manifest records held, in manifest order (records skipped at decoding are absent).</summary>
+    public IReadOnlyList<ManifestRecord> Records { get; }
+    /// <summary>Class labels in code order.</summary>
+    public IReadOnlyList<string> Classes { get; }
+    /// <summary>Working size (square side, pixels).</summary>
+    public int Size { get; }
+    /// <summary>Items whose decoding failed under <see cref="ImageStoreOptions.SkipInvalid"/>.</summary>
+    public IReadOnlyList<SkippedItem> Skipped { get; }
+    /// <summary>Images read from the cache.</summary>
+    public int CacheHits { get; }
+    /// <summary>Images decoded from their source files.</summary>
+    public int Decoded { get; }
+    /// <summary>Bytes of pixel memory held (three planes per image).</summary>
+    public long FootprintBytes => (long)Count * Size * Size * (BitDepth == 16 ? 5 : 3);
+
+    /// <summary>Bits per pixel of the image and ROI planes held.</summary>
+    public int BitDepth { get; }
+
+    /// <summary>Number of images held.</summary>
+    public int Count => Records.Count;
+
+    private ImageStore(IReadOnlyList<ManifestRecord> records, Stored[] items, int bitDepth, IReadOnlyList<string> classes, int size, IReadOnlyList<SkippedItem> skipped, int hits, int decoded)
+    {
+        Records = records; Classes = classes; Size = size; Skipped = skipped; CacheHits = hits; Decoded = decoded; BitDepth = bitDepth;
+        if (bitDepth == 16) _deep = items.Select(i => i.Sixteen!).ToArray();
+        else _items = items.Select(i => i.Eight!).ToArray();
+    }
+
+    // One decoded example at the store's depth: exactly one of the two is set.
+    private sealed record Stored(AnnotatedImage? Eight, AnnotatedImage16? Sixteen);
+
+    private static byte[] To8(ushort[] px)
+    {
+        var b = new byte[px.Length];
+        for (int i = 0; i < b.Length; i++) b[i] = (byte)((px[i] * 255 + 32767) / 65535);
+        return b;
+    }
+
+    /// <summary>
+    /// Decodes every record of <paramref name="manifest"/> at <paramref name="size"/>×<paramref name="size"/>.
+    /// Throws <see cref="DataException"/> naming the manifest line and image file of the first failure
+    /// unless <see cref="ImageStoreOptions.SkipInvalid"/> is set.
+    /// </summary>
+    /// <example><code>var store = ImageStore.Open(Manifest.Load(csv), 224); IAnnotatedImageSet train = store.Split("train");</code></example>
+    public static ImageStore Open(Manifest manifest, int size, ImageStoreOptions? options = null, IProgress? progress = null)
+    {
+        if (size < 8 || size > 4096) throw new ArgumentOutOfRangeException(nameof(size), size, "expected a working size of 8..4096 pixels");
+        options ??= new ImageStoreOptions();
+        if (options.BitDepth is not (8 or 16)) throw new ArgumentException($"ImageStoreOptions.BitDepth: expected 8 or 16, found {options.BitDepth}.");
+        var hashes = options.CacheDirectory is { } cd ? new ContentHashes(cd) : null;
+        var recs = manifest.Records;
+        var results = new Stored?[recs.Count];
+        var failures = new DataException?[recs.Count];
+        var fromCache = new bool[recs.Count];
+        var gate = new object();
+        using (var task = (progress ?? SilentProgress.Instance).Start("decode", recs.Count))
+        {
+            var po = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
+            Parallel.For(0, recs.Count, po, i =>
+            {
+                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, options.BitDepth, hashes); }
+                catch (DataException e) { failures[i] = e; }
+                lock (gate) task.Advance();
+            });
+        }
+        hashes?.Save();
+        var skipped = new List<SkippedItem>();
+        for (int i = 0; i < recs.Count; i++)
+            if (failures[i] is { } f)
+            {
+                if (!options.SkipInvalid) throw f;
+                skipped.Add(new SkippedItem(recs[i].FileName, f.File, f.Line, f.Message));
+            }
+        var keep = Enumerable.Range(0, recs.Count).Where(i => results[i] is not null).ToList();
+        return new ImageStore(keep.Select(i => recs[i]).ToList(), keep.Select(i => results[i]!).ToArray(), options.BitDepth, manifest.Classes, size,
+            manifest.Skipped.Concat(skipped).ToList(), keep.Count(i => fromCache[i]), keep.Count(i => !fromCache[i]));
+    }
+
+    /// <summary>All held images as one set.</summary>
+    public IAnnotatedImageSet All => new Subset(this, Enumerable.Range(0, Count).ToArray(), "all");
+
+    /// <summary>The images of one split (train, valid or test).</summary>
+    public IAnnotatedImageSet Split(string split)
+    {
+        if (!SplitNames.All.Contains(split)) throw new ArgumentException($"Unknown split '{split}': expected train, valid or test.", nameof(split));
+        return new Subset(this, Enumerable.Range(0, Count).Where(i => Records[i].Split == split).ToArray(), split);
+    }
+
+    /// <summary>The decoded image at store index <paramref name="index"/> (8-bit; converted on the fly from a 16-bit store).</summary>
+    public AnnotatedImage Get(int index)
+    {
+        if (_items is not null) return _items[index];
+        var d = _deep![index];
+        return new AnnotatedImage(d.Height, d.Width, To8(d.Image), To8(d.Roi), d.Mask, d.Label);
+    }
+
+    /// <summary>The decoded image at store index <paramref name="index"/> at 16 bits (exact only for a 16-bit store).</summary>
+    public AnnotatedImage16 GetDeep(int index)
+    {
+        if (_deep is not null) return _deep[index];
+        var a = _items![index];
+        return new AnnotatedImage16(a.Height, a.Width, a.Image.Select(v => (ushort)(v * 257)).ToArray(), a.Roi.Select(v => (ushort)(v * 257)).ToArray(), a.Mask, a.Label);
+    }
+
+    /// <summary>A view of some store indices.</summary>
+    public sealed class Subset : IAnnotatedImageSet
+    {
+        private readonly ImageStore _store;
+        private readonly int[] _indices;
+        internal Subset(ImageStore store, int[] indices, string name) { _store = store; _indices = indices; Name = name; }
+        /// <summary>Split name, or "all".</summary>
+        public string Name { get; }
+        /// <inheritdoc />
+        public int Count => _indices.Length;
+        /// <inheritdoc />
+        public IReadOnlyList<string> Classes => _store.Classes;
+        /// <inheritdoc />
+        public int LabelOf(int index) => _store.Records[_indices[index]].ClassCode;
+        /// <inheritdoc />
+        public AnnotatedImage Get(int index) => _store.Get(_indices[index]);
+        /// <summary>The manifest record of example <paramref name="index"/>.</summary>
+        public ManifestRecord RecordOf(int index) => _store.Records[_indices[index]];
+    }
+
+    // Decodes and resamples at 16 bits, then rounds once to 8 bits for an 8-bit store; the cache holds the store's depth
+    // (an 8-bit entry is 3 size² bytes, a 16-bit one 5 size²), keyed separately.
+    private static (Stored, bool) Load(ManifestRecord r, string manifestPath, int size, int depth, ContentHashes? hashes)
+    {
+        string? cachePath = null;
+        if (hashes is not null)
+        {
+            // The key is built from per-file content hashes (memoised by path, length and modification time, as git's
+            // index does) so that a warm run reads neither the sources nor hashes them again.
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            sha.AppendData(BitConverter.GetBytes(CacheVersion)); sha.AppendData(BitConverter.GetBytes(size)); sha.AppendData(BitConverter.GetBytes(depth));
+            sha.AppendData(hashes.Of(r.ImagePath, manifestPath, r.Line));
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(r.Annotation.GetType().Name));
+            switch (r.Annotation)
+            {
+                case RoiImageAnnotation a:
+                    sha.AppendData(hashes.Of(a.RoiPath, manifestPath, r.Line));
+                    if (a.MaskPath is not null) sha.AppendData(hashes.Of(a.MaskPath, manifestPath, r.Line));
+                    break;
+                case MaskImageAnnotation m: sha.AppendData(hashes.Of(m.MaskPath, manifestPath, r.Line)); break;
+                default: sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Canonical(r.Annotation))); break;
+            }
+            cachePath = Path.Combine(hashes.Directory, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() + ".px");
+            if (File.Exists(cachePath) && TryReadCache(cachePath, size, depth, r.ClassCode) is { } hit) return (hit, true);
+        }
+        var imageBytes = ReadBytes(r.ImagePath, manifestPath, r.Line);
+        var (w, h, image) = Decode(imageBytes, r.ImagePath, manifestPath, r.Line);
+        if (w != r.Width || h != r.Height)
+            throw new DataException(manifestPath, r.Line, null, $"image file {r.ImagePath} decoded to {w}×{h}, but its header said {r.Width}×{r.Height}.");
+        float[] roi; byte[] mask01;
+        switch (r.Annotation)
+        {
+            case RoiImageAnnotation a:
+            {
+                roi = DecodeSameSize(a.RoiPath, "ROI", w, h, manifestPath, r.Line);
+                mask01 = a.MaskPath is null ? Binarise(roi) : Binarise(DecodeSameSize(a.MaskPath, "mask", w, h, manifestPath, r.Line));
+                break;
+            }
+            case MaskImageAnnotation m:
+                mask01 = Binarise(DecodeSameSize(m.MaskPath, "mask", w, h, manifestPath, r.Line));
+                roi = Apply(image, mask01);
+                break;
+            case BoxAnnotation b: mask01 = AnnotationRaster.Boxes(b.Boxes, w, h); roi = Apply(image, mask01); break;
+            case PolygonAnnotation p: mask01 = AnnotationRaster.Polygons(p.Regions, w, h); roi = Apply(image, mask01); break;
+            default: throw new InvalidOperationException($"Unsupported annotation {r.Annotation.GetType().Name}.");
+        }
+        var maskF = new float[mask01.Length];
+        for (int i = 0; i < maskF.Length; i++) maskF[i] = mask01[i];
+        var maskR = Resampling.Resize(maskF, w, h, size, size);
+        var mask = new byte[maskR.Length];
+        for (int i = 0; i < mask.Length; i++) mask[i] = maskR[i] >= 0.5f ? (byte)255 : (byte)0;
+        var item = new AnnotatedImage16(size, size,
+            ToUShorts(Resampling.Resize(image, w, h, size, size)),
+            ToUShorts(Resampling.Resize(roi, w, h, size, size)),
+            mask,
+            r.ClassCode);
+        var stored = depth == 16 ? new Stored(null, item)
+            : new Stored(new AnnotatedImage(size, size, To8(item.Image), To8(item.Roi), item.Mask, item.Label), null);
+        if (cachePath is not null) WriteCache(cachePath, stored);
+        return (stored, false);
+    }
+
+    private static byte[] ReadBytes(string path, string manifestPath, int line)
+    {
+        try { return File.ReadAllBytes(path); }
+        catch (IOException e) { throw new DataException(manifestPath, line, null, $"cannot read {path}: {e.Message}"); }
+    }
+
+    private static byte[] Concat(byte[] a, byte[] b) { var c = new byte[a.Length + b.Length]; a.CopyTo(c, 0); b.CopyTo(c, a.Length); return c; }
+
+    private static string Canonical(Annotation a) => a switch
+    {
+        BoxAnnotation b => string.Join(";", b.Boxes.Select(x => FormattableString.Invariant($"{x.X:R},{x.Y:R},{x.Width:R},{x.Height:R}"))),
+        PolygonAnnotation p => string.Join(";", p.Regions.Select(reg => string.Join(" ", reg.Select(v => FormattableString.Invariant($"{v.X:R},{v.Y:R}"))))),
+        _ => a.ToString(),
+    };
+
+    /// <summary>Decodes to luminance in [0, 1] at 16-bit precision.</summary>
+    private static (int W, int H, float[] Pixels) Decode(byte[] bytes, string path, string manifestPath, int line)
+    {
+        try
+        {
+            using var img = Image.Load<L16>(bytes);
+            var px = new float[img.Width * img.Height];
+            img.ProcessPixelRows(acc =>
+            {
+                for (int y = 0; y < acc.Height; y++)
+                {
+                    var row = acc.GetRowSpan(y);
+                    for (int x = 0; x < row.Length; x++) px[y * acc.Width + x] = row[x].PackedValue / 65535f;
+                }
+            });
+            return (img.Width, img.Height, px);
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or ImageFormatException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
+        {
+            throw new DataException(manifestPath, line, null, $"image file {path}: expected a decodable image, found corrupt or truncated data ({e.GetType().Name}: {e.Message}).");
+        }
+    }
+
+    private static float[] DecodeSameSize(string path, string role, int w, int h, string manifestPath, int line)
+    {
+        var (mw, mh, px) = Decode(ReadBytes(path, manifestPath, line), path, manifestPath, line);
+        if (mw != w || mh != h) throw new DataException(manifestPath, line, null, $"{role} file {path} is {mw}×{mh}, expected the image's size {w}×{h}.");
+        return px;
+    }
+
+    private static byte[] Binarise(float[] px)
+    {
+        var m = new byte[px.Length];
+        for (int i = 0; i < m.Length; i++) m[i] = px[i] > 0 ? (byte)1 : (byte)0;
+        return m;
+    }
+
+    private static float[] Apply(float[] image, byte[] mask01)
+    {
+        var r = new float[image.Length];
+        for (int i = 0; i < r.Length; i++) r[i] = mask01[i] != 0 ? image[i] : 0f;
+        return r;
+    }
+
+    private static ushort[] ToUShorts(float[] px)
+    {
+        var b = new ushort[px.Length];
+        for (int i = 0; i < b.Length; i++) b[i] = (ushort)Math.Clamp(MathF.Round(px[i] * 65535f), 0f, 65535f);
+        return b;
+    }
+
+    // Cache file: "PKPX", version, height, width, then the image and ROI planes (8-bit, or 16-bit little-endian) and the mask.
+    private static void WriteCache(string path, Stored item)
+    {
+        AtomicFile.Write(path, s =>
+        {
+            using var w = new BinaryWriter(s);
+            w.Write("PKPX"u8); w.Write(CacheVersion);
+            if (item.Eight is { } e)
+            {
+                w.Write(e.Height); w.Write(e.Width); w.Write(e.Image); w.Write(e.Roi); w.Write(e.Mask);
+            }
+            else
+            {
+                var d = item.Sixteen!;
+                w.Write(d.Height); w.Write(d.Width);
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Image.AsSpan()));
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Roi.AsSpan()));
+                w.Write(d.Mask);
+            }
+        });
+    }
+
+    private static Stored? TryReadCache(string path, int size, int depth, int label)
+    {
+        if (!BitConverter.IsLittleEndian) return null; // 16-bit planes are stored little-endian
+        int n = size * size;
+        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        Span<byte> head = stackalloc byte[16];
+        if (s.Length != 16 + (depth == 16 ? 5L : 3L) * n || s.Read(head) != 16 || head[0] != 'P' || head[1] != 'K' || head[2] != 'P' || head[3] != 'X'
+            || BitConverter.ToInt32(head[4..]) != CacheVersion || BitConverter.ToInt32(head[8..]) != size || BitConverter.ToInt32(head[12..]) != size)
+            return null; // stale or foreign: decode again and overwrite
+        var mask = new byte[n];
+        if (depth == 8)
+        {
+            byte[] image = new byte[n], roi = new byte[n];
+            s.ReadExactly(image); s.ReadExactly(roi); s.ReadExactly(mask);
+            return new Stored(new AnnotatedImage(size, size, image, roi, mask, label), null);
+        }
+        ushort[] image16 = new ushort[n], roi16 = new ushort[n];
+        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(image16.AsSpan()));
+        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(roi16.AsSpan()));
+        s.ReadExactly(mask);
+        return new Stored(null, new AnnotatedImage16(size, size, image16, roi16, mask, label));
+    }
+}
+
+/// <summary>
+/// SHA-256 of source files, memoised in <c>hashes.tsv</c> of the cache folder by full path, length and last-write time;
+/// a file whose length or time changed is hashed again.
+/// </summary>
+internal sealed class ContentHashes
+{
+    private const string IndexName = "hashes.tsv";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Length, long Ticks, byte[] Hash)> _memo = new(StringComparer.Ordinal);
+    private bool _changed;
+
+    public string Directory { get; }
+
+    public ContentHashes(string directory)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        var index = Path.Combine(directory, IndexName);
+        if (!File.Exists(index)) return;
+        foreach (var line in File.ReadLines(index))
+        {
+            var f = line.Split('\t');
+            // A damaged index only costs re-hashing: skip lines that do not parse.
+            if (f.Length == 4 && long.TryParse(f[1], out var len) && long.TryParse(f[2], out var ticks) && f[3].Length == 64)
+                _memo[f[0]] = (len, ticks, Convert.FromHexString(f[3]));
+        }
+    }
+
+    public byte[] Of(string path, string manifestPath, int line)
+    {
+        FileInfo info = new(path);
+        if (!info.Exists) throw new DataException(manifestPath, line, null, $"missing file {path}.");
+        long ticks = info.LastWriteTimeUtc.Ticks;
+        if (_memo.TryGetValue(path, out var m) && m.Length == info.Length && m.Ticks == ticks) return m.Hash;
+        byte[] hash;
+        try { using var s = File.OpenRead(path); hash = SHA256.HashData(s); }
+        catch (IOException e) { throw new DataException(manifestPath, line, null, $"cannot read {path}: {e.Message}"); }
+        _memo[path] = (info.Length, ticks, hash);
+        _changed = true;
+        return hash;
+    }
+
+    public void Save()
+    {
+        if (!_changed) return;
+        var sb = new System.Text.StringBuilder();
+        foreach (var (path, (len, ticks, hash)) in _memo.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            sb.Append(path).Append('\t').Append(len).Append('\t').Append(ticks).Append('\t').Append(Convert.ToHexString(hash).ToLowerInvariant()).Append('\n');
+        AtomicFile.WriteAllText(Path.Combine(Directory, IndexName), sb.ToString());
+    }
+}
+
+/// <summary>Separable resampling with a triangle filter widened by the scale factor (area-like when shrinking, bilinear when enlarging).</summary>
+public static class Resampling
+{
+    /// <summary>
+    /// Resizes a row-major float plane from <paramref name="w"/>×<paramref name="h"/> to <paramref name="ow"/>×<paramref name="oh"/>;
+    /// at the same size it returns <paramref name="src"/> itself (callers must not mutate the result in place).
+    /// </summary>
+    public static float[] Resize(float[] src, int w, int h, int ow, int oh)
+    {
+        if (w == ow && h == oh) return src;
+        var (xi, xw) = Weights(w, ow);
+        var (yi, yw) = Weights(h, oh);
+        var tmp = new float[ow * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                float acc = 0; var idx = xi[x]; var wt = xw[x];
+                for (int k = 0; k < idx.Length; k++) acc += wt[k] * src[y * w + idx[k]];
+                tmp[y * ow + x] = acc;
+            }
+        var dst = new float[ow * oh];
+        for (int y = 0; y < oh; y++)
+        {
+            var idx = yi[y]; var wt = yw[y];
+            for (int x = 0; x < ow; x++)
+            {
+                float acc = 0;
+                for (int k = 0; k < idx.Length; k++) acc += wt[k] * tmp[idx[k] * ow + x];
+                dst[y * ow + x] = acc;
+            }
+        }
+        return dst;
+    }
+
+    private static (int[][] Index, float[][] Weight) Weights(int n, int on)
+    {
+        double scale = (double)n / on, support = Math.Max(1.0, scale);
+        var idx = new int[on][]; var wts = new float[on][];
+        for (int o = 0; o < on; o++)
+        {
+            double centre = (o + 0.5) * scale;
+            int lo = (int)Math.Floor(centre - support), hi = (int)Math.Ceiling(centre + support);
+            var li = new List<int>(); var lw = new List<double>();
+            for (int s = lo; s <= hi; s++)
+            {
+                double wgt = 1 - Math.Abs((s + 0.5 - centre) / support);
+                if (wgt <= 0) continue;
+                li.Add(Math.Clamp(s, 0, n - 1)); lw.Add(wgt);
+            }
+            double sum = lw.Sum();
+            idx[o] = li.ToArray(); wts[o] = lw.Select(v => (float)(v / sum)).ToArray();
+        }
+        return (idx, wts);
+    }
+}
