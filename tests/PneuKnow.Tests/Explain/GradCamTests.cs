@@ -168,3 +168,31 @@ public class GradCamTests
         Assert.Contains("Row 1", Assert.Throws<ArgumentException>(() => CamOverlay.Grid([[overlay], [overlay, overlay]])).Message);
     }
 }
+
+public class DecisionRegionComparisonTests
+{
+    public DecisionRegionComparisonTests() => TorchRuntime.Initialize("cpu");
+
+    [Fact]
+    public void Several_models_on_the_same_images_give_a_table_a_grid_and_a_caption()
+    {
+        torch.manual_seed(11);
+        var a = new QuadrantNet();
+        var b = new QuadrantNet();
+        var data = new QuadrantImages(4, seed: 9);
+        int[] indices = [1, 3];
+        var result = DecisionRegionComparison.Run([new ExplainedModel("baseline", a), new ExplainedModel("HKD", b, ImagePlane.Roi)], data, indices, CamTarget.Label, batchSize: 1);
+        Assert.Equal(["baseline", "HKD"], result.Models.Select(m => m.Name));
+        Assert.All(result.Models, m => Assert.Equal(indices, m.Maps.Select(c => c.Index)));
+        var single = GradCam.OfImages(a, data, [3], CamTarget.Label)[0];
+        Assert.Equal(single.Values, result.Models[0].Maps[1].Values);
+        Assert.Equal(2, result.Table().Rows.Count);
+        using var figure = result.Figure(data, gap: 2);
+        Assert.Equal((2 * 16 + 2, 2 * 16 + 2), (figure.Width, figure.Height));
+        var caption = result.Caption(data.Classes);
+        Assert.Contains("Columns: baseline | HKD", caption);
+        Assert.Contains("Row 2: image 3", caption);
+        Assert.Throws<ArgumentException>(() => DecisionRegionComparison.Run([new ExplainedModel("x", a), new ExplainedModel("x", b)], data, indices, CamTarget.Label));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DecisionRegionComparison.Run([new ExplainedModel("x", a)], data, [9], CamTarget.Label));
+    }
+}
