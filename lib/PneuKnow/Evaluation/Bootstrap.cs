@@ -27,9 +27,10 @@ public static class Bootstrap
         var rng = new Random(seed);
         int n = predictions.Rows.Count;
         var values = new List<double>(resamples);
-        var draw = new PredictionRow[n];
         for (int b = 0; b < resamples; b++)
         {
+            // A fresh array per draw: the metric may keep the Predictions it is given.
+            var draw = new PredictionRow[n];
             for (int i = 0; i < n; i++) draw[i] = predictions.Rows[rng.Next(n)];
             var v = metric(predictions with { Rows = draw });
             if (!double.IsNaN(v)) values.Add(v);

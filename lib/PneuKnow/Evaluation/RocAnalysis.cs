@@ -24,8 +24,7 @@ public sealed record RocAnalysis(IReadOnlyList<string> Classes, IReadOnlyList<Ro
     /// <summary>Classes without positive or without negative images, whose AUC is undefined.</summary>
     public IReadOnlyList<string> UndefinedClasses => Classes.Where((_, c) => PerClass[c] is null).ToArray();
 
-    /// <summary>ROC analysis of one run's probabilities.</summary>
-    /// <exception cref="ArgumentException">Every class undefined (fewer than two classes among the labels).</exception>
+    /// <summary>ROC analysis of one run's probabilities; <see cref="MacroAuc"/> is NaN when every class is undefined (all images of one class).</summary>
     public static RocAnalysis Of(Predictions predictions)
     {
         int k = predictions.Classes.Count;
@@ -40,10 +39,8 @@ public sealed record RocAnalysis(IReadOnlyList<string> Classes, IReadOnlyList<Ro
                 : RocCurve.Compute(positive, rows.Select(r => r.Probabilities[c]).ToArray());
         }
         var defined = perClass.Where(p => p is not null).Select(p => p!.Auc).ToArray();
-        if (defined.Length == 0)
-            throw new ArgumentException($"Expected images of at least two classes for a ROC analysis, found only '{predictions.Classes[rows[0].Label]}'.");
         var pooledTruth = rows.SelectMany(r => Enumerable.Range(0, k).Select(c => r.Label == c)).ToArray();
         var pooledScore = rows.SelectMany(r => r.Probabilities).ToArray();
-        return new RocAnalysis(predictions.Classes, perClass, RocCurve.Compute(pooledTruth, pooledScore), defined.Average());
+        return new RocAnalysis(predictions.Classes, perClass, RocCurve.Compute(pooledTruth, pooledScore), defined.Length == 0 ? double.NaN : defined.Average());
     }
 }

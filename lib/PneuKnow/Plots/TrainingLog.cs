@@ -6,7 +6,8 @@ namespace PneuKnow.Plots;
 /// A per-epoch training log in the authors' layout: one row per epoch, columns
 /// <c>fold{k}_train_acc</c>, <c>fold{k}_train_loss</c>, <c>fold{k}_train_cons_loss</c>,
 /// <c>fold{k}_train_cls_loss</c>, <c>fold{k}_val_acc</c>, <c>fold{k}_val_loss</c> for each repeated run k
-/// (an optional <c>epoch</c> column gives the epoch numbers; otherwise rows count from 1).
+/// (an optional <c>epochs</c> column, the authors' and the trainer's spelling, or <c>epoch</c> gives the epoch
+/// numbers; otherwise rows count from 1). Other columns (<c>lr</c>, <c>consistency_weight</c>) are kept as they are.
 /// </summary>
 /// <param name="Source">The file read (or a name).</param>
 /// <param name="Epochs">Epoch number per row.</param>
@@ -56,8 +57,8 @@ public sealed record TrainingLog(string Source, double[] Epochs, IReadOnlyDictio
                     throw new InvalidDataException($"{path}, row {n + 1}, column {header[c]}: expected a number, found '{f[c]}'.");
             }
         }
-        var columns = header.Select((h, c) => (h, c)).Where(t => t.h != "epoch" && t.h.Length > 0).ToDictionary(t => t.h, t => values[t.c]);
-        int epochColumn = Array.IndexOf(header, "epoch");
+        int epochColumn = Array.IndexOf(header, "epochs") is var e and >= 0 ? e : Array.IndexOf(header, "epoch");
+        var columns = header.Select((h, c) => (h, c)).Where(t => t.c != epochColumn && t.h.Length > 0).ToDictionary(t => t.h, t => values[t.c]);
         var epochs = epochColumn >= 0 ? values[epochColumn] : Enumerable.Range(1, lines.Length - 1).Select(e => (double)e).ToArray();
         return new TrainingLog(path, epochs, columns);
     }

@@ -31,6 +31,21 @@ public class FiguresTests
     }
 
     [Fact]
+    public void The_trainers_epochs_column_numbers_the_rows()
+    {
+        var path = Temp("epochs,fold0_train_acc,fold0_train_loss,fold0_val_acc,fold0_val_loss,lr,consistency_weight\n0,0.5,1.2,0.4,1.3,0.0001,0.5\n1,0.6,1.0,0.5,1.1,0.0001,0.49\n");
+        try
+        {
+            var log = TrainingLog.Read(path);
+            Assert.Equal([0.0, 1.0], log.Epochs);
+            Assert.False(log.Columns.ContainsKey("epochs"));
+            Assert.Equal([1.3, 1.1], log.Series("val_loss").Single().Values);
+            Assert.Equal([0.5, 0.49], log.Columns["consistency_weight"]);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void Malformed_training_log_names_row_and_column()
     {
         var path = Temp("fold0_val_loss,fold0_val_acc\n1,0.5\n1,x\n");

@@ -93,3 +93,18 @@ public class RepeatedRunsTests
         Assert.Equal(1.75, Bootstrap.Quantile([1, 2, 3, 4], 0.25), 12);
     }
 }
+
+public class RocEdgeCaseTests
+{
+    [Fact]
+    public void All_images_of_one_class_leave_per_class_and_macro_auc_undefined_but_micro_defined()
+    {
+        var p = RepeatedRunsTests.Make([0, 0, 0], [0, 1, 0]);
+        var roc = RocAnalysis.Of(p);
+        Assert.All(roc.PerClass, Assert.Null);
+        Assert.True(double.IsNaN(roc.MacroAuc));
+        // pooled: positives (class-0 column) score 0.75, 0.25, 0.75; negatives (class-1 column) 0.25, 0.75, 0.25.
+        // Of the 9 pairs 4 are ordered, 4 tied (count ½) and 1 reversed: AUC = (4 + 2) / 9.
+        Assert.Equal(6.0 / 9, roc.MicroAuc, 12);
+    }
+}
