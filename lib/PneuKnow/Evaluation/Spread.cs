@@ -26,7 +26,10 @@ public sealed record Spread(double Mean, double Std, int Runs, int Ddof)
         return new Spread(mean, values.Count > ddof ? Math.Sqrt(ss / (values.Count - ddof)) : double.NaN, values.Count, ddof);
     }
 
-    /// <summary>"0.7853 ± 0.0037" with <paramref name="digits"/> decimals.</summary>
-    public string Format(int digits = 4) =>
-        double.IsNaN(Mean) ? "n/a" : $"{Mean.ToString("F" + digits, System.Globalization.CultureInfo.InvariantCulture)} ± {Std.ToString("F" + digits, System.Globalization.CultureInfo.InvariantCulture)}";
+    /// <summary>"0.7853 ± 0.0037" with <paramref name="digits"/> decimals; "n/a" for an undefined mean or standard deviation.</summary>
+    public string Format(int digits = 4)
+    {
+        string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F" + digits, System.Globalization.CultureInfo.InvariantCulture);
+        return double.IsNaN(Mean) ? "n/a" : $"{F(Mean)} ± {F(Std)}";
+    }
 }

@@ -39,6 +39,7 @@ public class RepeatedRunsTests
         Assert.Equal(Math.Sqrt((0.0625 + 0 + 0.0625) / 2), sample.Std, 12);
         Assert.True(double.IsNaN(RepeatedRuns.Summarize(runs, ddof: 1)[1]["accuracy"].Std));
         Assert.Equal("0.7500 ± 0.2041", acc.Format());
+        Assert.Equal("0.7500 ± n/a", RepeatedRuns.Summarize(runs, ddof: 1)[1]["accuracy"].Format());
     }
 
     [Fact]
