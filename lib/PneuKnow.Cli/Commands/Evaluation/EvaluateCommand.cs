@@ -1,0 +1,42 @@
+using System.ComponentModel;
+using PneuKnow.Evaluation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PneuKnow.Cli.Commands.Evaluation;
+
+/// <summary><c>pneuknow evaluate &lt;runs...&gt;</c>: metrics, spreads, bootstrap intervals and figures of run folders.</summary>
+public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
+{
+    public sealed class Settings : RunSelectionSettings
+    {
+        [Description("Output folder.")]
+        [CommandOption("--out")]
+        [DefaultValue("results/evaluation")]
+        public string Out { get; init; } = "results/evaluation";
+
+        [Description("Bootstrap resamples per run.")]
+        [CommandOption("--resamples")]
+        [DefaultValue(1000)]
+        public int Resamples { get; init; } = 1000;
+
+        [Description("Bootstrap seed.")]
+        [CommandOption("--seed")]
+        [DefaultValue(0)]
+        public int Seed { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => RunSelectionSettings.Guarded(() =>
+    {
+        var (runs, groups) = settings.Load();
+        var output = EvaluationReport.Write(groups, runs, settings.Out, settings.Resamples, settings.Seed);
+        var table = new Table().AddColumns("group", "runs", "accuracy", "macro F1", "macro AUC");
+        foreach (var g in groups)
+            table.AddRow(Markup.Escape(g.Group), g.Runs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                g["accuracy"].Format(), g["macro_f1"].Format(), g["auc_macro"].Format());
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine($"split: {settings.Split}; std over runs with ddof = {settings.Ddof}; {output.Files.Count} files in {settings.Out}");
+        foreach (var w in output.Warnings) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        return 0;
+    });
+}

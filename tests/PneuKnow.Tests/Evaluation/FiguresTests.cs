@@ -1,0 +1,97 @@
+using PneuKnow.Evaluation;
+using PneuKnow.Plots;
+
+namespace PneuKnow.Tests.Evaluation;
+
+public class FiguresTests
+{
+    private static string Temp(string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pneuknow-log-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    [Fact]
+    public void Training_log_in_the_authors_layout_gives_one_series_per_fold()
+    {
+        var path = Temp("fold1_val_loss,fold0_val_loss,fold0_train_loss,fold1_train_loss\n2,1,5,6\n4,3,7,\n");
+        try
+        {
+            var log = TrainingLog.Read(path);
+            Assert.Equal([1.0, 2.0], log.Epochs);
+            var val = log.Series("val_loss");
+            Assert.Equal(["fold0", "fold1"], val.Select(s => s.Run));
+            Assert.Equal([1.0, 3.0], val[0].Values);
+            Assert.True(double.IsNaN(log.Series("train_loss")[1].Values[1]));
+            var ex = Assert.Throws<KeyNotFoundException>(() => log.Series("val_acc"));
+            Assert.Contains("val_loss", ex.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void The_trainers_epochs_column_numbers_the_rows()
+    {
+        var path = Temp("epochs,fold0_train_acc,fold0_train_loss,fold0_val_acc,fold0_val_loss,lr,consistency_weight\n0,0.5,1.2,0.4,1.3,0.0001,0.5\n1,0.6,1.0,0.5,1.1,0.0001,0.49\n");
+        try
+        {
+            var log = TrainingLog.Read(path);
+            Assert.Equal([0.0, 1.0], log.Epochs);
+            Assert.False(log.Columns.ContainsKey("epochs"));
+            Assert.Equal([1.3, 1.1], log.Series("val_loss").Single().Values);
+            Assert.Equal([0.5, 0.49], log.Columns["consistency_weight"]);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Malformed_training_log_names_row_and_column()
+    {
+        var path = Temp("fold0_val_loss,fold0_val_acc\n1,0.5\n1,x\n");
+        try
+        {
+            var ex = Assert.Throws<InvalidDataException>(() => TrainingLog.Read(path));
+            Assert.Contains("row 3, column fold0_val_acc", ex.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Loss_curves_draw_thin_runs_and_their_mean_into_self_contained_html()
+    {
+        var chart = Figures.LossCurves([1.0, 2.0], [("val loss", [("fold0", [1.0, 3.0]), ("fold1", [2.0, 5.0])])]);
+        var html = FigureFile.ToSelfContainedHtml(chart);
+        Assert.Contains("val loss (mean of 2)", html);
+        Assert.Contains("[1.5,4.0]", html.Replace(" ", ""));   // the mean per epoch
+        Assert.DoesNotMatch(@"<script[^>]*src=""https?://", html);   // nothing loaded from a network
+        Assert.True(html.Length > 1_000_000, $"plotly.js should be embedded; the page has {html.Length} characters");
+    }
+
+    [Fact]
+    public void Every_figure_renders_and_saves()
+    {
+        var runs = new[] { "imbalanced", "never_predicted" }.Select((s, i) => new EvaluatedRun("m", $"r{i}", Predictions.Read(EvaluationFixtures.Path($"predictions_{s}.csv"))));
+        var group = RepeatedRuns.Summarize(runs).Single();
+        var report = group.PerRun[0].Report;
+        var charts = new[]
+        {
+            Figures.AccuracyPerBackbone([("convnext_small", "baseline", group["accuracy"]), ("convnext_small", "HKD", group["accuracy"])]),
+            Figures.ClassF1([("baseline", group)]),
+            Figures.Roc(group.PerRun[0].Roc),
+            Figures.Confusion(report, normalise: true),
+            Figures.AccuracyVsRoiFraction([("HKD student", 0.1, group["accuracy"]), ("HKD student", 1.0, group["accuracy"])], [("baseline", 0.78)]),
+        };
+        var path = Path.Combine(Path.GetTempPath(), $"pneuknow-fig-{Guid.NewGuid():N}.html");
+        try
+        {
+            foreach (var c in charts)
+            {
+                FigureFile.SaveHtml(c, path);
+                Assert.Contains("Plotly.newPlot", File.ReadAllText(path));
+            }
+            Assert.Contains($"AUC {group.PerRun[0].Roc.MicroAuc:F3}", FigureFile.ToSelfContainedHtml(charts[2]));
+        }
+        finally { File.Delete(path); }
+    }
+}
