@@ -232,7 +232,7 @@ public static class Trainer
             using var _ = raw;
             var batch = AsType(raw, dtype);
             var input = method.EvaluationInput(batch);
-            var logits = model.Head(model.Features(model.Normalize(input))).to(ScalarType.Float32);
+            var logits = model.Head(model.Features(Forward.Normalized(model, input))).to(ScalarType.Float32);
             sumLoss += nn.functional.cross_entropy(logits, batch.Label, reduction: nn.Reduction.Sum).item<float>();
             var predicted = logits.argmax(1);
             correct += predicted.eq(batch.Label).sum().item<long>();

@@ -46,9 +46,18 @@ static class Forward
     /// <summary>Normalise, features, head.</summary>
     public static (Tensor Features, Tensor Logits) Run(Backbone model, Tensor rgb01)
     {
-        var features = model.Features(model.Normalize(rgb01));
+        var features = model.Features(Normalized(model, rgb01));
         return (features, model.Head(features));
     }
+
+    /// <summary><c>Backbone.Normalize</c> computes in float32; the result goes back to the input's type (bfloat16 runs).</summary>
+    public static Tensor Normalized(Backbone model, Tensor rgb01)
+    {
+        var x = model.Normalize(rgb01);
+        return x.dtype == rgb01.dtype ? x : x.to(rgb01.dtype);
+    }
+
+    public static ScalarType TypeOf(Backbone model) => model.parameters().FirstOrDefault()?.dtype ?? ScalarType.Float32;
 
     public static Tensor CrossEntropy(Tensor logits, Tensor labels) =>
         nn.functional.cross_entropy(logits.to(ScalarType.Float32), labels);
@@ -122,6 +131,7 @@ public sealed class RoiTeacher(bool onRaw = false) : ITrainingMethod
 public sealed class HkdStudent : ITrainingMethod
 {
     readonly Backbone teacher;
+    readonly ScalarType teacherType;
 
     /// <summary>Creates the method around a trained teacher, which it freezes.</summary>
     /// <param name="teacher">The trained teacher; its parameters stop requiring gradients and it is put in eval mode.</param>
@@ -142,6 +152,7 @@ public sealed class HkdStudent : ITrainingMethod
         TeacherOnRaw = teacherOnRaw;
         InitialWeight = initialWeight;
         Forward.Freeze(teacher);
+        teacherType = Forward.TypeOf(teacher);
     }
 
     /// <summary>Epochs of guidance.</summary>
@@ -172,8 +183,8 @@ public sealed class HkdStudent : ITrainingMethod
         using (no_grad())
         {
             teacher.eval();
-            var input = TeacherOnRaw ? batch.Image : batch.Roi;
-            target = teacher.Features(teacher.Normalize(input));
+            var input = (TeacherOnRaw ? batch.Image : batch.Roi).to(teacherType);
+            target = teacher.Features(Forward.Normalized(teacher, input));
         }
         var (features, logits) = Forward.Run(model, batch.Image);
         var mapped = Adapter is null ? features : Adapter.forward(features);
@@ -194,6 +205,7 @@ public sealed class HkdStudent : ITrainingMethod
 public sealed class LogitKdStudent : ITrainingMethod
 {
     readonly Backbone teacher;
+    readonly ScalarType teacherType;
 
     /// <summary>Creates the method around a trained teacher, which it freezes.</summary>
     /// <param name="teacher">The trained teacher.</param>
@@ -211,6 +223,7 @@ public sealed class LogitKdStudent : ITrainingMethod
         TeacherOnRaw = teacherOnRaw;
         InitialWeight = initialWeight;
         Forward.Freeze(teacher);
+        teacherType = Forward.TypeOf(teacher);
     }
 
     /// <summary>Epochs of guidance.</summary>
@@ -239,8 +252,8 @@ public sealed class LogitKdStudent : ITrainingMethod
         using (no_grad())
         {
             teacher.eval();
-            var input = TeacherOnRaw ? batch.Image : batch.Roi;
-            teacherLogits = teacher.Head(teacher.Features(teacher.Normalize(input)));
+            var input = (TeacherOnRaw ? batch.Image : batch.Roi).to(teacherType);
+            teacherLogits = teacher.Head(teacher.Features(Forward.Normalized(teacher, input)));
         }
         var (_, logits) = Forward.Run(model, batch.Image);
         var kd = LogitDistillation.Loss(logits, teacherLogits, Temperature);
