@@ -1,0 +1,239 @@
+namespace PneuKnow.Augmentation;
+
+/// <summary>
+/// Resampling of 8-bit planes with OpenCV's arithmetic (cv2 is what albumentations calls):
+/// <c>warpAffine</c> and <c>resize</c>, bilinear for pictures and nearest-neighbour for masks,
+/// constant border. Integer fixed point throughout, as OpenCV does, so results match cv2 to the grey level.
+/// </summary>
+public static class Geometry
+{
+    // OpenCV imgproc: coordinates in 1/1024 (AB_BITS), sub-pixel positions in 1/32 (INTER_BITS).
+    const int AbBits = 10;
+    const int AbScale = 1 << AbBits;
+    const int InterBits = 5;
+    const int InterTab = 1 << InterBits;
+
+    /// <summary>
+    /// The 2×3 matrix of <c>cv2.getRotationMatrix2D(center, angle, scale)</c> (source to destination;
+    /// positive angles turn counter-clockwise on screen) with albumentations' shift added:
+    /// <c>M[0,2] += dx·width</c>, <c>M[1,2] += dy·height</c>, center (width/2, height/2) as in
+    /// albumentations 1.3's <c>shift_scale_rotate</c>.
+    /// </summary>
+    /// <param name="height">Rows.</param>
+    /// <param name="width">Columns.</param>
+    /// <param name="angleDegrees">Rotation in degrees.</param>
+    /// <param name="scale">Zoom factor (1 keeps the size).</param>
+    /// <param name="dx">Horizontal shift as a fraction of the width.</param>
+    /// <param name="dy">Vertical shift as a fraction of the height.</param>
+    public static double[] ShiftScaleRotateMatrix(int height, int width, double angleDegrees, double scale, double dx, double dy)
+    {
+        var a = angleDegrees * Math.PI / 180.0;
+        var alpha = Math.Cos(a) * scale;
+        var beta = Math.Sin(a) * scale;
+        double cx = width / 2.0, cy = height / 2.0;
+        return
+        [
+            alpha, beta, (1 - alpha) * cx - beta * cy + dx * width,
+            -beta, alpha, beta * cx + (1 - alpha) * cy + dy * height,
+        ];
+    }
+
+    /// <summary>The inverse of a 2×3 affine matrix, computed as <c>cv2.warpAffine</c> does.</summary>
+    /// <exception cref="ArgumentException">Not 6 entries.</exception>
+    public static double[] InvertAffine(IReadOnlyList<double> m)
+    {
+        if (m.Count != 6) throw new ArgumentException($"expected a 2×3 matrix (6 entries), found {m.Count}", nameof(m));
+        var d = m[0] * m[4] - m[1] * m[3];
+        d = d != 0 ? 1.0 / d : 0.0;
+        double a11 = m[4] * d, a22 = m[0] * d, a12 = -m[1] * d, a21 = -m[3] * d;
+        var b1 = -a11 * m[2] - a12 * m[5];
+        var b2 = -a21 * m[2] - a22 * m[5];
+        return [a11, a12, b1, a21, a22, b2];
+    }
+
+    /// <summary>
+    /// <c>cv2.warpAffine(src, M, (width, height), flags=INTER_LINEAR, borderMode=BORDER_CONSTANT, borderValue=0)</c>
+    /// for one plane, with <paramref name="inverse"/> = <see cref="InvertAffine"/>(M) (destination to source).
+    /// </summary>
+    public static void WarpBilinear(ReadOnlySpan<byte> src, int height, int width, Span<byte> dst, IReadOnlyList<double> inverse)
+    {
+        CheckPlane(src, height, width, nameof(src));
+        CheckPlane(dst, height, width, nameof(dst));
+        Span<int> ad = width <= 2048 ? stackalloc int[width] : new int[width];
+        Span<int> bd = width <= 2048 ? stackalloc int[width] : new int[width];
+        for (var x = 0; x < width; x++)
+        {
+            ad[x] = Round(inverse[0] * x * AbScale);
+            bd[x] = Round(inverse[3] * x * AbScale);
+        }
+        const int roundDelta = AbScale / InterTab / 2;
+        const int shift = AbBits - InterBits;
+        for (var y = 0; y < height; y++)
+        {
+            var x0 = Round((inverse[1] * y + inverse[2]) * AbScale) + roundDelta;
+            var y0 = Round((inverse[4] * y + inverse[5]) * AbScale) + roundDelta;
+            var row = dst.Slice(y * width, width);
+            for (var x = 0; x < width; x++)
+            {
+                var xs = (x0 + ad[x]) >> shift;
+                var ys = (y0 + bd[x]) >> shift;
+                int sx = xs >> InterBits, sy = ys >> InterBits;
+                int fx = xs & (InterTab - 1), fy = ys & (InterTab - 1);
+                int w00 = (InterTab - fx) * (InterTab - fy), w01 = fx * (InterTab - fy), w10 = (InterTab - fx) * fy, w11 = fx * fy;
+                int v00, v01, v10, v11;
+                if ((uint)sx < (uint)(width - 1) && (uint)sy < (uint)(height - 1))
+                {
+                    var i = sy * width + sx;
+                    v00 = src[i]; v01 = src[i + 1]; v10 = src[i + width]; v11 = src[i + width + 1];
+                }
+                else if (sx >= width || sx + 1 < 0 || sy >= height || sy + 1 < 0)
+                {
+                    row[x] = 0;
+                    continue;
+                }
+                else
+                {
+                    v00 = At(src, height, width, sy, sx);
+                    v01 = At(src, height, width, sy, sx + 1);
+                    v10 = At(src, height, width, sy + 1, sx);
+                    v11 = At(src, height, width, sy + 1, sx + 1);
+                }
+                // Weights sum to 1024; OpenCV's 2^15 table is exactly these times 32.
+                row[x] = (byte)((v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11 + (1 << 9)) >> 10);
+            }
+        }
+    }
+
+    /// <summary><c>cv2.warpAffine(..., flags=INTER_NEAREST, borderMode=BORDER_CONSTANT, borderValue=0)</c> for one plane (masks).</summary>
+    public static void WarpNearest(ReadOnlySpan<byte> src, int height, int width, Span<byte> dst, IReadOnlyList<double> inverse)
+    {
+        CheckPlane(src, height, width, nameof(src));
+        CheckPlane(dst, height, width, nameof(dst));
+        Span<int> ad = width <= 2048 ? stackalloc int[width] : new int[width];
+        Span<int> bd = width <= 2048 ? stackalloc int[width] : new int[width];
+        for (var x = 0; x < width; x++)
+        {
+            ad[x] = Round(inverse[0] * x * AbScale);
+            bd[x] = Round(inverse[3] * x * AbScale);
+        }
+        const int roundDelta = AbScale / 2;
+        for (var y = 0; y < height; y++)
+        {
+            var x0 = Round((inverse[1] * y + inverse[2]) * AbScale) + roundDelta;
+            var y0 = Round((inverse[4] * y + inverse[5]) * AbScale) + roundDelta;
+            var row = dst.Slice(y * width, width);
+            for (var x = 0; x < width; x++)
+            {
+                var sx = (x0 + ad[x]) >> AbBits;
+                var sy = (y0 + bd[x]) >> AbBits;
+                row[x] = (uint)sx < (uint)width && (uint)sy < (uint)height ? src[sy * width + sx] : (byte)0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>cv2.resize(src, (dstWidth, dstHeight), interpolation=INTER_LINEAR)</c> for one plane:
+    /// half-pixel centres, edge replication, 11-bit fixed-point weights.
+    /// </summary>
+    public static void ResizeBilinear(ReadOnlySpan<byte> src, int srcHeight, int srcWidth, Span<byte> dst, int dstHeight, int dstWidth)
+    {
+        CheckPlane(src, srcHeight, srcWidth, nameof(src));
+        CheckPlane(dst, dstHeight, dstWidth, nameof(dst));
+        if (srcHeight == dstHeight && srcWidth == dstWidth)
+        {
+            src.CopyTo(dst);
+            return;
+        }
+        const int coefBits = 11;
+        const int coefScale = 1 << coefBits;
+        var (xo, xa) = LinearTaps(srcWidth, dstWidth, coefScale);
+        var (yo, ya) = LinearTaps(srcHeight, dstHeight, coefScale);
+        // Horizontal pass into int rows (scaled by 2^11), then the vertical pass with OpenCV's
+        // VResizeLinear rounding: ((b0·(r0>>4))>>16 + (b1·(r1>>4))>>16 + 2) >> 2.
+        var rows = new int[2 * dstWidth];
+        var r0 = rows.AsSpan(0, dstWidth);
+        var r1 = rows.AsSpan(dstWidth, dstWidth);
+        int cached0 = -1, cached1 = -1;
+        for (var y = 0; y < dstHeight; y++)
+        {
+            var sy = yo[y];
+            var sy1 = Math.Min(sy + 1, srcHeight - 1);
+            if (cached0 != sy)
+            {
+                if (cached1 == sy) r1.CopyTo(r0); else HorizontalRow(src.Slice(sy * srcWidth, srcWidth), xo, xa, r0);
+                cached0 = sy;
+            }
+            if (cached1 != sy1)
+            {
+                HorizontalRow(src.Slice(sy1 * srcWidth, srcWidth), xo, xa, r1);
+                cached1 = sy1;
+            }
+            int b0 = ya[2 * y], b1 = ya[2 * y + 1];
+            var row = dst.Slice(y * dstWidth, dstWidth);
+            for (var x = 0; x < dstWidth; x++)
+            {
+                var v = (((b0 * (r0[x] >> 4)) >> 16) + ((b1 * (r1[x] >> 4)) >> 16) + 2) >> 2;
+                row[x] = (byte)Math.Clamp(v, 0, 255);
+            }
+        }
+    }
+
+    static void HorizontalRow(ReadOnlySpan<byte> s, int[] xo, short[] xa, Span<int> d)
+    {
+        var last = s.Length - 1;
+        for (var x = 0; x < d.Length; x++)
+        {
+            var sx = xo[x];
+            d[x] = s[sx] * xa[2 * x] + s[Math.Min(sx + 1, last)] * xa[2 * x + 1];
+        }
+    }
+
+    static (int[] Offsets, short[] Weights) LinearTaps(int srcSize, int dstSize, int coefScale)
+    {
+        var scale = (double)srcSize / dstSize;
+        var offsets = new int[dstSize];
+        var weights = new short[2 * dstSize];
+        for (var d = 0; d < dstSize; d++)
+        {
+            var f = (float)((d + 0.5) * scale - 0.5);
+            var s = (int)MathF.Floor(f);
+            f -= s;
+            if (s < 0) { f = 0; s = 0; }
+            if (s >= srcSize - 1) { f = 0; s = srcSize - 1; }
+            offsets[d] = s;
+            weights[2 * d] = (short)Math.Clamp(Round((1f - f) * coefScale), short.MinValue, short.MaxValue);
+            weights[2 * d + 1] = (short)Math.Clamp(Round(f * coefScale), short.MinValue, short.MaxValue);
+        }
+        return (offsets, weights);
+    }
+
+    /// <summary><c>cv2.resize(..., interpolation=INTER_NEAREST)</c> for one plane (masks): source index floor(d·src/dst).</summary>
+    public static void ResizeNearest(ReadOnlySpan<byte> src, int srcHeight, int srcWidth, Span<byte> dst, int dstHeight, int dstWidth)
+    {
+        CheckPlane(src, srcHeight, srcWidth, nameof(src));
+        CheckPlane(dst, dstHeight, dstWidth, nameof(dst));
+        double fx = (double)srcWidth / dstWidth, fy = (double)srcHeight / dstHeight;
+        Span<int> xo = dstWidth <= 2048 ? stackalloc int[dstWidth] : new int[dstWidth];
+        for (var x = 0; x < dstWidth; x++) xo[x] = Math.Min((int)Math.Floor(x * fx), srcWidth - 1);
+        for (var y = 0; y < dstHeight; y++)
+        {
+            var sy = Math.Min((int)Math.Floor(y * fy), srcHeight - 1);
+            var s = src.Slice(sy * srcWidth, srcWidth);
+            var row = dst.Slice(y * dstWidth, dstWidth);
+            for (var x = 0; x < dstWidth; x++) row[x] = s[xo[x]];
+        }
+    }
+
+    static int At(ReadOnlySpan<byte> src, int height, int width, int y, int x) =>
+        (uint)x < (uint)width && (uint)y < (uint)height ? src[y * width + x] : 0;
+
+    // cvRound / saturate_cast<int>: nearest, ties to even.
+    static int Round(double v) => (int)Math.Round(v, MidpointRounding.ToEven);
+
+    internal static void CheckPlane(ReadOnlySpan<byte> plane, int height, int width, string name)
+    {
+        if (height <= 0 || width <= 0) throw new ArgumentException($"{name}: expected a positive size, found {height}×{width}", name);
+        if (plane.Length != height * width)
+            throw new ArgumentException($"{name}: expected {height}×{width} = {height * width} bytes, found {plane.Length}", name);
+    }
+}
