@@ -204,6 +204,11 @@ public static class Trainer
             clock.Restart();
             var valid = Evaluate(model, method, run.Data.Valid, dtype, run.Data.Classes, keepRows: false);
             double validSeconds = clock.Elapsed.TotalSeconds;
+            if (!double.IsFinite(valid.Loss))
+                throw new TrainingException(
+                    $"{folder.Directory}: the validation loss became {valid.Loss.ToString(CultureInfo.InvariantCulture)} after epoch {epoch} although training losses were finite; " +
+                    "a common cause is a training batch of one example reaching a 1×1 feature map, which makes batch-norm running variances NaN: " +
+                    "use a larger resolution or a batch size that does not leave a final batch of one.");
             task.Advance(0, string.Create(CultureInfo.InvariantCulture,
                 $"loss {sumLoss / batches:F4} acc {(double)correct / seen:F3} val_loss {valid.Loss:F4} val_acc {valid.Accuracy:F3} lr {schedule.Rate:G3}"));
             var record = new EpochRecord(epoch, (double)correct / seen, sumLoss / batches,
