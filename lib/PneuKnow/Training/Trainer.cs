@@ -170,10 +170,14 @@ public static class Trainer
                     var terms = method.Loss(model, batch, epoch);
                     terms.Total.backward();
                     optimizer.step();
-                    loss = terms.Total.to(ScalarType.Float32).item<float>();
-                    cls = terms.Classification.to(ScalarType.Float32).item<float>();
-                    cons = terms.Consistency is null ? 0f : terms.Consistency.to(ScalarType.Float32).item<float>();
-                    right = terms.Logits.argmax(1).eq(batch.Label).sum().item<long>();
+                    // One device-to-host copy per batch for all four numbers (each .item() would synchronise on a GPU).
+                    var f32 = ScalarType.Float32;
+                    var numbers = stack([
+                        terms.Total.detach().to(f32), terms.Classification.detach().to(f32),
+                        terms.Consistency is null ? zeros([], f32, terms.Total.device) : terms.Consistency.detach().to(f32),
+                        terms.Logits.detach().argmax(1).eq(batch.Label).sum().to(f32),
+                    ]).cpu().data<float>().ToArray();
+                    (loss, cls, cons, right) = (numbers[0], numbers[1], numbers[2], (long)numbers[3]);
                 }
                 catch (Exception e) when (IsOutOfMemory(e))
                 {
@@ -314,6 +318,9 @@ public static class Trainer
 
     static long ResidentBytes()
     {
+        // Collect first so that the number reflects what is held, not garbage awaiting the GC.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         using var p = Process.GetCurrentProcess();
         p.Refresh();
         return p.WorkingSet64;
