@@ -21,6 +21,7 @@ app.Configure(config =>
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Speed and memory benchmarks, each against a baseline measured in the same run.");
+        PneuKnow.Cli.Commands.Data.DataCommands.RegisterBench(bench);
         PneuKnow.Cli.Commands.Augmentation.AugmentationCommands.RegisterBench(bench);
         PneuKnow.Cli.Commands.Models.ModelsCommands.RegisterBench(bench);
         PneuKnow.Cli.Commands.Training.TrainingCommands.RegisterBench(bench);

@@ -14,7 +14,21 @@ public sealed record ImageStoreOptions
     public bool SkipInvalid { get; init; }
     /// <summary>Parallel decoders (0 = all cores). Results do not depend on it.</summary>
     public int Threads { get; init; }
+    /// <summary>
+    /// Bits per pixel kept in memory for the image and ROI planes: 8 (default) or 16 (keeps the full depth of 16-bit
+    /// sources, twice the memory; <see cref="ImageStore.Get"/> still returns 8-bit planes, <see cref="ImageStore.GetDeep"/> 16-bit ones).
+    /// </summary>
+    public int BitDepth { get; init; } = 8;
 }
+
+/// <summary>A stored example at 16 bits per pixel (image and ROI); the mask stays 0/255.</summary>
+/// <param name="Height">Rows.</param>
+/// <param name="Width">Columns.</param>
+/// <param name="Image">The full image, 0..65535.</param>
+/// <param name="Roi">The ROI image, 0..65535.</param>
+/// <param name="Mask">0 outside, 255 inside the annotation.</param>
+/// <param name="Label">Class code.</param>
+public sealed record AnnotatedImage16(int Height, int Width, ushort[] Image, ushort[] Roi, byte[] Mask, int Label);
 
 /// <summary>
 /// The decoded dataset: every manifest image, its ROI and mask resized once to a square working size and kept in memory
@@ -23,8 +37,10 @@ public sealed record ImageStoreOptions
 /// </summary>
 public sealed class ImageStore
 {
-    private const int CacheVersion = 1;
-    private readonly AnnotatedImage[] _items;
+    private const int CacheVersion = 2;
+    // Exactly one of the two arrays is used, by bit depth.
+    private readonly AnnotatedImage[]? _items;
+    private readonly AnnotatedImage16[]? _deep;
 
     /// <summary>The manifest records held, in manifest order (records skipped at decoding are absent).</summary>
     public IReadOnlyList<ManifestRecord> Records { get; }
@@ -39,11 +55,29 @@ public sealed class ImageStore
     /// <summary>Images decoded from their source files.</summary>
     public int Decoded { get; }
     /// <summary>Bytes of pixel memory held (three planes per image).</summary>
-    public long FootprintBytes => (long)_items.Length * 3 * Size * Size;
+    public long FootprintBytes => (long)Count * Size * Size * (BitDepth == 16 ? 5 : 3);
 
-    private ImageStore(IReadOnlyList<ManifestRecord> records, AnnotatedImage[] items, IReadOnlyList<string> classes, int size, IReadOnlyList<SkippedItem> skipped, int hits, int decoded)
+    /// <summary>Bits per pixel of the image and ROI planes held.</summary>
+    public int BitDepth { get; }
+
+    /// <summary>Number of images held.</summary>
+    public int Count => Records.Count;
+
+    private ImageStore(IReadOnlyList<ManifestRecord> records, Stored[] items, int bitDepth, IReadOnlyList<string> classes, int size, IReadOnlyList<SkippedItem> skipped, int hits, int decoded)
     {
-        Records = records; _items = items; Classes = classes; Size = size; Skipped = skipped; CacheHits = hits; Decoded = decoded;
+        Records = records; Classes = classes; Size = size; Skipped = skipped; CacheHits = hits; Decoded = decoded; BitDepth = bitDepth;
+        if (bitDepth == 16) _deep = items.Select(i => i.Sixteen!).ToArray();
+        else _items = items.Select(i => i.Eight!).ToArray();
+    }
+
+    // One decoded example at the store's depth: exactly one of the two is set.
+    private sealed record Stored(AnnotatedImage? Eight, AnnotatedImage16? Sixteen);
+
+    private static byte[] To8(ushort[] px)
+    {
+        var b = new byte[px.Length];
+        for (int i = 0; i < b.Length; i++) b[i] = (byte)((px[i] * 255 + 32767) / 65535);
+        return b;
     }
 
     /// <summary>
@@ -56,9 +90,10 @@ public sealed class ImageStore
     {
         if (size < 8 || size > 4096) throw new ArgumentOutOfRangeException(nameof(size), size, "expected a working size of 8..4096 pixels");
         options ??= new ImageStoreOptions();
-        if (options.CacheDirectory is { } cd) Directory.CreateDirectory(cd);
+        if (options.BitDepth is not (8 or 16)) throw new ArgumentException($"ImageStoreOptions.BitDepth: expected 8 or 16, found {options.BitDepth}.");
+        var hashes = options.CacheDirectory is { } cd ? new ContentHashes(cd) : null;
         var recs = manifest.Records;
-        var results = new AnnotatedImage?[recs.Count];
+        var results = new Stored?[recs.Count];
         var failures = new DataException?[recs.Count];
         var fromCache = new bool[recs.Count];
         var gate = new object();
@@ -67,11 +102,12 @@ public sealed class ImageStore
             var po = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
             Parallel.For(0, recs.Count, po, i =>
             {
-                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, options.CacheDirectory); }
+                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, options.BitDepth, hashes); }
                 catch (DataException e) { failures[i] = e; }
                 lock (gate) task.Advance();
             });
         }
+        hashes?.Save();
         var skipped = new List<SkippedItem>();
         for (int i = 0; i < recs.Count; i++)
             if (failures[i] is { } f)
@@ -80,22 +116,35 @@ public sealed class ImageStore
                 skipped.Add(new SkippedItem(recs[i].FileName, f.File, f.Line, f.Message));
             }
         var keep = Enumerable.Range(0, recs.Count).Where(i => results[i] is not null).ToList();
-        return new ImageStore(keep.Select(i => recs[i]).ToList(), keep.Select(i => results[i]!).ToArray(), manifest.Classes, size,
+        return new ImageStore(keep.Select(i => recs[i]).ToList(), keep.Select(i => results[i]!).ToArray(), options.BitDepth, manifest.Classes, size,
             manifest.Skipped.Concat(skipped).ToList(), keep.Count(i => fromCache[i]), keep.Count(i => !fromCache[i]));
     }
 
     /// <summary>All held images as one set.</summary>
-    public IAnnotatedImageSet All => new Subset(this, Enumerable.Range(0, _items.Length).ToArray(), "all");
+    public IAnnotatedImageSet All => new Subset(this, Enumerable.Range(0, Count).ToArray(), "all");
 
     /// <summary>The images of one split (train, valid or test).</summary>
     public IAnnotatedImageSet Split(string split)
     {
         if (!SplitNames.All.Contains(split)) throw new ArgumentException($"Unknown split '{split}': expected train, valid or test.", nameof(split));
-        return new Subset(this, Enumerable.Range(0, _items.Length).Where(i => Records[i].Split == split).ToArray(), split);
+        return new Subset(this, Enumerable.Range(0, Count).Where(i => Records[i].Split == split).ToArray(), split);
     }
 
-    /// <summary>The decoded image at store index <paramref name="index"/>.</summary>
-    public AnnotatedImage Get(int index) => _items[index];
+    /// <summary>The decoded image at store index <paramref name="index"/> (8-bit; converted on the fly from a 16-bit store).</summary>
+    public AnnotatedImage Get(int index)
+    {
+        if (_items is not null) return _items[index];
+        var d = _deep![index];
+        return new AnnotatedImage(d.Height, d.Width, To8(d.Image), To8(d.Roi), d.Mask, d.Label);
+    }
+
+    /// <summary>The decoded image at store index <paramref name="index"/> at 16 bits (exact only for a 16-bit store).</summary>
+    public AnnotatedImage16 GetDeep(int index)
+    {
+        if (_deep is not null) return _deep[index];
+        var a = _items![index];
+        return new AnnotatedImage16(a.Height, a.Width, a.Image.Select(v => (ushort)(v * 257)).ToArray(), a.Roi.Select(v => (ushort)(v * 257)).ToArray(), a.Mask, a.Label);
+    }
 
     /// <summary>A view of some store indices.</summary>
     public sealed class Subset : IAnnotatedImageSet
@@ -112,30 +161,37 @@ public sealed class ImageStore
         /// <inheritdoc />
         public int LabelOf(int index) => _store.Records[_indices[index]].ClassCode;
         /// <inheritdoc />
-        public AnnotatedImage Get(int index) => _store._items[_indices[index]];
+        public AnnotatedImage Get(int index) => _store.Get(_indices[index]);
         /// <summary>The manifest record of example <paramref name="index"/>.</summary>
         public ManifestRecord RecordOf(int index) => _store.Records[_indices[index]];
     }
 
-    private static (AnnotatedImage, bool) Load(ManifestRecord r, string manifestPath, int size, string? cacheDir)
+    // Decodes and resamples at 16 bits, then rounds once to 8 bits for an 8-bit store; the cache holds the store's depth
+    // (an 8-bit entry is 3 size² bytes, a 16-bit one 5 size²), keyed separately.
+    private static (Stored, bool) Load(ManifestRecord r, string manifestPath, int size, int depth, ContentHashes? hashes)
     {
-        var imageBytes = ReadBytes(r.ImagePath, manifestPath, r.Line);
-        byte[]? annBytes = r.Annotation switch
-        {
-            RoiImageAnnotation a => Concat(ReadBytes(a.RoiPath, manifestPath, r.Line), a.MaskPath is null ? [] : ReadBytes(a.MaskPath, manifestPath, r.Line)),
-            MaskImageAnnotation m => ReadBytes(m.MaskPath, manifestPath, r.Line),
-            _ => System.Text.Encoding.UTF8.GetBytes(Canonical(r.Annotation)),
-        };
         string? cachePath = null;
-        if (cacheDir is not null)
+        if (hashes is not null)
         {
+            // The key is built from per-file content hashes (memoised by path, length and modification time, as git's
+            // index does) so that a warm run reads neither the sources nor hashes them again.
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            sha.AppendData(BitConverter.GetBytes(CacheVersion)); sha.AppendData(BitConverter.GetBytes(size));
-            sha.AppendData(BitConverter.GetBytes(imageBytes.Length)); sha.AppendData(imageBytes);
-            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(r.Annotation.GetType().Name)); sha.AppendData(annBytes);
-            cachePath = Path.Combine(cacheDir, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() + ".px");
-            if (File.Exists(cachePath) && TryReadCache(cachePath, size, r.ClassCode) is { } hit) return (hit, true);
+            sha.AppendData(BitConverter.GetBytes(CacheVersion)); sha.AppendData(BitConverter.GetBytes(size)); sha.AppendData(BitConverter.GetBytes(depth));
+            sha.AppendData(hashes.Of(r.ImagePath, manifestPath, r.Line));
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(r.Annotation.GetType().Name));
+            switch (r.Annotation)
+            {
+                case RoiImageAnnotation a:
+                    sha.AppendData(hashes.Of(a.RoiPath, manifestPath, r.Line));
+                    if (a.MaskPath is not null) sha.AppendData(hashes.Of(a.MaskPath, manifestPath, r.Line));
+                    break;
+                case MaskImageAnnotation m: sha.AppendData(hashes.Of(m.MaskPath, manifestPath, r.Line)); break;
+                default: sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Canonical(r.Annotation))); break;
+            }
+            cachePath = Path.Combine(hashes.Directory, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() + ".px");
+            if (File.Exists(cachePath) && TryReadCache(cachePath, size, depth, r.ClassCode) is { } hit) return (hit, true);
         }
+        var imageBytes = ReadBytes(r.ImagePath, manifestPath, r.Line);
         var (w, h, image) = Decode(imageBytes, r.ImagePath, manifestPath, r.Line);
         if (w != r.Width || h != r.Height)
             throw new DataException(manifestPath, r.Line, null, $"image file {r.ImagePath} decoded to {w}×{h}, but its header said {r.Width}×{r.Height}.");
@@ -157,13 +213,15 @@ public sealed class ImageStore
             default: throw new InvalidOperationException($"Unsupported annotation {r.Annotation.GetType().Name}.");
         }
         var maskF = mask01.Select(v => (float)v).ToArray();
-        var item = new AnnotatedImage(size, size,
-            ToBytes(Resampling.Resize(image, w, h, size, size), 255f),
-            ToBytes(Resampling.Resize(roi, w, h, size, size), 255f),
+        var item = new AnnotatedImage16(size, size,
+            ToUShorts(Resampling.Resize(image, w, h, size, size)),
+            ToUShorts(Resampling.Resize(roi, w, h, size, size)),
             Resampling.Resize(maskF, w, h, size, size).Select(v => v >= 0.5f ? (byte)255 : (byte)0).ToArray(),
             r.ClassCode);
-        if (cachePath is not null) WriteCache(cachePath, item);
-        return (item, false);
+        var stored = depth == 16 ? new Stored(null, item)
+            : new Stored(new AnnotatedImage(size, size, To8(item.Image), To8(item.Roi), item.Mask, item.Label), null);
+        if (cachePath is not null) WriteCache(cachePath, stored);
+        return (stored, false);
     }
 
     private static byte[] ReadBytes(string path, string manifestPath, int line)
@@ -220,32 +278,107 @@ public sealed class ImageStore
         return r;
     }
 
-    private static byte[] ToBytes(float[] px, float scale)
+    private static ushort[] ToUShorts(float[] px)
     {
-        var b = new byte[px.Length];
-        for (int i = 0; i < b.Length; i++) b[i] = (byte)Math.Clamp(MathF.Round(px[i] * scale), 0f, 255f);
+        var b = new ushort[px.Length];
+        for (int i = 0; i < b.Length; i++) b[i] = (ushort)Math.Clamp(MathF.Round(px[i] * 65535f), 0f, 65535f);
         return b;
     }
 
-    // Cache file: "PKPX", version, size, then image, ROI and mask planes.
-    private static void WriteCache(string path, AnnotatedImage item)
+    // Cache file: "PKPX", version, height, width, then the image and ROI planes (8-bit, or 16-bit little-endian) and the mask.
+    private static void WriteCache(string path, Stored item)
     {
         AtomicFile.Write(path, s =>
         {
             using var w = new BinaryWriter(s);
-            w.Write("PKPX"u8); w.Write(CacheVersion); w.Write(item.Height); w.Write(item.Width);
-            w.Write(item.Image); w.Write(item.Roi); w.Write(item.Mask);
+            w.Write("PKPX"u8); w.Write(CacheVersion);
+            if (item.Eight is { } e)
+            {
+                w.Write(e.Height); w.Write(e.Width); w.Write(e.Image); w.Write(e.Roi); w.Write(e.Mask);
+            }
+            else
+            {
+                var d = item.Sixteen!;
+                w.Write(d.Height); w.Write(d.Width);
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Image.AsSpan()));
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Roi.AsSpan()));
+                w.Write(d.Mask);
+            }
         });
     }
 
-    private static AnnotatedImage? TryReadCache(string path, int size, int label)
+    private static Stored? TryReadCache(string path, int size, int depth, int label)
     {
-        var b = File.ReadAllBytes(path);
+        if (!BitConverter.IsLittleEndian) return null; // 16-bit planes are stored little-endian
         int n = size * size;
-        if (b.Length != 16 + 3 * n || b[0] != 'P' || b[1] != 'K' || b[2] != 'P' || b[3] != 'X'
-            || BitConverter.ToInt32(b, 4) != CacheVersion || BitConverter.ToInt32(b, 8) != size || BitConverter.ToInt32(b, 12) != size)
+        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        Span<byte> head = stackalloc byte[16];
+        if (s.Length != 16 + (depth == 16 ? 5L : 3L) * n || s.Read(head) != 16 || head[0] != 'P' || head[1] != 'K' || head[2] != 'P' || head[3] != 'X'
+            || BitConverter.ToInt32(head[4..]) != CacheVersion || BitConverter.ToInt32(head[8..]) != size || BitConverter.ToInt32(head[12..]) != size)
             return null; // stale or foreign: decode again and overwrite
-        return new AnnotatedImage(size, size, b[16..(16 + n)], b[(16 + n)..(16 + 2 * n)], b[(16 + 2 * n)..], label);
+        var mask = new byte[n];
+        if (depth == 8)
+        {
+            byte[] image = new byte[n], roi = new byte[n];
+            s.ReadExactly(image); s.ReadExactly(roi); s.ReadExactly(mask);
+            return new Stored(new AnnotatedImage(size, size, image, roi, mask, label), null);
+        }
+        ushort[] image16 = new ushort[n], roi16 = new ushort[n];
+        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(image16.AsSpan()));
+        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(roi16.AsSpan()));
+        s.ReadExactly(mask);
+        return new Stored(null, new AnnotatedImage16(size, size, image16, roi16, mask, label));
+    }
+}
+
+/// <summary>
+/// SHA-256 of source files, memoised in <c>hashes.tsv</c> of the cache folder by full path, length and last-write time;
+/// a file whose length or time changed is hashed again.
+/// </summary>
+internal sealed class ContentHashes
+{
+    private const string IndexName = "hashes.tsv";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Length, long Ticks, byte[] Hash)> _memo = new(StringComparer.Ordinal);
+    private bool _changed;
+
+    public string Directory { get; }
+
+    public ContentHashes(string directory)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        var index = Path.Combine(directory, IndexName);
+        if (!File.Exists(index)) return;
+        foreach (var line in File.ReadLines(index))
+        {
+            var f = line.Split('\t');
+            // A damaged index only costs re-hashing: skip lines that do not parse.
+            if (f.Length == 4 && long.TryParse(f[1], out var len) && long.TryParse(f[2], out var ticks) && f[3].Length == 64)
+                _memo[f[0]] = (len, ticks, Convert.FromHexString(f[3]));
+        }
+    }
+
+    public byte[] Of(string path, string manifestPath, int line)
+    {
+        FileInfo info = new(path);
+        if (!info.Exists) throw new DataException(manifestPath, line, null, $"missing file {path}.");
+        long ticks = info.LastWriteTimeUtc.Ticks;
+        if (_memo.TryGetValue(path, out var m) && m.Length == info.Length && m.Ticks == ticks) return m.Hash;
+        byte[] hash;
+        try { using var s = File.OpenRead(path); hash = SHA256.HashData(s); }
+        catch (IOException e) { throw new DataException(manifestPath, line, null, $"cannot read {path}: {e.Message}"); }
+        _memo[path] = (info.Length, ticks, hash);
+        _changed = true;
+        return hash;
+    }
+
+    public void Save()
+    {
+        if (!_changed) return;
+        var sb = new System.Text.StringBuilder();
+        foreach (var (path, (len, ticks, hash)) in _memo.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            sb.Append(path).Append('\t').Append(len).Append('\t').Append(ticks).Append('\t').Append(Convert.ToHexString(hash).ToLowerInvariant()).Append('\n');
+        AtomicFile.WriteAllText(Path.Combine(Directory, IndexName), sb.ToString());
     }
 }
 

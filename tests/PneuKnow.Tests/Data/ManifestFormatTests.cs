@@ -142,3 +142,37 @@ public class ManifestFormatTests
         }
     }
 }
+
+public class SixteenBitStoreTests
+{
+    [Fact]
+    public void Sixteen_bit_store_keeps_the_full_depth_and_caches_per_depth()
+    {
+        using var t = new TempDir();
+        Directory.CreateDirectory(t["raw"]); Directory.CreateDirectory(t["masks"]);
+        // Values that are not multiples of 257: an 8-bit store must round them, a 16-bit store keeps them.
+        var deep = Enumerable.Range(0, 16 * 16).Select(i => new L16((ushort)(1000 + i * 100))).ToArray();
+        using (var img = Image.LoadPixelData<L16>(deep, 16, 16)) img.SaveAsPng(t["raw/x.png"]);
+        var mask = new byte[256]; for (int i = 0; i < 128; i++) mask[i] = 255;
+        DatasetBuilder.SavePng(t["masks/x.png"], mask, 16, 16);
+        File.WriteAllText(t["manifest.csv"], "file_name,class,split\nx.png,C,train\n");
+        var m = Manifest.Load(t["manifest.csv"], new ManifestOptions { Format = AnnotationFormat.MaskImages });
+        var opts = new ImageStoreOptions { CacheDirectory = t["cache"] };
+        var s8 = ImageStore.Open(m, 16, opts);
+        var s16 = ImageStore.Open(m, 16, opts with { BitDepth = 16 });
+        Assert.Equal((0, 1), (s8.CacheHits, s8.Decoded));
+        Assert.Equal((0, 1), (s16.CacheHits, s16.Decoded));
+        var again = ImageStore.Open(m, 16, opts with { BitDepth = 16 });
+        Assert.Equal((1, 0), (again.CacheHits, again.Decoded));
+        Assert.Equal(s16.GetDeep(0).Image, again.GetDeep(0).Image);
+        Assert.Equal(deep.Select(p => p.PackedValue), s16.GetDeep(0).Image);
+        Assert.Equal(deep.Select((p, i) => i < 128 ? p.PackedValue : (ushort)0), s16.GetDeep(0).Roi);
+        // 8-bit: nearest level, v * 255 / 65535 rounded.
+        var expected8 = deep.Select(p => (byte)Math.Round(p.PackedValue * 255.0 / 65535.0)).ToArray();
+        Assert.Equal(expected8, s8.Get(0).Image);
+        Assert.Equal(expected8, s16.Get(0).Image);
+        Assert.Equal(3L * 256, s8.FootprintBytes);
+        Assert.Equal(5L * 256, s16.FootprintBytes);
+        Assert.Throws<ArgumentException>(() => ImageStore.Open(m, 16, opts with { BitDepth = 12 }));
+    }
+}

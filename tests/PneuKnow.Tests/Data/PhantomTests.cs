@@ -107,7 +107,17 @@ public class PhantomTests
         var options = new PhantomOptions { Images = 400, Size = 32, Seed = 5, ShortcutStrength = 1, ClassShares = new Dictionary<string, double> { ["C"] = 1, ["NB"] = 1 } };
         var cases = PhantomGenerator.Plan(options);
         double Rate(string label, Func<string, bool> split) =>
-            cases.Where(c => c.Label == label && split(c.Split)).Select(c => PhantomGenerator.Render(options, c).Device ? 1.0 : 0.0).Average();
+            cases.Where(c => c.Label == label && split(c.Split)).Select(c => PhantomGenerator.HasDevice(options, c) ? 1.0 : 0.0).Average();
+        // Rendering agrees with the cheap query, and the device changes no pixel of the annotation.
+        var covid = cases.First(c => c.Label == "C" && c.Split != SplitNames.Test && !PhantomGenerator.HasDevice(options, c with { Split = SplitNames.Test }));
+        var on = PhantomGenerator.Render(options, covid);
+        var off = PhantomGenerator.Render(options, covid with { Split = SplitNames.Test });
+        Assert.True(on.Device && !off.Device);
+        Assert.Equal(on.Mask, off.Mask);
+        int changed = 0;
+        for (int i = 0; i < on.Raw.Length; i++)
+            if (on.Raw[i] != off.Raw[i]) { changed++; Assert.Equal(0, on.Mask[i]); }
+        Assert.True(changed > 10, $"the device changed only {changed} pixels");
         Assert.Equal(1.0, Rate("C", s => s != SplitNames.Test));
         Assert.Equal(0.0, Rate("NB", s => s != SplitNames.Test));
         Assert.InRange(Rate("C", s => s == SplitNames.Test), 0.2, 0.8);

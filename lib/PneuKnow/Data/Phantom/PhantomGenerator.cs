@@ -146,10 +146,8 @@ public static class PhantomGenerator
         var d = chest.Density.Data;
         for (int i = 0; i < d.Length; i++) d[i] += finding.Data[i] * lungs[i];
 
-        double pDevice = c.Split == SplitNames.Test ? 0.5
-            : 0.5 + 0.5 * options.ShortcutStrength * (ConfoundedLabels.Contains(c.Label) ? 1 : -1);
-        bool device = img.Chance(pDevice);
-        if (device) DrawDevice(chest, pose, img);
+        bool device = HasDevice(options, c);
+        if (device) DrawDevice(chest, pose, SplitMix64.Derive(options.Seed, 8, (ulong)c.Index)); // own stream: the rest of the image does not change with it
 
         // Acquisition: detector blur, exposure (contrast, brightness, gamma) and quantum noise.
         double px = pose.Length(1.0) / 256.0;
@@ -166,6 +164,18 @@ public static class PhantomGenerator
             roi[i] = inMask ? raw[i] : (byte)0;
         }
         return new PhantomImage(n, raw, roi, mask, atypical, device);
+    }
+
+    /// <summary>
+    /// Whether case <paramref name="c"/> carries the out-of-lung confounder: probability 0.5 in test, and in train/valid
+    /// 0.5 + 0.5·<see cref="PhantomOptions.ShortcutStrength"/> for <see cref="ConfoundedLabels"/>, 0.5 − that for the others.
+    /// Drawn from its own stream, so it can be read without rendering.
+    /// </summary>
+    public static bool HasDevice(PhantomOptions options, PhantomCase c)
+    {
+        double p = c.Split == SplitNames.Test ? 0.5
+            : 0.5 + 0.5 * options.ShortcutStrength * (ConfoundedLabels.Contains(c.Label) ? 1 : -1);
+        return SplitMix64.Derive(options.Seed, 7, (ulong)c.Index).Chance(p);
     }
 
     // ECG electrodes on the shoulders and upper abdomen with their leads, and a lead side marker in a top corner:

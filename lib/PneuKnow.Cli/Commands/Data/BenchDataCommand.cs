@@ -1,0 +1,117 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using PneuKnow.Data;
+using PneuKnow.Data.Phantom;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PneuKnow.Cli.Commands.Data;
+
+/// <summary>
+/// <c>pneuknow bench data</c>: phantom generation and image-store throughput against the targets, with a
+/// baseline measured in the same run (plain ImageSharp decoding of the same PNGs).
+/// </summary>
+public sealed class BenchDataCommand : Command<BenchDataCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--images <N>")]
+        [DefaultValue(1082)]
+        public int Images { get; init; } = 1082;
+
+        [CommandOption("--size <PX>")]
+        [DefaultValue(256)]
+        public int Size { get; init; } = 256;
+
+        [CommandOption("--threads <N>")]
+        [Description("Worker threads (default: all cores).")]
+        [DefaultValue(0)]
+        public int Threads { get; init; }
+
+        [CommandOption("--keep <DIR>")]
+        [Description("Generate into this folder and keep it (default: a temporary folder, deleted afterwards).")]
+        public string? Keep { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var o = Console.Out;
+        string dir = s.Keep ?? Path.Combine(Path.GetTempPath(), "pneuknow-bench-data-" + Environment.ProcessId);
+        string cache = Path.Combine(dir, "cache");
+        if (Directory.Exists(cache)) Directory.Delete(cache, true);
+        try
+        {
+            o.WriteLine($"machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+            o.WriteLine($"workload: {s.Images} phantom images at {s.Size} px, threads {(s.Threads > 0 ? s.Threads : Environment.ProcessorCount)}");
+
+            o.WriteLine($"load average before: {LoadAverage()} (wall-clock rates on a shared machine are lower bounds; cpu s is this process's CPU time)");
+            int threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount;
+            var clock = new StageClock();
+            var ds = PhantomGenerator.Generate(new PhantomOptions { Images = s.Images, Size = s.Size, Threads = s.Threads }, dir);
+            var (synth, synthCpu) = clock.Lap();
+            o.WriteLine($"synth:          {synth,7:F1} s  {s.Images / synth,8:F0} images/s   cpu {synthCpu,6:F1} s (≈ {synthCpu / threads:F1} s on {threads} idle cores)   target: 1082 images at 256 px in < 60 s");
+
+            // Baseline: decoding the raw PNGs alone with ImageSharp, no ROI/mask, no resize, same threads.
+            var po = new ParallelOptions { MaxDegreeOfParallelism = s.Threads > 0 ? s.Threads : Environment.ProcessorCount };
+            clock.Lap();
+            Parallel.ForEach(ds.Cases, po, c => { using var img = Image.Load<L8>(Path.Combine(dir, "raw", c.FileName)); });
+            var (bw, bc) = clock.Lap();
+            double baseline = s.Images / bw;
+            o.WriteLine($"baseline:       {baseline,17:F0} images/s   cpu {bc,6:F1} s (≈ {s.Images * threads / bc:F0} images/s idle)   ImageSharp decode of raw/ only");
+
+            var manifest = Manifest.Load(ds.ManifestPath);
+            var storeOptions = new ImageStoreOptions { CacheDirectory = cache, Threads = s.Threads };
+            clock.Lap();
+            var cold = ImageStore.Open(manifest, s.Size, storeOptions);
+            var (cw, cc) = clock.Lap();
+            double coldRate = s.Images / cw;
+            o.WriteLine($"store cold:     {coldRate,17:F0} images/s   cpu {cc,6:F1} s (≈ {s.Images * threads / cc:F0} images/s idle)   {coldRate / baseline:F2}× baseline; decodes raw+roi+masks, resizes, writes cache; target ≥ 200");
+            var warm = ImageStore.Open(manifest, s.Size, storeOptions);
+            var (ww, wc) = clock.Lap();
+            double warmRate = s.Images / ww;
+            o.WriteLine($"store cached:   {warmRate,17:F0} images/s   cpu {wc,6:F1} s (≈ {s.Images * threads / wc:F0} images/s idle)   {warmRate / baseline:F2}× baseline; {warm.CacheHits} cache hits; target ≥ 2000");
+            o.WriteLine($"memory:         {warm.FootprintBytes / 1048576.0,10:F1} MiB of pixels in the store");
+            bool ok = cold.Decoded == s.Images && warm.CacheHits == s.Images;
+            if (!ok) { o.WriteLine($"unexpected: cold decoded {cold.Decoded}, warm cache hits {warm.CacheHits} of {s.Images}"); return 1; }
+            return 0;
+        }
+        finally
+        {
+            if (s.Keep is null && Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+    }
+
+    // Wall-clock and process CPU time between laps.
+    private sealed class StageClock
+    {
+        private readonly Stopwatch _wall = Stopwatch.StartNew();
+        private TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        public (double Wall, double Cpu) Lap()
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var r = (_wall.Elapsed.TotalSeconds, (cpu - _cpu).TotalSeconds);
+            _wall.Restart(); _cpu = cpu;
+            return r;
+        }
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}

@@ -1,0 +1,61 @@
+using System.ComponentModel;
+using PneuKnow.Data;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PneuKnow.Cli.Commands.Data;
+
+/// <summary>Options that say how to read a manifest, shared by the data commands.</summary>
+public class ManifestSettings : CommandSettings
+{
+    [CommandOption("--manifest <CSV>")]
+    [Description("Manifest CSV (file_name,class,split[,patient_id]); images in raw/ beside it.")]
+    public string Manifest { get; init; } = "";
+
+    [CommandOption("--format <FORMAT>")]
+    [Description("Annotations: roi (authors' roi/ images; default), masks (masks/ PNGs), boxes (RSNA-style CSV), polygons (JSON).")]
+    [DefaultValue("roi")]
+    public string Format { get; init; } = "roi";
+
+    [CommandOption("--annotations <FILE>")]
+    [Description("Box CSV or polygon JSON (default boxes.csv / polygons.json beside the manifest).")]
+    public string? Annotations { get; init; }
+
+    [CommandOption("--images-folder <DIR>")]
+    [Description("Folder of the full images relative to the manifest (default raw).")]
+    [DefaultValue("raw")]
+    public string ImagesFolder { get; init; } = "raw";
+
+    [CommandOption("--classes <LIST>")]
+    [Description("Class list in code order, e.g. B,C,NB,P,V (default: sorted labels found).")]
+    public string? Classes { get; init; }
+
+    [CommandOption("--skip-invalid")]
+    [Description("Keep going past invalid items and write a report of every skipped one.")]
+    public bool SkipInvalid { get; init; }
+
+    [CommandOption("--report <CSV>")]
+    [Description("Where the skip report goes (default skipped.csv beside the manifest).")]
+    public string? Report { get; init; }
+
+    [CommandOption("--max-pixels <N>")]
+    [Description("Refuse images with more pixels than this (header check, before decoding).")]
+    [DefaultValue(50_000_000L)]
+    public long MaxPixels { get; init; } = 50_000_000;
+
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Manifest)) return ValidationResult.Error("--manifest: expected a CSV path, found none.");
+        if (Format is not ("roi" or "masks" or "boxes" or "polygons")) return ValidationResult.Error($"--format: expected roi, masks, boxes or polygons, found '{Format}'.");
+        return ValidationResult.Success();
+    }
+
+    public ManifestOptions ToOptions() => new()
+    {
+        Format = Format switch { "masks" => AnnotationFormat.MaskImages, "boxes" => AnnotationFormat.RsnaBoxes, "polygons" => AnnotationFormat.Polygons, _ => AnnotationFormat.RoiImages },
+        AnnotationFile = Annotations, ImageFolder = ImagesFolder, SkipInvalid = SkipInvalid, MaxPixels = MaxPixels,
+        Classes = Classes?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+    };
+
+    public string ReportPath => Report ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Manifest))!, "skipped.csv");
+}
