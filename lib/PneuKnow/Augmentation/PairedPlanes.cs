@@ -100,7 +100,7 @@ public sealed class PairedPlanes
     {
         var n = planes.Planes[0].Length;
         if (destination.Length < 3 * n) throw new ArgumentException($"expected room for {3 * n} floats, found {destination.Length}", nameof(destination));
-        for (var c = 0; c < 3; c++) ToUnit(planes.Channel(c), destination.Slice(c * n, n), 1f / 255f);
+        for (var c = 0; c < 3; c++) ToUnit(planes.Channel(c), destination.Slice(c * n, n));
     }
 
     /// <summary>Writes the mask as H×W floats, 1 inside the expert's regions (nonzero) and 0 outside.</summary>
@@ -111,8 +111,12 @@ public sealed class PairedPlanes
         for (var i = 0; i < m.Length; i++) destination[i] = m[i] != 0 ? 1f : 0f;
     }
 
-    static void ToUnit(byte[] source, Span<float> destination, float scale)
+    // v / 255 exactly as float division gives it (v · (1/255f) is off by an ulp for some v).
+    static readonly float[] UnitLevels = Enumerable.Range(0, 256).Select(v => v / 255f).ToArray();
+
+    static void ToUnit(byte[] source, Span<float> destination)
     {
-        for (var i = 0; i < source.Length; i++) destination[i] = source[i] * scale;
+        var levels = UnitLevels;
+        for (var i = 0; i < source.Length; i++) destination[i] = levels[source[i]];
     }
 }

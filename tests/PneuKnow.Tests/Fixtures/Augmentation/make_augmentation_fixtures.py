@@ -19,6 +19,8 @@ Files:
   sharpen_<name>.png          cv2.filter2D with albumentations' Sharpen kernel (alpha 0.35, lightness 0.8)
   blur_<name>.png             cv2.blur(gray, (3, 3))
   motion_kernels.csv          x1,y1,x2,y2 then the 9 entries of cv2.line(zeros(3,3), (x1,y1), (x2,y2), 1)
+  lab_pixels.csv              R,G,B, then cv2 RGB2LAB (L,a,b), then cv2 LAB2RGB of that L,a,b, for 200 random pixels
+  mask_<name>.png             (gray_<name> > 150) * 255, the mask warped in warpmask_<name>.png
   hsv_gray.csv                hue,sat,val shift then 256 x (R,G,B): albumentations' _shift_hsv_uint8
                               applied to a gray ramp (R=G=B=0..255)
 """
@@ -129,4 +131,11 @@ with open(os.path.join(HERE, "hsv_gray.csv"), "w", newline="") as f:
     for shifts in [(12.7, 25.3, -7.9), (-15.2, 4.6, 18.4), (3.3, -20.0, 0.0), (-19.9, 29.9, -19.9), (0.0, 9.5, 5.5)]:
         out = shift_hsv_uint8(ramp, *shifts)
         wr.writerow(list(shifts) + out.reshape(-1).tolist())
+pixels = rng.integers(0, 256, size=(1, 200, 3), dtype=np.uint8)
+lab = cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB)
+back = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+with open(os.path.join(HERE, "lab_pixels.csv"), "w", newline="") as f:
+    wr = csv.writer(f)
+    for i in range(pixels.shape[1]):
+        wr.writerow(pixels[0, i].tolist() + lab[0, i].tolist() + back[0, i].tolist())
 print("wrote fixtures to", HERE)
