@@ -18,5 +18,10 @@ app.Configure(config =>
     PneuKnow.Cli.Commands.Reproduce.ReproduceCommands.Register(config);
     // `pneuknow bench ...` gathers the stages' benchmarks (AugmentationCommands.RegisterBench, ModelsCommands.RegisterBench,
     // TrainingCommands.RegisterBench); Spectre refuses an empty branch, so it is added once they exist.
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Speed checks that print the machine and a baseline measured in the same run.");
+        PneuKnow.Cli.Commands.Models.ModelsCommands.RegisterBench(bench);
+    });
 });
 return await app.RunAsync(args);
