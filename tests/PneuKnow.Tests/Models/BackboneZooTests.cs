@@ -18,12 +18,35 @@ public class BackboneZooTests
     }
 
     [Fact]
-    public void Missing_local_pretrained_weights_name_the_paths_tried()
+    public void Pretrained_weights_come_from_the_weights_folder_and_a_new_class_count_reinitialises_the_head()
     {
-        var e = Assert.Throws<FileNotFoundException>(() =>
-            BackboneZoo.Create(new BackboneOptions("resnet18", 5, Weights: BackboneZoo.Pretrained + "-absent-file")));
-        Assert.Contains("pretrained-absent-file", e.Message);
-        Assert.All(WeightStore.Candidates("efficientnet_b0"), p => Assert.StartsWith(WeightStore.Folder, p));
+        var folder = Path.Combine(Path.GetTempPath(), "pneuknow-store-" + Guid.NewGuid().ToString("N"));
+        var previous = Environment.GetEnvironmentVariable(WeightStore.Variable);
+        Environment.SetEnvironmentVariable(WeightStore.Variable, folder);
+        try
+        {
+            var e = Assert.Throws<FileNotFoundException>(() =>
+                BackboneZoo.Create(new BackboneOptions("resnet18", 5, Weights: BackboneZoo.Pretrained)));
+            Assert.Contains(Path.Combine(folder, "resnet18.safetensors"), e.Message);
+            Assert.Contains(Path.Combine(folder, "resnet18.pth"), e.Message);
+            Assert.Null(WeightStore.Find("resnet18"));
+
+            using var trained = BackboneZoo.Create(new BackboneOptions("resnet18", 5));
+            WeightExport.SaveSafetensors(trained, Path.Combine(folder, "resnet18.safetensors"));
+            Assert.Equal(Path.Combine(folder, "resnet18.safetensors"), WeightStore.Find("resnet18"));
+
+            using var model = BackboneZoo.Create(new BackboneOptions("resnet18", 3, Weights: BackboneZoo.Pretrained), out var report);
+            Assert.NotNull(report);
+            Assert.True(report!.Complete, report.ToString());
+            Assert.Equal(new[] { "fc.weight", "fc.bias" }, report.HeadReinitialised);
+            Assert.True(trained.state_dict()["layer4.1.conv2.weight"].equal(model.state_dict()["layer4.1.conv2.weight"]).all().item<bool>());
+            Assert.Equal(new long[] { 3, 512 }, model.state_dict()["fc.weight"].shape);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(WeightStore.Variable, previous);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
