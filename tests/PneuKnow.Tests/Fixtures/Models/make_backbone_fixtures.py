@@ -109,8 +109,10 @@ def emit(name, model, features_fn, size, fmt="pth"):
 
 
 torch.manual_seed(0)
-# ResNet, BasicBlock: stem 8, widths 8/16/24/32, blocks 1/2/1/1, 7 classes.
-emit("resnet_basic_small", SmallResNet(resnet.BasicBlock, [1, 2, 1, 1], [8, 16, 24, 32], 8, 7),
+# Dense 3x3 convolutions avoid 20, 24 and 40 channels: libtorch 2.10's oneDNN AVX-512 kernels compute those
+# wrongly for batch >= 2 on the AMD EPYC build machine (tests/PneuKnow.Tests/Models/OneDnnConvolutionTests.cs).
+# ResNet, BasicBlock: stem 8, widths 8/16/32/48, blocks 1/2/1/1, 7 classes.
+emit("resnet_basic_small", SmallResNet(resnet.BasicBlock, [1, 2, 1, 1], [8, 16, 32, 48], 8, 7),
      lambda m, x: m.forward_features(x), 48, fmt="safetensors")
 # ResNet, Bottleneck (v1.5, stride on the 3x3): stem 8, widths 4/8/12/16 (x4 out), blocks 2/1/2/1, 5 classes.
 emit("resnet_bottleneck_small", SmallResNet(resnet.Bottleneck, [2, 1, 2, 1], [4, 8, 12, 16], 8, 5),
