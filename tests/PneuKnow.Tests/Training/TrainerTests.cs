@@ -143,6 +143,35 @@ public class TrainerTests
         Assert.Contains("epoch 1, batch 2", e.Message);
     }
 
+    sealed class OutOfMemoryAt(int batch) : ITrainingMethod
+    {
+        int seen;
+        public string Name => "oom";
+        public bool HasConsistency => false;
+        public nn.Module<Tensor, Tensor>? Extra => null;
+        public double ConsistencyWeightAt(int e) => 0;
+        public Tensor EvaluationInput(Batch b) => b.Image;
+        public LossTerms Loss(Backbone model, Batch b, int e)
+        {
+            // What TorchSharp raises when libtorch's CUDA allocator gives up.
+            if (seen++ == batch) throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.11 GiB total capacity)");
+            var logits = model.Head(model.Features(model.Normalize(b.Image)));
+            var ce = nn.functional.cross_entropy(logits, b.Label);
+            return new LossTerms(ce, ce, null, logits);
+        }
+    }
+
+    [Fact]
+    public void Out_of_memory_names_the_batch_size_and_suggests_a_smaller_one()
+    {
+        var run = new TrainingRun(TrainingSetup.Model(3), new OutOfMemoryAt(1), TrainingSetup.Data(batch: 6), new TrainerOptions(2, Seed: 3),
+            TrainingSetup.TempDir("oom"));
+        var e = Assert.Throws<TrainingException>(() => Trainer.Train(run));
+        Assert.Contains("out of memory at batch size 6 (epoch 0, batch 1)", e.Message);
+        Assert.Contains("smaller batch_size (e.g. 3)", e.Message);
+        Assert.IsType<System.Runtime.InteropServices.ExternalException>(e.InnerException);
+    }
+
     [Fact]
     public void Hkd_student_logs_both_terms_and_leaves_the_teacher_untouched()
     {
