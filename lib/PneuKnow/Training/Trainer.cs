@@ -101,6 +101,8 @@ public static class Trainer
             if (extra is not null) extra.load(folder.ExtraAfter(last));
             optimizer.load_state_dict(folder.OptimizerAfter(last));
             schedule.Restore(state.ScheduleSteps, state.ScheduleRate);
+            // A stop between the commit and the copy of a new best leaves best.pt one selection behind: redo the copy.
+            if (state.BestEpoch == last) CopyBest(folder, extra is not null, last);
         }
         else
         {
@@ -116,11 +118,6 @@ public static class Trainer
             bool better = state.BestEpoch < 0 || (options.Criterion == CheckpointCriterion.ValidationLoss
                 ? record.ValidLoss < state.BestValidLoss
                 : record.ValidAccuracy > state.BestValidAccuracy);
-            if (better)
-            {
-                AtomicFile.Write(folder.BestModel, t => model.save(t));
-                if (extra is not null) AtomicFile.Write(folder.BestExtra, t => extra.save(t));
-            }
             var epochs = state.Epochs.Append(record).ToList();
             var timings = state.Timings.Append(timing).ToList();
             state = better
@@ -131,7 +128,7 @@ public static class Trainer
                 CompletedEpochs = epoch + 1, ScheduleSteps = schedule.State.Steps, ScheduleRate = schedule.State.Rate,
                 Epochs = epochs, Timings = timings,
             };
-            Commit(folder, run, model, extra, optimizer, state, epoch);
+            Commit(folder, run, model, extra, optimizer, state, epoch, better);
             run.EpochCompleted?.Invoke(record, timing);
         }
 
@@ -267,20 +264,28 @@ public static class Trainer
     }
 
     static void Commit(RunFolder folder, TrainingRun run, Backbone model, nn.Module<Tensor, Tensor>? extra,
-        TorchSharp.Modules.Adam optimizer, ResumeState state, int epoch)
+        TorchSharp.Modules.Adam optimizer, ResumeState state, int epoch, bool better)
     {
-        // Weights first, the state file last: state.json is the commit point a resume trusts.
+        // Weights first, the state file next: state.json is the commit point a resume trusts. The selected
+        // weights are copied from this epoch's files only after it, so best.pt never runs ahead of the state.
         AtomicFile.Write(folder.ModelAfter(epoch), t => model.save(t));
         if (extra is not null) AtomicFile.Write(folder.ExtraAfter(epoch), t => extra.save(t));
         AtomicFile.Write(folder.OptimizerAfter(epoch), t => optimizer.save_state_dict(t));
         folder.WriteLog(run.Fold, run.Method.HasConsistency, state.Epochs);
         folder.WriteTimings(state.Timings);
         AtomicFile.WriteAllText(folder.State, JsonSerializer.Serialize(state, RunFolder.Json));
+        if (better) CopyBest(folder, extra is not null, epoch);
         foreach (var old in System.IO.Directory.EnumerateFiles(folder.CheckpointDirectory, "*.e*.pt"))
         {
             var name = Path.GetFileName(old);
             if (!name.EndsWith($".e{epoch}.pt", StringComparison.Ordinal)) File.Delete(old);
         }
+    }
+
+    static void CopyBest(RunFolder folder, bool hasExtra, int epoch)
+    {
+        AtomicFile.Write(folder.BestModel, t => File.Copy(folder.ModelAfter(epoch), t, overwrite: true));
+        if (hasExtra) AtomicFile.Write(folder.BestExtra, t => File.Copy(folder.ExtraAfter(epoch), t, overwrite: true));
     }
 
     static TrainingResult Finish(TrainingRun run, RunFolder folder, string key, ResumeState state, ScalarType dtype)
