@@ -9,8 +9,21 @@ namespace PneuKnow.Tests.Training;
 
 /// <summary>The end-to-end path on a small phantom: config → manifest → image store → loaders → zoo → trainer → run folders.</summary>
 [Collection(TorchTrainingCollection.Name)]
-public class ExperimentTests
+public class ExperimentTests : IDisposable
 {
+    // Run folders hold real checkpoints (tens of MB for resnet18): each test removes what it wrote.
+    static readonly List<string> Dirs = [];
+    static string Dir(string name) { var d = TrainingSetup.TempDir(name); lock (Dirs) Dirs.Add(d); return d; }
+
+    public void Dispose()
+    {
+        lock (Dirs)
+        {
+            foreach (var d in Dirs) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+            Dirs.Clear();
+        }
+    }
+
     static readonly Lazy<string> Phantom = new(() =>
     {
         var dir = TrainingSetup.TempDir("phantom");
@@ -27,7 +40,7 @@ public class ExperimentTests
 
     static string Config(string kind, string name, string extraTeacher = "", string extraStudent = "")
     {
-        var dir = TrainingSetup.TempDir("config");
+        var dir = Dir("config");
         var stage = "\"resolution\": 32, \"model_architecture\": \"resnet18\", \"dropout_percent\": 0.5, \"augmentations\": \"weak\", \"batch_size\": 6, \"pretrained\": false, \"schedule\": \"constant\", \"learning_rate\": 0.001";
         var sections = kind == "baseline"
             ? $"\"model\": {{ {stage}, \"epochs\": 1 }}"
@@ -46,8 +59,8 @@ public class ExperimentTests
     public void Baseline_experiment_is_deterministic_and_writes_the_authors_metrics_file()
     {
         var config = ExperimentConfig.Load(Config("baseline", "base"));
-        var a = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: TrainingSetup.TempDir("out-a")));
-        var b = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: TrainingSetup.TempDir("out-b")));
+        var a = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: Dir("out-a")));
+        var b = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: Dir("out-b")));
         string Log(ExperimentResult r) => File.ReadAllText(Path.Combine(r.Directory, "baseline", "run_0", "log.csv"));
         Assert.Equal(Log(a), Log(b));
         Assert.Equal(File.ReadAllText(Path.Combine(a.Directory, "baseline", "run_0", "predictions_test.csv")),
@@ -68,7 +81,7 @@ public class ExperimentTests
     {
         var path = Config("kd", "kd");
         var config = ExperimentConfig.Load(path);
-        var root = TrainingSetup.TempDir("out-kd");
+        var root = Dir("out-kd");
         var r = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: root));
         var teacher = r.Teachers.Single();
         Assert.Equal(2, teacher.Epochs.Count);   // floor(1 / 0.5)

@@ -11,8 +11,21 @@ using static TorchSharp.torch;
 namespace PneuKnow.Tests.Training;
 
 [Collection(TorchTrainingCollection.Name)]
-public class TrainerTests
+public class TrainerTests : IDisposable
 {
+    // Run folders hold real checkpoints (tens of MB for resnet18): each test removes what it wrote.
+    static readonly List<string> Dirs = [];
+    static string Dir(string name) { var d = TrainingSetup.TempDir(name); lock (Dirs) Dirs.Add(d); return d; }
+
+    public void Dispose()
+    {
+        lock (Dirs)
+        {
+            foreach (var d in Dirs) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+            Dirs.Clear();
+        }
+    }
+
     public TrainerTests() => TorchRuntime.Initialize("cpu");
 
     static TrainingRun BaselineRun(string dir, int epochs = 3, long seed = 11, bool test = false) =>
@@ -25,7 +38,7 @@ public class TrainerTests
     [Fact]
     public void Baseline_run_writes_the_documented_folder_and_learns()
     {
-        var dir = TrainingSetup.TempDir("baseline");
+        var dir = Dir("baseline");
         var result = Trainer.Train(BaselineRun(dir, epochs: 4, test: true));
 
         foreach (var f in new[] { "run.json", "log.csv", "timings.csv", "best.pt", "predictions_valid.csv", "predictions_test.csv", "result.json" })
@@ -65,8 +78,8 @@ public class TrainerTests
     [Fact]
     public void Same_seed_gives_identical_logs_and_a_finished_folder_is_reused()
     {
-        var a = TrainingSetup.TempDir("det-a");
-        var b = TrainingSetup.TempDir("det-b");
+        var a = Dir("det-a");
+        var b = Dir("det-b");
         Trainer.Train(BaselineRun(a));
         Trainer.Train(BaselineRun(b));
         Assert.Equal(File.ReadAllText(Path.Combine(a, "log.csv")), File.ReadAllText(Path.Combine(b, "log.csv")));
@@ -74,7 +87,7 @@ public class TrainerTests
 
         var again = Trainer.Train(BaselineRun(a));
         Assert.True(again.Reused);
-        var other = Trainer.Train(BaselineRun(TrainingSetup.TempDir("det-c"), seed: 12));
+        var other = Trainer.Train(BaselineRun(Dir("det-c"), seed: 12));
         Assert.NotEqual(File.ReadAllText(Path.Combine(a, "log.csv")), File.ReadAllText(Path.Combine(other.Directory, "log.csv")));
     }
 
@@ -92,10 +105,10 @@ public class TrainerTests
     [InlineData(9)]    // in the middle of epoch 2
     public void A_run_stopped_at_any_point_resumes_to_the_same_numbers(int stopAfterBatches)
     {
-        var whole = TrainingSetup.TempDir("whole");
+        var whole = Dir("whole");
         Trainer.Train(BaselineRun(whole, epochs: 4));
 
-        var parted = TrainingSetup.TempDir("parted");
+        var parted = Dir("parted");
         using (var cts = new CancellationTokenSource())
             Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(BaselineRun(parted, epochs: 4), new CancelAt(cts, stopAfterBatches), cts.Token));
         Assert.False(File.Exists(Path.Combine(parted, "result.json")));
@@ -109,7 +122,7 @@ public class TrainerTests
     [Fact]
     public void A_folder_of_another_configuration_is_refused()
     {
-        var dir = TrainingSetup.TempDir("foreign");
+        var dir = Dir("foreign");
         Trainer.Train(BaselineRun(dir, epochs: 2));
         var e = Assert.Throws<TrainingException>(() => Trainer.Train(BaselineRun(dir, epochs: 3)));
         Assert.Contains("different configuration", e.Message);
@@ -137,7 +150,7 @@ public class TrainerTests
     public void A_nan_loss_stops_the_run_naming_epoch_and_batch()
     {
         var run = new TrainingRun(TrainingSetup.Model(3), new PoisonedAt(1, 2), TrainingSetup.Data(), new TrainerOptions(3, Seed: 3),
-            TrainingSetup.TempDir("nan"));
+            Dir("nan"));
         var e = Assert.Throws<TrainingException>(() => Trainer.Train(run));
         Assert.Contains("NaN", e.Message);
         Assert.Contains("epoch 1, batch 2", e.Message);
@@ -165,7 +178,7 @@ public class TrainerTests
     public void Out_of_memory_names_the_batch_size_and_suggests_a_smaller_one()
     {
         var run = new TrainingRun(TrainingSetup.Model(3), new OutOfMemoryAt(1), TrainingSetup.Data(batch: 6), new TrainerOptions(2, Seed: 3),
-            TrainingSetup.TempDir("oom"));
+            Dir("oom"));
         var e = Assert.Throws<TrainingException>(() => Trainer.Train(run));
         Assert.Contains("out of memory at batch size 6 (epoch 0, batch 1)", e.Message);
         Assert.Contains("smaller batch_size (e.g. 3)", e.Message);
@@ -176,13 +189,13 @@ public class TrainerTests
     public void Hkd_student_logs_both_terms_and_leaves_the_teacher_untouched()
     {
         var teacherRun = new TrainingRun(TrainingSetup.Model(5), new RoiTeacher(), TrainingSetup.Data(),
-            new TrainerOptions(2, LearningRate: 5e-3, Seed: 5), TrainingSetup.TempDir("teacher"));
+            new TrainerOptions(2, LearningRate: 5e-3, Seed: 5), Dir("teacher"));
         Trainer.Train(teacherRun);
         var teacher = TrainingSetup.Model(99);
         teacher.load(Path.Combine(teacherRun.Directory, "best.pt"));
         var before = teacher.parameters().Select(p => p.detach().clone()).ToList();
 
-        var dir = TrainingSetup.TempDir("student");
+        var dir = Dir("student");
         var method = new HkdStudent(teacher, kdEpochs: 2);
         Trainer.Train(new TrainingRun(TrainingSetup.Model(6), method, TrainingSetup.Data(),
             new TrainerOptions(3, LearningRate: 5e-3, Seed: 6), dir) { Fold = 2 });
@@ -209,13 +222,13 @@ public class TrainerTests
         var student = TrainingSetup.Model(9, channels: 4, stride2: 1);
         var adapter = PneuKnow.Distillation.FeatureAdapter.Between(teacher, student, 16, CPU)!;
         var initial = adapter.parameters().Select(p => p.detach().clone()).ToList();
-        var dir = TrainingSetup.TempDir("hetero");
+        var dir = Dir("hetero");
         Trainer.Train(new TrainingRun(student, new HkdStudent(teacher, 2, adapter, normalizedFeatures: true), TrainingSetup.Data(),
             new TrainerOptions(2, LearningRate: 5e-3, Seed: 9), dir));
         Assert.True(File.Exists(Path.Combine(dir, "best_extra.pt")));
         Assert.Contains(adapter.parameters().Zip(initial), t => !t.First.eq(t.Second).all().item<bool>());
 
-        var kdDir = TrainingSetup.TempDir("logitkd");
+        var kdDir = Dir("logitkd");
         var r = Trainer.Train(new TrainingRun(TrainingSetup.Model(10), new LogitKdStudent(teacher, 2, temperature: 4), TrainingSetup.Data(),
             new TrainerOptions(2, LearningRate: 5e-3, Seed: 10), kdDir));
         Assert.All(r.Epochs, e => Assert.True(e.TrainConsistencyLoss is >= 0));
@@ -225,7 +238,7 @@ public class TrainerTests
     public void Bfloat16_training_runs_with_finite_losses()
     {
         var r = Trainer.Train(new TrainingRun(TrainingSetup.Model(4), new Baseline(), TrainingSetup.Data(),
-            new TrainerOptions(2, LearningRate: 5e-3, Seed: 4, Precision: Precision.BFloat16), TrainingSetup.TempDir("bf16")));
+            new TrainerOptions(2, LearningRate: 5e-3, Seed: 4, Precision: Precision.BFloat16), Dir("bf16")));
         Assert.All(r.Epochs, e => Assert.True(double.IsFinite(e.TrainLoss) && double.IsFinite(e.ValidLoss)));
     }
 }
