@@ -28,7 +28,11 @@ public sealed record ExperimentResult(string Directory, ExperimentKind Kind, IRe
 /// <param name="Pretrained">Overrides every stage's <c>pretrained</c> (e.g. false on phantom data without local weights); null keeps the config's.</param>
 /// <param name="CacheDirectory">Decoded-image cache of the <see cref="ImageStore"/>; null disables it.</param>
 /// <param name="EvalBatchSize">Batch size of validation and test passes (the result does not depend on it).</param>
-public sealed record ExperimentOptions(string? OutputRoot = null, bool? Pretrained = null, string? CacheDirectory = null, int EvalBatchSize = 16);
+public sealed record ExperimentOptions(string? OutputRoot = null, bool? Pretrained = null, string? CacheDirectory = null, int EvalBatchSize = 16)
+{
+    /// <summary>Called after every completed epoch with the role (baseline, teacher, student) and run number; notebooks plot live curves from it.</summary>
+    public Action<string, int, EpochRecord>? EpochCompleted { get; init; }
+}
 
 /// <summary>
 /// The end-to-end path from a config to run folders: manifest → image store → batch loaders →
@@ -82,7 +86,7 @@ public static class Experiment
                 runs.Add(Trainer.Train(new TrainingRun(model, new Baseline(), data, stage.ToTrainerOptions(false, seed),
                     Path.Combine(root, "baseline", $"run_{k}"))
                 {
-                    Fold = k, Description = $"baseline run {k}", ConfigJson = RunJson(config, "model", stage, k, seed),
+                    Fold = k, Description = $"baseline run {k}", EpochCompleted = Report(options, "baseline", k), ConfigJson = RunJson(config, "model", stage, k, seed),
                 }, progress, cancel));
             }
             WriteSummaries(Path.Combine(root, "baseline"), $"{config.ExperimentName}_{stage.Architecture}", runs, consistency: false);
@@ -101,7 +105,7 @@ public static class Experiment
             teachers.Add(Trainer.Train(new TrainingRun(model, new RoiTeacher(onRaw: teacherStage.TeacherInput == "raw"), data,
                 teacherStage.ToTrainerOptions(true, seed), Path.Combine(root, "teacher", $"run_{k}"))
             {
-                Fold = k, Description = $"teacher run {k}", ConfigJson = RunJson(config, "teacher", teacherStage, k, seed),
+                Fold = k, Description = $"teacher run {k}", EpochCompleted = Report(options, "teacher", k), ConfigJson = RunJson(config, "teacher", teacherStage, k, seed),
             }, progress, cancel));
         }
         WriteSummaries(Path.Combine(root, "teacher"), $"{config.ExperimentName}_teacher_{teacherStage.Architecture}", teachers, consistency: false);
@@ -122,7 +126,7 @@ public static class Experiment
             students.Add(Trainer.Train(new TrainingRun(student, method, data, studentStage.ToTrainerOptions(false, seed),
                 Path.Combine(root, "student", $"run_{k}"))
             {
-                Fold = k, Description = $"student run {k}",
+                Fold = k, Description = $"student run {k}", EpochCompleted = Report(options, "student", k),
                 ConfigJson = RunJson(config, "student", studentStage, k, seed, teachers[k].Directory),
             }, progress, cancel));
             adapter?.Dispose();
@@ -130,6 +134,9 @@ public static class Experiment
         WriteSummaries(Path.Combine(root, "student"), $"{config.ExperimentName}_student_{studentStage.Architecture}", students, consistency: true);
         return new ExperimentResult(root, config.Kind, [], teachers, students);
     }
+
+    static Action<EpochRecord, EpochTiming>? Report(ExperimentOptions options, string role, int run) =>
+        options.EpochCompleted is { } callback ? (record, _) => callback(role, run, record) : null;
 
     /// <summary>
     /// The training images a teacher sees: a sample of <paramref name="fraction"/> of <paramref name="count"/>

@@ -82,7 +82,9 @@ public class ExperimentTests : IDisposable
         var path = Config("kd", "kd");
         var config = ExperimentConfig.Load(path);
         var root = Dir("out-kd");
-        var r = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: root));
+        var seen = new List<string>();
+        var r = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: root) { EpochCompleted = (role, run, e) => seen.Add($"{role}{run}e{e.Epoch}") });
+        Assert.Equal(["teacher0e0", "teacher0e1", "student0e0", "student0e1"], seen);
         var teacher = r.Teachers.Single();
         Assert.Equal(2, teacher.Epochs.Count);   // floor(1 / 0.5)
         int train = Manifest.Load(Path.Combine(Phantom.Value, "manifest.csv")).InSplit("train").Count;
