@@ -1,0 +1,79 @@
+using System.ComponentModel;
+using System.Globalization;
+using PneuKnow.Models;
+using PneuKnow.Runtime;
+using TorchSharp;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PneuKnow.Cli.Commands.Models;
+
+/// <summary><c>pneuknow bench models</c>: throughput per backbone against the machine's GEMM rate.</summary>
+public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
+{
+    public sealed class Settings : TorchSettings
+    {
+        [CommandOption("--size <PIXELS>")]
+        [Description("Input height and width.")]
+        [DefaultValue(224)]
+        public int Size { get; init; } = 224;
+
+        [CommandOption("--batch <N>")]
+        [Description("Images per batch (the paper trains with 8).")]
+        [DefaultValue(8)]
+        public int Batch { get; init; } = 8;
+
+        [CommandOption("--backbones <NAMES>")]
+        [Description("Comma-separated architectures (default: all).")]
+        public string? Backbones { get; init; }
+
+        [CommandOption("--seconds <S>")]
+        [Description("Minimum timed seconds per measurement.")]
+        [DefaultValue(2.0)]
+        public double Seconds { get; init; } = 2.0;
+
+        public override ValidationResult Validate() =>
+            Size < 32 ? ValidationResult.Error($"--size: expected at least 32 pixels, found {Size}.")
+            : Batch < 1 ? ValidationResult.Error($"--batch: expected a positive count, found {Batch}.")
+            : Seconds <= 0 ? ValidationResult.Error($"--seconds: expected a positive duration, found {Seconds}.")
+            : base.Validate();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var names = settings.Backbones is null
+            ? BackboneZoo.Names.ToList()
+            : settings.Backbones.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var unknown = names.Where(n => !BackboneZoo.Names.Contains(n)).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"--backbones: unknown {string.Join(", ", unknown)}; expected names from {string.Join(", ", BackboneZoo.Names)}.");
+            return 2;
+        }
+        var runtime = TorchRuntime.Initialize(settings.Device, settings.Threads);
+        var device = TorchRuntime.Device;
+        Console.Out.WriteLine($"machine: {runtime.DeviceDescription}, {runtime.Threads} threads, TorchSharp {runtime.TorchSharpVersion}, libtorch {runtime.LibTorchVersion}, {Environment.OSVersion}");
+        double gemm = BackboneBenchmark.GemmGFlops(device);
+        Console.Out.WriteLine($"baseline: float32 GEMM (torch.mm 2048×2048) {gemm.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s");
+        Console.Out.WriteLine($"input: batch {settings.Batch} × 3 × {settings.Size} × {settings.Size}");
+
+        var table = new Table().AddColumns("backbone", "GFLOPs/img", "forward img/s", "fwd+bwd img/s", "forward MFU", "fwd+bwd MFU");
+        foreach (var name in names)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var model = BackboneZoo.Create(new BackboneOptions(name, 5, Dropout: 0));
+            model.to(device);
+            var complexity = BackboneComplexity.Measure(model, settings.Size);
+            var t = BackboneBenchmark.Measure(model, complexity, gemm, settings.Batch, settings.Size, settings.Seconds);
+            table.AddRow(name,
+                complexity.ForwardGFlops.ToString("F2", CultureInfo.InvariantCulture),
+                t.ForwardImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
+                t.TrainImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
+                t.ForwardUtilisation.ToString("P1", CultureInfo.InvariantCulture),
+                t.TrainUtilisation.ToString("P1", CultureInfo.InvariantCulture));
+        }
+        AnsiConsole.Write(table);
+        Console.Out.WriteLine("MFU = images/s × GFLOPs per image (×3 for forward+backward) ÷ GEMM GFLOP/s.");
+        return 0;
+    }
+}

@@ -1,0 +1,78 @@
+using System.ComponentModel;
+using PneuKnow.Runtime;
+using PneuKnow.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PneuKnow.Cli.Commands.Training;
+
+/// <summary><c>pneuknow train &lt;config&gt;</c>: every repeated run of an experiment, resumable.</summary>
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : TorchSettings
+    {
+        [CommandArgument(0, "<CONFIG>")]
+        [Description("The authors' INI config (.txt/.ini, [settings] + [model] or [teacher]/[student]) or the JSON form (.json).")]
+        public string Config { get; init; } = "";
+
+        [CommandOption("--out <DIR>")]
+        [Description("Output root; runs go to <DIR>/<experiment_name>/. Default: the config's model_dir.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--no-pretrained")]
+        [Description("Start from random weights instead of the locally stored ImageNet weights (e.g. phantom data).")]
+        public bool NoPretrained { get; init; }
+
+        [CommandOption("--cache <DIR>")]
+        [Description("Decoded-image cache folder (default: none).")]
+        public string? Cache { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        ExperimentConfig config;
+        try { config = ExperimentConfig.Load(settings.Config); }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        var report = TorchRuntime.Initialize(DeviceFor(settings.Device, config), settings.Threads);
+        var o = Console.Out;
+        o.WriteLine($"experiment: {config.ExperimentName} ({config.Kind.ToString().ToLowerInvariant()}, {config.RepeatedRuns} run(s))");
+        o.WriteLine($"device:     {report.DeviceDescription}, {report.Threads} threads");
+        try
+        {
+            var result = TrainingProgress.Run(p => Experiment.Run(config, p,
+                new ExperimentOptions(settings.Out, settings.NoPretrained ? false : null, settings.Cache), cancellationToken));
+            var runs = result.Reported;
+            var table = new Table().AddColumns("run", "best epoch", "val loss", "val acc", "test acc", "folder");
+            foreach (var r in runs)
+                table.AddRow($"{runs.ToList().IndexOf(r)}", $"{r.BestEpoch}", $"{r.BestValidLoss:F4}", $"{r.BestValidAccuracy:F4}",
+                    r.TestAccuracy is { } t ? $"{t:F4}" : "-", Markup.Escape(r.Directory + (r.Reused ? " (reused)" : "")));
+            AnsiConsole.Write(table);
+            var accs = runs.Select(r => r.BestValidAccuracy).ToArray();
+            double mean = accs.Average();
+            double std = accs.Length > 1 ? Math.Sqrt(accs.Sum(a => (a - mean) * (a - mean)) / (accs.Length - 1)) : 0;
+            o.WriteLine($"val acc (selected checkpoints): {mean:F4} ± {std:F4} over {accs.Length} run(s)");
+            o.WriteLine($"folder: {result.Directory}");
+            return 0;
+        }
+        catch (Exception e) when (e is TrainingException or ConfigException or PneuKnow.Data.DataException or FileNotFoundException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// --device wins when given; otherwise the authors' <c>cuda</c> key picks the GPU when CUDA is
+    /// available and the CPU when it is not, as their <c>torch.device(f"cuda:{cuda}" if available else "cpu")</c> does.
+    /// </summary>
+    static string DeviceFor(string option, ExperimentConfig config)
+    {
+        if (!string.Equals(option, "auto", StringComparison.OrdinalIgnoreCase)) return option;
+        var probe = TorchRuntime.Initialize("auto");
+        return probe.Device.StartsWith("cuda", StringComparison.Ordinal) ? $"cuda:{config.Cuda}" : "cpu";
+    }
+}

@@ -1,0 +1,92 @@
+namespace PneuKnow.Models;
+
+/// <summary>What to build: an architecture, its head and optionally pretrained weights.</summary>
+/// <param name="Architecture">A name from <see cref="BackboneZoo.Names"/> (timm spelling, e.g. <c>convnext_small</c>).</param>
+/// <param name="Classes">Head outputs.</param>
+/// <param name="Dropout">Head dropout (the paper: 0.5; 0 for its "nodo" variants).</param>
+/// <param name="DropPath">Stochastic depth rate (timm <c>drop_path_rate</c>).</param>
+/// <param name="Weights">
+/// Null for random initialisation; <c>pretrained</c> for the local weights of the architecture
+/// (see <see cref="WeightStore"/>); otherwise the path of a <c>.safetensors</c> or <c>.pth</c> state dict
+/// with timm or torchvision names.
+/// </param>
+/// <param name="AllowPartial">Load the matching tensors even when keys are missing, unexpected or of another shape (all reported).</param>
+public sealed record BackboneOptions(
+    string Architecture,
+    int Classes,
+    double Dropout = 0.5,
+    double DropPath = 0.0,
+    string? Weights = null,
+    bool AllowPartial = false);
+
+/// <summary>
+/// The one place that turns an architecture name into a <see cref="Backbone"/>; used by the trainer,
+/// the CLI and the notebooks.
+/// </summary>
+public static class BackboneZoo
+{
+    /// <summary>Value of <see cref="BackboneOptions.Weights"/> that selects the locally stored pretrained weights.</summary>
+    public const string Pretrained = "pretrained";
+
+    // Every architecture is registered here, one line each: name -> (classes, dropout, dropPath) -> network.
+    static readonly Dictionary<string, Func<int, double, double, Backbone>> Factories = new(StringComparer.Ordinal)
+    {
+        ["resnet18"] = (c, d, p) => ResNet.resnet18(c, d, p),
+        ["resnet50"] = (c, d, p) => ResNet.resnet50(c, d, p),
+        ["efficientnet_b0"] = (c, d, p) => EfficientNet.efficientnet_b0(c, d, p),
+        ["efficientnet_b1"] = (c, d, p) => EfficientNet.efficientnet_b1(c, d, p),
+        ["convnext_tiny"] = (c, d, p) => ConvNeXt.convnext_tiny(c, d, p),
+        ["convnext_small"] = (c, d, p) => ConvNeXt.convnext_small(c, d, p),
+    };
+
+    /// <summary>The architectures this zoo builds, in registration order.</summary>
+    public static IReadOnlyList<string> Names => Factories.Keys.ToList();
+
+    /// <summary>The architectures of the paper (Schaudt et al. 2023), in its order.</summary>
+    public static IReadOnlyList<string> PaperNames { get; } = new[] { "resnet50", "efficientnet_b0", "efficientnet_b1", "convnext_tiny", "convnext_small" };
+
+    /// <summary>Builds the network and, if asked, loads its weights; a different class count re-initialises the head.</summary>
+    /// <exception cref="ArgumentException">Unknown architecture (the message lists the valid ones) or bad head settings.</exception>
+    /// <exception cref="WeightImportException">The weights do not fit and <see cref="BackboneOptions.AllowPartial"/> is false.</exception>
+    /// <exception cref="FileNotFoundException">Weight file (or local pretrained weights) not found.</exception>
+    public static Backbone Create(BackboneOptions options) => Create(options, out _);
+
+    /// <summary>As <see cref="Create(BackboneOptions)"/>, also returning what the weight import did (null without weights).</summary>
+    public static Backbone Create(BackboneOptions options, out WeightImportReport? import)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Factories.TryGetValue(options.Architecture, out var factory))
+            throw new ArgumentException(
+                $"backbone: unknown architecture '{options.Architecture}'; expected one of {string.Join(", ", Names)}.",
+                nameof(options));
+        var model = factory(options.Classes, options.Dropout, options.DropPath);
+        import = null;
+        if (options.Weights is { } weights)
+        {
+            try
+            {
+                var path = weights == Pretrained ? WeightStore.Require(options.Architecture) : weights;
+                import = WeightImport.Load(model, path, options.AllowPartial);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+        return model;
+    }
+}
+
+/// <summary>Argument checks shared by the builders.</summary>
+static class BackboneChecks
+{
+    public static void Head(int classes, double dropout, double dropPath)
+    {
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "classes: expected at least 1.");
+        if (dropout is < 0 or >= 1 || double.IsNaN(dropout))
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "dropout: expected a probability in [0, 1).");
+        if (dropPath is < 0 or >= 1 || double.IsNaN(dropPath))
+            throw new ArgumentOutOfRangeException(nameof(dropPath), dropPath, "drop path: expected a rate in [0, 1).");
+    }
+}

@@ -1,0 +1,242 @@
+using System.Globalization;
+using System.Text;
+using PneuKnow.Augmentation;
+using PneuKnow.Data;
+using PneuKnow.Distillation;
+using PneuKnow.Models;
+using PneuKnow.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PneuKnow.Training;
+
+/// <summary>What <see cref="Experiment.Run"/> produced.</summary>
+/// <param name="Directory">The experiment folder, <c>&lt;out&gt;/&lt;experiment_name&gt;</c>.</param>
+/// <param name="Kind">Baseline or distillation.</param>
+/// <param name="Baselines">One result per repeated run (baseline experiments).</param>
+/// <param name="Teachers">One result per repeated run (distillation experiments).</param>
+/// <param name="Students">One result per repeated run (distillation experiments).</param>
+public sealed record ExperimentResult(string Directory, ExperimentKind Kind, IReadOnlyList<TrainingResult> Baselines,
+    IReadOnlyList<TrainingResult> Teachers, IReadOnlyList<TrainingResult> Students)
+{
+    /// <summary>The runs whose numbers an experiment reports: the baselines, or the students.</summary>
+    public IReadOnlyList<TrainingResult> Reported => Kind == ExperimentKind.Baseline ? Baselines : Students;
+}
+
+/// <summary>Overrides that do not belong in a config file.</summary>
+/// <param name="OutputRoot">Folder that receives <c>&lt;experiment_name&gt;/</c>; null means the config's model_dir.</param>
+/// <param name="Pretrained">Overrides every stage's <c>pretrained</c> (e.g. false on phantom data without local weights); null keeps the config's.</param>
+/// <param name="CacheDirectory">Decoded-image cache of the <see cref="ImageStore"/>; null disables it.</param>
+/// <param name="EvalBatchSize">Batch size of validation and test passes (the result does not depend on it).</param>
+public sealed record ExperimentOptions(string? OutputRoot = null, bool? Pretrained = null, string? CacheDirectory = null, int EvalBatchSize = 16)
+{
+    /// <summary>Called after every completed epoch with the role (baseline, teacher, student) and run number; notebooks plot live curves from it.</summary>
+    public Action<string, int, EpochRecord>? EpochCompleted { get; init; }
+}
+
+/// <summary>
+/// The end-to-end path from a config to run folders: manifest → image store → batch loaders →
+/// backbones → trainer, for every repeated run; for distillation configs the teacher of run k is
+/// trained (or its finished folder reused) before the student of run k. Layout:
+/// <code>
+/// &lt;out&gt;/&lt;experiment_name&gt;/config.json                          the resolved config (JSON form)
+/// &lt;out&gt;/&lt;experiment_name&gt;/&lt;role&gt;/run_&lt;k&gt;/…                    one <see cref="RunFolder"/> per repeated run; role = baseline | teacher | student
+/// &lt;out&gt;/&lt;experiment_name&gt;/&lt;role&gt;/&lt;experiment_name&gt;[_teacher|_student]_&lt;arch&gt;_metrics.csv   all runs side by side, the authors' log format
+/// &lt;out&gt;/&lt;experiment_name&gt;/&lt;role&gt;/summary.csv                  per run: selected epoch, validation and test numbers
+/// </code>
+/// </summary>
+public static class Experiment
+{
+    /// <summary>Runs (or resumes, or reuses) every run of <paramref name="config"/>.</summary>
+    /// <param name="config">The experiment, e.g. from <see cref="ExperimentConfig.Load"/>.</param>
+    /// <param name="progress">Live progress (per epoch); null for none.</param>
+    /// <param name="options">Output folder and overrides.</param>
+    /// <param name="cancel">Stops between batches; rerunning continues where it stopped.</param>
+    /// <example><code>
+    /// TorchRuntime.Initialize("cpu");
+    /// var result = Experiment.Run(ExperimentConfig.Load("configs/hkd_smoke.json"), progress, new ExperimentOptions(OutputRoot: "runs"));
+    /// </code></example>
+    public static ExperimentResult Run(ExperimentConfig config, IProgress? progress = null, ExperimentOptions? options = null, CancellationToken cancel = default)
+    {
+        progress ??= SilentProgress.Instance;
+        options ??= new ExperimentOptions();
+        var device = TorchRuntime.Device;
+        var root = Path.Combine(Path.GetFullPath(options.OutputRoot ?? config.ModelDir), config.ExperimentName);
+        Directory.CreateDirectory(root);
+        AtomicFile.WriteAllText(Path.Combine(root, "config.json"), config.ToJson());
+
+        var manifest = Manifest.Load(config.MetadataFile, new ManifestOptions { ImageFolder = config.RawDataDir, RoiFolder = config.RoiDataDir });
+        var stores = new Dictionary<int, ImageStore>();
+        ImageStore StoreAt(int size)
+        {
+            if (!stores.TryGetValue(size, out var s))
+                stores[size] = s = ImageStore.Open(manifest, size, new ImageStoreOptions { CacheDirectory = options.CacheDirectory }, progress);
+            return s;
+        }
+
+        if (config.Kind == ExperimentKind.Baseline)
+        {
+            var stage = config.Model!;
+            var runs = new List<TrainingResult>();
+            for (int k = 0; k < config.RepeatedRuns; k++)
+            {
+                long seed = Seeds.Derive(config.Seed, "run", k);
+                var data = Data(config, StoreAt(stage.Resolution), stage, seed, options, fraction: 1.0, sampleSeed: 0);
+                using var model = Build(stage, data.Classes.Count, seed, options, device);
+                runs.Add(Trainer.Train(new TrainingRun(model, new Baseline(), data, stage.ToTrainerOptions(false, seed),
+                    Path.Combine(root, "baseline", $"run_{k}"))
+                {
+                    Fold = k, Description = $"baseline run {k}", EpochCompleted = Report(options, "baseline", k), ConfigJson = RunJson(config, "model", stage, k, seed),
+                }, progress, cancel));
+            }
+            WriteSummaries(Path.Combine(root, "baseline"), $"{config.ExperimentName}_{stage.Architecture}", runs, consistency: false);
+            return new ExperimentResult(root, config.Kind, runs, [], []);
+        }
+
+        var teacherStage = config.Teacher!;
+        var studentStage = config.Student!;
+        var teachers = new List<TrainingResult>();
+        // The authors train every teacher first, then every student; run k's student learns from run k's teacher.
+        for (int k = 0; k < config.RepeatedRuns; k++)
+        {
+            long seed = Seeds.Derive(config.Seed, "teacher", k);
+            var data = Data(config, StoreAt(teacherStage.Resolution), teacherStage, seed, options, teacherStage.RoiFraction, teacherStage.RoiSampleSeed);
+            using var model = Build(teacherStage, data.Classes.Count, seed, options, device);
+            teachers.Add(Trainer.Train(new TrainingRun(model, new RoiTeacher(onRaw: teacherStage.TeacherInput == "raw"), data,
+                teacherStage.ToTrainerOptions(true, seed), Path.Combine(root, "teacher", $"run_{k}"))
+            {
+                Fold = k, Description = $"teacher run {k}", EpochCompleted = Report(options, "teacher", k), ConfigJson = RunJson(config, "teacher", teacherStage, k, seed),
+            }, progress, cancel));
+        }
+        WriteSummaries(Path.Combine(root, "teacher"), $"{config.ExperimentName}_teacher_{teacherStage.Architecture}", teachers, consistency: false);
+
+        var students = new List<TrainingResult>();
+        for (int k = 0; k < config.RepeatedRuns; k++)
+        {
+            long seed = Seeds.Derive(config.Seed, "student", k);
+            var data = Data(config, StoreAt(studentStage.Resolution), studentStage, seed, options, fraction: 1.0, sampleSeed: 0);
+            using var teacher = Build(teacherStage with { Pretrained = false }, data.Classes.Count, seed, options with { Pretrained = false }, device);
+            teacher.load(Path.Combine(teachers[k].Directory, "best.pt"));
+            using var student = Build(studentStage, data.Classes.Count, seed, options, device);
+            var adapter = FeatureAdapter.Between(teacher, student, studentStage.Resolution, device);
+            bool teacherOnRaw = teacherStage.TeacherInput == "raw";
+            ITrainingMethod method = studentStage.Method == "logit_kd"
+                ? new LogitKdStudent(teacher, studentStage.KdEpochs ?? 0, studentStage.KdTemperature, teacherOnRaw, studentStage.ConsistencyWeight)
+                : new HkdStudent(teacher, studentStage.KdEpochs ?? 0, adapter, studentStage.NormalizedFeatures, teacherOnRaw, studentStage.ConsistencyWeight);
+            students.Add(Trainer.Train(new TrainingRun(student, method, data, studentStage.ToTrainerOptions(false, seed),
+                Path.Combine(root, "student", $"run_{k}"))
+            {
+                Fold = k, Description = $"student run {k}", EpochCompleted = Report(options, "student", k),
+                ConfigJson = RunJson(config, "student", studentStage, k, seed, teachers[k].Directory),
+            }, progress, cancel));
+            adapter?.Dispose();
+        }
+        WriteSummaries(Path.Combine(root, "student"), $"{config.ExperimentName}_student_{studentStage.Architecture}", students, consistency: true);
+        return new ExperimentResult(root, config.Kind, [], teachers, students);
+    }
+
+    static Action<EpochRecord, EpochTiming>? Report(ExperimentOptions options, string role, int run) =>
+        options.EpochCompleted is { } callback ? (record, _) => callback(role, run, record) : null;
+
+    /// <summary>
+    /// The training images a teacher sees: a sample of <paramref name="fraction"/> of <paramref name="count"/>
+    /// indices drawn with <paramref name="seed"/> (round(fraction · count) of them, at least one, in ascending order).
+    /// </summary>
+    public static int[] Sample(int count, double fraction, int seed)
+    {
+        if (fraction is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "roi_percent: expected a value in (0, 1].");
+        if (fraction >= 1) return Enumerable.Range(0, count).ToArray();
+        int n = Math.Max(1, (int)Math.Round(fraction * count, MidpointRounding.ToEven));
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(seed).Shuffle(order);
+        return order.Take(n).Order().ToArray();
+    }
+
+    static TrainingData Data(ExperimentConfig config, ImageStore store, StageConfig stage, long seed, ExperimentOptions options, double fraction, int sampleSeed)
+    {
+        var train = store.Split(SplitNames.Train);
+        if (train.Count == 0) throw new ConfigException($"{config.MetadataFile}: no rows with split 'train'.");
+        if (fraction < 1) train = new SampledSet(train, Sample(train.Count, fraction, sampleSeed));
+        var valid = store.Split(config.ValidSplit);
+        if (valid.Count == 0) throw new ConfigException($"{config.MetadataFile}: no rows with split '{config.ValidSplit}' (valid_split) to select checkpoints.");
+        var test = store.Records.Any(r => r.Split == config.TestSplit) ? store.Split(config.TestSplit) : null;
+
+        var pipeline = AugmentationPipeline.Create(stage.Augmentations, stage.Resolution);
+        var evalPipeline = AugmentationPipeline.Create("valid", stage.Resolution);
+        var trainLoader = new BatchLoader(train, pipeline, new BatchLoaderOptions(stage.BatchSize, Seeds.Derive(seed, "data")));
+        EvaluationSplit Eval(IAnnotatedImageSet set, string name) => new(name,
+            new BatchLoader(set, evalPipeline, new BatchLoaderOptions(options.EvalBatchSize, 0, Shuffle: false)),
+            Enumerable.Range(0, set.Count).Select(i => ((ImageStore.Subset)set).RecordOf(i).FileName).ToArray());
+        return new TrainingData(trainLoader, Eval(valid, config.ValidSplit), test is null ? null : Eval(test, config.TestSplit), store.Classes);
+    }
+
+    static Backbone Build(StageConfig stage, int classes, long seed, ExperimentOptions options, Device device)
+    {
+        manual_seed(Seeds.Derive(seed, "init"));
+        bool pretrained = options.Pretrained ?? stage.Pretrained;
+        var model = BackboneZoo.Create(new BackboneOptions(stage.Architecture, classes, stage.Dropout, Weights: pretrained ? BackboneZoo.Pretrained : null));
+        model.to(device);
+        return model;
+    }
+
+    static string RunJson(ExperimentConfig config, string role, StageConfig stage, int run, long seed, string? teacherRun = null)
+    {
+        var o = new System.Text.Json.Nodes.JsonObject
+        {
+            ["experiment_name"] = config.ExperimentName,
+            ["role"] = role,
+            ["run"] = run,
+            ["run_seed"] = seed,
+            ["raw_data_dir"] = config.RawDataDir,
+            ["roi_data_dir"] = config.RoiDataDir,
+            ["metadata_file"] = config.MetadataFile,
+            ["stage"] = ExperimentConfig.StageJson(stage, role == "model" ? "model" : role),
+        };
+        if (teacherRun is not null) o["teacher_run"] = teacherRun;
+        return o.ToJsonString();
+    }
+
+    /// <summary>Writes the authors' side-by-side metrics CSV and a per-run summary for one role.</summary>
+    static void WriteSummaries(string dir, string stem, IReadOnlyList<TrainingResult> runs, bool consistency)
+    {
+        Directory.CreateDirectory(dir);
+        var metrics = new List<(string Name, Func<EpochRecord, double> Get)>
+        {
+            ("train_acc", r => r.TrainAccuracy), ("train_loss", r => r.TrainLoss),
+        };
+        if (consistency) metrics.AddRange([("train_cons_loss", r => r.TrainConsistencyLoss ?? 0), ("train_cls_loss", r => r.TrainClassificationLoss)]);
+        metrics.AddRange([("val_acc", r => r.ValidAccuracy), ("val_loss", r => r.ValidLoss)]);
+        var sb = new StringBuilder("epochs");
+        foreach (var (name, _) in metrics)
+            for (int k = 0; k < runs.Count; k++) sb.Append(CultureInfo.InvariantCulture, $",fold{k}_{name}");
+        sb.Append('\n');
+        int epochs = runs.Max(r => r.Epochs.Count);
+        for (int e = 0; e < epochs; e++)
+        {
+            sb.Append(e.ToString(CultureInfo.InvariantCulture));
+            foreach (var (_, get) in metrics)
+                foreach (var r in runs)
+                    sb.Append(',').Append(e < r.Epochs.Count ? RunFolder.F(get(r.Epochs[e])) : "");
+            sb.Append('\n');
+        }
+        AtomicFile.WriteAllText(Path.Combine(dir, $"{stem}_metrics.csv"), sb.ToString());
+
+        var s = new StringBuilder("run,best_epoch,val_loss,val_acc,test_loss,test_acc,folder\n");
+        for (int k = 0; k < runs.Count; k++)
+        {
+            var r = runs[k];
+            s.Append(CultureInfo.InvariantCulture,
+                $"{k},{r.BestEpoch},{RunFolder.F(r.BestValidLoss)},{RunFolder.F(r.BestValidAccuracy)},{(r.TestLoss is { } tl ? RunFolder.F(tl) : "")},{(r.TestAccuracy is { } ta ? RunFolder.F(ta) : "")},{Path.GetFileName(r.Directory)}\n");
+        }
+        AtomicFile.WriteAllText(Path.Combine(dir, "summary.csv"), s.ToString());
+    }
+
+    /// <summary>A seeded subset of a split (the teacher's roi_percent of the training images).</summary>
+    sealed class SampledSet(IAnnotatedImageSet inner, int[] indices) : IAnnotatedImageSet
+    {
+        public int Count => indices.Length;
+        public IReadOnlyList<string> Classes => inner.Classes;
+        public int LabelOf(int index) => inner.LabelOf(indices[index]);
+        public AnnotatedImage Get(int index) => inner.Get(indices[index]);
+    }
+}

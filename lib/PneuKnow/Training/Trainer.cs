@@ -1,0 +1,378 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PneuKnow.Augmentation;
+using PneuKnow.Evaluation;
+using PneuKnow.Models;
+using PneuKnow.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PneuKnow.Training;
+
+/// <summary>One run to train: a model, a method, data, hyper-parameters and the folder it owns.</summary>
+/// <param name="Model">The network to train, already on its device.</param>
+/// <param name="Method">The loss over a batch.</param>
+/// <param name="Data">Training, validation and optional test batches.</param>
+/// <param name="Options">Hyper-parameters.</param>
+/// <param name="Directory">The run folder (see <see cref="RunFolder"/>).</param>
+public sealed record TrainingRun(Backbone Model, ITrainingMethod Method, TrainingData Data, TrainerOptions Options, string Directory)
+{
+    /// <summary>Repeated-run number k, used in the log's <c>fold{k}_…</c> column names.</summary>
+    public int Fold { get; init; }
+
+    /// <summary>Shown in progress bars, e.g. <c>teacher run 0</c>.</summary>
+    public string Description { get; init; } = "train";
+
+    /// <summary>
+    /// The caller's resolved configuration of this run as JSON (paths, data, architecture...):
+    /// written to <c>run.json</c> and, with the options and method, the key a resumed or reused run must match.
+    /// </summary>
+    public string ConfigJson { get; init; } = "{}";
+
+    /// <summary>Called after every completed (and saved) epoch; notebooks plot live curves from it.</summary>
+    public Action<EpochRecord, EpochTiming>? EpochCompleted { get; init; }
+}
+
+/// <summary>
+/// The training loop shared by every method: Adam, the learning-rate schedule, validation after
+/// every epoch, checkpoint selection, resumable state after every epoch, predictions of the selected
+/// checkpoint at the end. Every step runs in its own dispose scope; every write is atomic.
+/// </summary>
+public static class Trainer
+{
+    sealed record ResumeState(
+        string Key, int CompletedEpochs, long ScheduleSteps, double ScheduleRate,
+        int BestEpoch, double BestValidLoss, double BestValidAccuracy,
+        List<EpochRecord> Epochs, List<EpochTiming> Timings);
+
+    sealed record ResultFile(
+        string Key, int BestEpoch, double BestValidLoss, double BestValidAccuracy, double? TestLoss, double? TestAccuracy,
+        List<EpochRecord> Epochs, List<EpochTiming> Timings);
+
+    /// <summary>
+    /// Trains <paramref name="run"/>. A folder holding a finished run with the same configuration is
+    /// reused as is; one holding an interrupted run continues after its last completed epoch, with the
+    /// model, optimizer, schedule, torch seed and best-so-far restored, and ends with the same numbers
+    /// as an uninterrupted run on CPU.
+    /// </summary>
+    /// <param name="run">What to train.</param>
+    /// <param name="progress">Progress per epoch (loss, accuracy, lr); null for none.</param>
+    /// <param name="cancel">Stops between batches; the folder keeps the last completed epoch.</param>
+    /// <exception cref="TrainingException">A NaN/Inf loss (names epoch and batch), CUDA out of memory (names the batch size), or a folder of another configuration.</exception>
+    public static TrainingResult Train(TrainingRun run, IProgress? progress = null, CancellationToken cancel = default)
+    {
+        progress ??= SilentProgress.Instance;
+        var options = run.Options;
+        options.Validate();
+        var folder = new RunFolder(run.Directory);
+        System.IO.Directory.CreateDirectory(folder.Directory);
+        var (key, runJson) = Describe(run);
+
+        if (File.Exists(folder.Result))
+        {
+            var done = Read<ResultFile>(folder.Result);
+            if (done.Key != key) throw Foreign(folder, folder.Result);
+            return new TrainingResult(folder.Directory, done.BestEpoch, done.BestValidLoss, done.BestValidAccuracy,
+                done.TestLoss, done.TestAccuracy, done.Epochs, done.Timings, Reused: true);
+        }
+
+        var model = run.Model;
+        var extra = run.Method.Extra;
+        var dtype = options.Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        model.to(dtype);
+        extra?.to(dtype);
+        var trainable = model.parameters().Where(p => p.requires_grad)
+            .Concat(extra?.parameters() ?? []).ToList();
+        if (trainable.Count == 0) throw new TrainingException($"{folder.Directory}: the model has no trainable parameters.");
+        using var optimizer = optim.Adam(trainable, lr: options.LearningRate, weight_decay: options.WeightDecay);
+        var schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs);
+
+        ResumeState state;
+        if (File.Exists(folder.State))
+        {
+            state = Read<ResumeState>(folder.State);
+            if (state.Key != key) throw Foreign(folder, folder.State);
+            int last = state.CompletedEpochs - 1;
+            model.load(folder.ModelAfter(last));
+            if (extra is not null) extra.load(folder.ExtraAfter(last));
+            optimizer.load_state_dict(folder.OptimizerAfter(last));
+            schedule.Restore(state.ScheduleSteps, state.ScheduleRate);
+            // A stop between the commit and the copy of a new best leaves best.pt one selection behind: redo the copy.
+            if (state.BestEpoch == last) CopyBest(folder, extra is not null, last);
+        }
+        else
+        {
+            AtomicFile.WriteAllText(folder.Config, runJson);
+            state = new ResumeState(key, 0, 0, options.LearningRate, -1, double.PositiveInfinity, 0, [], []);
+        }
+        SetRate(optimizer, schedule.Rate);
+
+        for (int epoch = state.CompletedEpochs; epoch < options.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var (record, timing) = RunEpoch(run, folder, optimizer, schedule, dtype, epoch, progress, cancel);
+            bool better = state.BestEpoch < 0 || (options.Criterion == CheckpointCriterion.ValidationLoss
+                ? record.ValidLoss < state.BestValidLoss
+                : record.ValidAccuracy > state.BestValidAccuracy);
+            var epochs = state.Epochs.Append(record).ToList();
+            var timings = state.Timings.Append(timing).ToList();
+            state = better
+                ? state with { BestEpoch = epoch, BestValidLoss = record.ValidLoss, BestValidAccuracy = record.ValidAccuracy }
+                : state;
+            state = state with
+            {
+                CompletedEpochs = epoch + 1, ScheduleSteps = schedule.State.Steps, ScheduleRate = schedule.State.Rate,
+                Epochs = epochs, Timings = timings,
+            };
+            Commit(folder, run, model, extra, optimizer, state, epoch, better);
+            run.EpochCompleted?.Invoke(record, timing);
+        }
+
+        return Finish(run, folder, key, state, dtype);
+    }
+
+    static (EpochRecord, EpochTiming) RunEpoch(TrainingRun run, RunFolder folder, TorchSharp.Modules.Adam optimizer,
+        LearningRateSchedule schedule, ScalarType dtype, int epoch, IProgress progress, CancellationToken cancel)
+    {
+        var model = run.Model;
+        var method = run.Method;
+        var extra = method.Extra;
+        // Dropout and stochastic depth draw from torch's global generator: reseeding it per epoch makes a
+        // resumed epoch draw exactly what the uninterrupted one drew.
+        manual_seed(Seeds.Derive(run.Options.Seed, "epoch", epoch));
+        model.train();
+        extra?.train();
+        double weight = method.ConsistencyWeightAt(epoch);
+        double sumLoss = 0, sumCons = 0, sumCls = 0;
+        long correct = 0, seen = 0;
+        int batches = 0;
+        var clock = Stopwatch.StartNew();
+        using (var task = progress.Start($"{run.Description} epoch {epoch + 1}/{run.Options.Epochs}", run.Data.Train.BatchesPerEpoch))
+        {
+            foreach (var raw in run.Data.Train.Epoch(epoch))
+            {
+                using var scope = NewDisposeScope();
+                using var _ = raw;
+                cancel.ThrowIfCancellationRequested();
+                var batch = AsType(raw, dtype);
+                float loss, cls, cons;
+                long right;
+                try
+                {
+                    optimizer.zero_grad();
+                    var terms = method.Loss(model, batch, epoch);
+                    terms.Total.backward();
+                    optimizer.step();
+                    // One device-to-host copy per batch for all four numbers (each .item() would synchronise on a GPU).
+                    var f32 = ScalarType.Float32;
+                    var numbers = stack([
+                        terms.Total.detach().to(f32), terms.Classification.detach().to(f32),
+                        terms.Consistency is null ? zeros([], f32, terms.Total.device) : terms.Consistency.detach().to(f32),
+                        terms.Logits.detach().argmax(1).eq(batch.Label).sum().to(f32),
+                    ]).cpu().data<float>().ToArray();
+                    (loss, cls, cons, right) = (numbers[0], numbers[1], numbers[2], (long)numbers[3]);
+                }
+                catch (Exception e) when (IsOutOfMemory(e))
+                {
+                    throw new TrainingException(
+                        $"{folder.Directory}: out of memory at batch size {batch.Size} (epoch {epoch}, batch {batches}) on {model.parameters().First().device}; " +
+                        $"use a smaller batch_size (e.g. {Math.Max(1, batch.Size / 2)}) or a lower resolution.", e);
+                }
+                if (!float.IsFinite(loss) || !float.IsFinite(cls) || !float.IsFinite(cons))
+                    throw new TrainingException(
+                        $"{folder.Directory}: the loss became {loss.ToString(CultureInfo.InvariantCulture)} (classification {cls.ToString(CultureInfo.InvariantCulture)}, " +
+                        $"consistency {cons.ToString(CultureInfo.InvariantCulture)}) at epoch {epoch}, batch {batches} (learning rate {schedule.Rate:G4}); " +
+                        "training stopped. Lower the learning rate, check the input images, or use float32 precision.");
+                schedule.AfterBatch();
+                SetRate(optimizer, schedule.Rate);
+                sumLoss += loss;
+                sumCls += cls;
+                sumCons += cons;
+                correct += right;
+                seen += batch.Size;
+                batches++;
+                task.Advance(1, string.Create(CultureInfo.InvariantCulture,
+                    $"loss {sumLoss / batches:F4} acc {(double)correct / seen:F3} lr {schedule.Rate:G3}"));
+            }
+            if (batches == 0) throw new TrainingException($"{folder.Directory}: epoch {epoch} yielded no training batches.");
+            schedule.AfterEpoch();
+            SetRate(optimizer, schedule.Rate);
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var valid = Evaluate(model, method, run.Data.Valid, dtype, run.Data.Classes, keepRows: false);
+            double validSeconds = clock.Elapsed.TotalSeconds;
+            if (!double.IsFinite(valid.Loss))
+                throw new TrainingException(
+                    $"{folder.Directory}: the validation loss became {valid.Loss.ToString(CultureInfo.InvariantCulture)} after epoch {epoch} although training losses were finite; " +
+                    "a common cause is a training batch of one example reaching a 1×1 feature map, which makes batch-norm running variances NaN: " +
+                    "use a larger resolution or a batch size that does not leave a final batch of one.");
+            task.Advance(0, string.Create(CultureInfo.InvariantCulture,
+                $"loss {sumLoss / batches:F4} acc {(double)correct / seen:F3} val_loss {valid.Loss:F4} val_acc {valid.Accuracy:F3} lr {schedule.Rate:G3}"));
+            var record = new EpochRecord(epoch, (double)correct / seen, sumLoss / batches,
+                method.HasConsistency ? sumCons / batches : null, sumCls / batches,
+                valid.Accuracy, valid.Loss, schedule.Rate, weight);
+            var timing = new EpochTiming(epoch, trainSeconds, validSeconds, seen / Math.Max(trainSeconds, 1e-9), ResidentBytes());
+            return (record, timing);
+        }
+    }
+
+    /// <summary>The selected checkpoint's loss, accuracy and (optionally) per-image predictions on a split.</summary>
+    sealed record SplitResult(double Loss, double Accuracy, List<PredictionRow> Rows);
+
+    static SplitResult Evaluate(Backbone model, ITrainingMethod method, EvaluationSplit split, ScalarType dtype,
+        IReadOnlyList<string> classes, bool keepRows)
+    {
+        model.eval();
+        method.Extra?.eval();
+        double sumLoss = 0;
+        long correct = 0, seen = 0;
+        var rows = new List<PredictionRow>();
+        using var noGrad = no_grad();
+        foreach (var raw in split.Source.Epoch(0))
+        {
+            using var scope = NewDisposeScope();
+            using var _ = raw;
+            var batch = AsType(raw, dtype);
+            var input = method.EvaluationInput(batch);
+            var logits = model.Head(model.Features(Forward.Normalized(model, input))).to(ScalarType.Float32);
+            sumLoss += nn.functional.cross_entropy(logits, batch.Label, reduction: nn.Reduction.Sum).item<float>();
+            var predicted = logits.argmax(1);
+            correct += predicted.eq(batch.Label).sum().item<long>();
+            seen += batch.Size;
+            if (keepRows)
+            {
+                var probs = nn.functional.softmax(logits, 1).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                var labels = batch.Label.cpu().data<long>().ToArray();
+                var indices = batch.Index.cpu().data<long>().ToArray();
+                var preds = predicted.cpu().data<long>().ToArray();
+                int k = classes.Count;
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    int index = checked((int)indices[i]);
+                    if (index < 0 || index >= split.FileNames.Count)
+                        throw new TrainingException($"split {split.Name}: batch index {index} is outside the {split.FileNames.Count} file names given.");
+                    rows.Add(new PredictionRow(index, split.FileNames[index], (int)labels[i], (int)preds[i], probs.AsSpan(i * k, k).ToArray()));
+                }
+            }
+        }
+        if (seen == 0) throw new TrainingException($"split {split.Name}: no batches to evaluate.");
+        return new SplitResult(sumLoss / seen, (double)correct / seen, rows);
+    }
+
+    static void Commit(RunFolder folder, TrainingRun run, Backbone model, nn.Module<Tensor, Tensor>? extra,
+        TorchSharp.Modules.Adam optimizer, ResumeState state, int epoch, bool better)
+    {
+        // Weights first, the state file next: state.json is the commit point a resume trusts. The selected
+        // weights are copied from this epoch's files only after it, so best.pt never runs ahead of the state.
+        AtomicFile.Write(folder.ModelAfter(epoch), t => model.save(t));
+        if (extra is not null) AtomicFile.Write(folder.ExtraAfter(epoch), t => extra.save(t));
+        AtomicFile.Write(folder.OptimizerAfter(epoch), t => optimizer.save_state_dict(t));
+        folder.WriteLog(run.Fold, run.Method.HasConsistency, state.Epochs);
+        folder.WriteTimings(state.Timings);
+        AtomicFile.WriteAllText(folder.State, JsonSerializer.Serialize(state, RunFolder.Json));
+        if (better) CopyBest(folder, extra is not null, epoch);
+        foreach (var old in System.IO.Directory.EnumerateFiles(folder.CheckpointDirectory, "*.e*.pt"))
+        {
+            var name = Path.GetFileName(old);
+            if (!name.EndsWith($".e{epoch}.pt", StringComparison.Ordinal)) File.Delete(old);
+        }
+    }
+
+    static void CopyBest(RunFolder folder, bool hasExtra, int epoch)
+    {
+        AtomicFile.Write(folder.BestModel, t => File.Copy(folder.ModelAfter(epoch), t, overwrite: true));
+        if (hasExtra) AtomicFile.Write(folder.BestExtra, t => File.Copy(folder.ExtraAfter(epoch), t, overwrite: true));
+    }
+
+    static TrainingResult Finish(TrainingRun run, RunFolder folder, string key, ResumeState state, ScalarType dtype)
+    {
+        var model = run.Model;
+        model.load(folder.BestModel);
+        run.Method.Extra?.load(folder.BestExtra);
+        var valid = Evaluate(model, run.Method, run.Data.Valid, dtype, run.Data.Classes, keepRows: true);
+        new Predictions(run.Data.Classes, valid.Rows).Write(folder.Predictions(run.Data.Valid.Name));
+        SplitResult? test = null;
+        if (run.Data.Test is { } testSplit)
+        {
+            test = Evaluate(model, run.Method, testSplit, dtype, run.Data.Classes, keepRows: true);
+            new Predictions(run.Data.Classes, test.Rows).Write(folder.Predictions(testSplit.Name));
+        }
+        var result = new ResultFile(key, state.BestEpoch, state.BestValidLoss, state.BestValidAccuracy,
+            test?.Loss, test?.Accuracy, state.Epochs, state.Timings);
+        AtomicFile.WriteAllText(folder.Result, JsonSerializer.Serialize(result, RunFolder.Json));
+        // The run is complete: the resume state is no longer needed (best.pt and the logs stay).
+        System.IO.Directory.Delete(folder.CheckpointDirectory, recursive: true);
+        return new TrainingResult(folder.Directory, state.BestEpoch, state.BestValidLoss, state.BestValidAccuracy,
+            test?.Loss, test?.Accuracy, state.Epochs, state.Timings, Reused: false);
+    }
+
+    static Batch AsType(Batch b, ScalarType dtype) =>
+        b.Image.dtype == dtype ? b : b with { Image = b.Image.to(dtype), Roi = b.Roi.to(dtype), Mask = b.Mask.to(dtype) };
+
+    static void SetRate(TorchSharp.Modules.Adam optimizer, double rate)
+    {
+        foreach (var g in optimizer.ParamGroups) g.LearningRate = rate;
+    }
+
+    static bool IsOutOfMemory(Exception e) =>
+        e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) && e is not TrainingException;
+
+    static long ResidentBytes()
+    {
+        // Collect first so that the number reflects what is held, not garbage awaiting the GC.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var p = Process.GetCurrentProcess();
+        p.Refresh();
+        return p.WorkingSet64;
+    }
+
+    static (string Key, string Json) Describe(TrainingRun run)
+    {
+        var o = run.Options;
+        var node = new JsonObject
+        {
+            ["method"] = run.Method.Name,
+            ["architecture"] = run.Model.Architecture,
+            ["fold"] = run.Fold,
+            ["epochs"] = o.Epochs,
+            ["learning_rate"] = o.LearningRate,
+            ["weight_decay"] = o.WeightDecay,
+            ["schedule"] = o.Schedule.ToString().ToLowerInvariant(),
+            ["checkpoint"] = o.Criterion == CheckpointCriterion.ValidationLoss ? "val_loss" : "val_acc",
+            ["seed"] = o.Seed,
+            ["precision"] = o.Precision == Precision.BFloat16 ? "bf16" : "fp32",
+            ["train_examples"] = run.Data.Train.Count,
+            ["train_batches_per_epoch"] = run.Data.Train.BatchesPerEpoch,
+            ["valid_examples"] = run.Data.Valid.Source.Count,
+            ["test_examples"] = run.Data.Test?.Source.Count,
+            ["classes"] = new JsonArray(run.Data.Classes.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+            ["config"] = JsonNode.Parse(run.ConfigJson),
+        };
+        var json = node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16].ToLowerInvariant();
+        node["key"] = key;
+        return (key, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    static T Read<T>(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), RunFolder.Json)
+                   ?? throw new TrainingException($"{path}: empty file.");
+        }
+        catch (JsonException e)
+        {
+            throw new TrainingException($"{path}: unreadable run state ({e.Message}); delete the run folder to start over.", e);
+        }
+    }
+
+    static TrainingException Foreign(RunFolder folder, string file) => new(
+        $"{file}: this run folder holds a run of a different configuration (see {folder.Config}); " +
+        "use another output folder or delete this one to start over.");
+}

@@ -1,0 +1,104 @@
+using PneuKnow.Augmentation;
+
+namespace PneuKnow.Training;
+
+/// <summary>Which validation number picks the checkpoint.</summary>
+public enum CheckpointCriterion
+{
+    /// <summary>The epoch with the lowest validation loss (the paper).</summary>
+    ValidationLoss,
+    /// <summary>The epoch with the highest validation accuracy.</summary>
+    ValidationAccuracy,
+}
+
+/// <summary>Number format of the weights during training.</summary>
+public enum Precision
+{
+    /// <summary>float32 throughout.</summary>
+    Float32,
+    /// <summary>
+    /// bfloat16 weights, activations and optimizer state (TorchSharp has no autocast, so there is
+    /// no float32 master copy); losses are computed in float32. Halves memory; less exact.
+    /// </summary>
+    BFloat16,
+}
+
+/// <summary>Hyper-parameters of one training run; the defaults are the paper's.</summary>
+/// <param name="Epochs">Epochs to train.</param>
+/// <param name="LearningRate">Adam's learning rate (1e-4).</param>
+/// <param name="WeightDecay">Adam's L2 weight decay (0).</param>
+/// <param name="Schedule">Learning-rate schedule (the paper's per-batch cosine).</param>
+/// <param name="Criterion">Checkpoint selection (lowest validation loss).</param>
+/// <param name="Seed">Seed of this run: each epoch reseeds torch (dropout, stochastic depth) from it.</param>
+/// <param name="Precision">float32 or bfloat16.</param>
+public sealed record TrainerOptions(
+    int Epochs,
+    double LearningRate = 1e-4,
+    double WeightDecay = 0,
+    LearningRateScheduleKind Schedule = LearningRateScheduleKind.Paper,
+    CheckpointCriterion Criterion = CheckpointCriterion.ValidationLoss,
+    long Seed = 0,
+    Precision Precision = Precision.Float32)
+{
+    /// <summary>Checks the values; the message names the offending key.</summary>
+    /// <exception cref="ArgumentException">A value out of range.</exception>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"epochs: expected at least 1, found {Epochs}.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"learning_rate: expected a positive number, found {LearningRate}.");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"weight_decay: expected 0 or a positive number, found {WeightDecay}.");
+        _ = new LearningRateSchedule(Schedule, LearningRate, Epochs);
+    }
+}
+
+/// <summary>A validation or test split: its batches and the file name of each dataset index.</summary>
+/// <param name="Name">Split name as in the manifest, e.g. <c>valid</c> or <c>test</c>; names the predictions file.</param>
+/// <param name="Source">Batches without augmentation.</param>
+/// <param name="FileNames">File name of each index that <see cref="Batch.Index"/> can hold.</param>
+public sealed record EvaluationSplit(string Name, IBatchSource Source, IReadOnlyList<string> FileNames);
+
+/// <summary>Everything a run reads.</summary>
+/// <param name="Train">Training batches (augmented).</param>
+/// <param name="Valid">Validation split: selects the checkpoint.</param>
+/// <param name="Test">Held-out test split evaluated once with the selected checkpoint, or null (the paper has none).</param>
+/// <param name="Classes">Class labels in code order.</param>
+public sealed record TrainingData(IBatchSource Train, EvaluationSplit Valid, EvaluationSplit? Test, IReadOnlyList<string> Classes);
+
+/// <summary>One epoch's logged numbers, the authors' columns plus the learning rate and a_e.</summary>
+/// <param name="Epoch">0-based epoch.</param>
+/// <param name="TrainAccuracy">Training accuracy of the epoch (model in training mode, augmented images).</param>
+/// <param name="TrainLoss">Mean over batches of the minimised loss.</param>
+/// <param name="TrainConsistencyLoss">Mean over batches of the distillation term, or null for methods without one.</param>
+/// <param name="TrainClassificationLoss">Mean over batches of the cross-entropy.</param>
+/// <param name="ValidAccuracy">Validation accuracy.</param>
+/// <param name="ValidLoss">Mean cross-entropy per validation image.</param>
+/// <param name="LearningRate">Learning rate in effect at the end of the epoch.</param>
+/// <param name="ConsistencyWeight">a_e of the epoch.</param>
+public sealed record EpochRecord(
+    int Epoch, double TrainAccuracy, double TrainLoss, double? TrainConsistencyLoss, double TrainClassificationLoss,
+    double ValidAccuracy, double ValidLoss, double LearningRate, double ConsistencyWeight);
+
+/// <summary>How long an epoch took and how much memory the process held at its end.</summary>
+/// <param name="Epoch">0-based epoch.</param>
+/// <param name="TrainSeconds">Seconds of the training pass.</param>
+/// <param name="ValidSeconds">Seconds of the validation pass.</param>
+/// <param name="TrainImagesPerSecond">Training images per second.</param>
+/// <param name="ResidentBytes">Process resident set size at the end of the epoch.</param>
+public sealed record EpochTiming(int Epoch, double TrainSeconds, double ValidSeconds, double TrainImagesPerSecond, long ResidentBytes);
+
+/// <summary>What a finished run produced.</summary>
+/// <param name="Directory">The run folder.</param>
+/// <param name="BestEpoch">The selected epoch.</param>
+/// <param name="BestValidLoss">Validation loss of the selected epoch.</param>
+/// <param name="BestValidAccuracy">Validation accuracy of the selected epoch.</param>
+/// <param name="TestLoss">Test loss of the selected checkpoint, or null without a test split.</param>
+/// <param name="TestAccuracy">Test accuracy of the selected checkpoint, or null without a test split.</param>
+/// <param name="Epochs">Every epoch's record.</param>
+/// <param name="Timings">Every epoch's timing.</param>
+/// <param name="Reused">True when the run folder already held a finished run with the same configuration.</param>
+public sealed record TrainingResult(
+    string Directory, int BestEpoch, double BestValidLoss, double BestValidAccuracy, double? TestLoss, double? TestAccuracy,
+    IReadOnlyList<EpochRecord> Epochs, IReadOnlyList<EpochTiming> Timings, bool Reused);
+
+/// <summary>A NaN/Inf loss, an out-of-memory error, or a run folder that belongs to another configuration.</summary>
+public sealed class TrainingException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,266 @@
+using PneuKnow.Augmentation;
+using PneuKnow.Distillation;
+using PneuKnow.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PneuKnow.Training;
+
+/// <summary>
+/// The terms of one training batch's loss. <see cref="Total"/> is what is minimised;
+/// <see cref="Classification"/> and <see cref="Consistency"/> are logged separately as the authors do.
+/// </summary>
+/// <param name="Total">The loss that is back-propagated (a scalar).</param>
+/// <param name="Classification">Cross-entropy of the model's logits (a scalar).</param>
+/// <param name="Consistency">The distillation term (feature MSE or logit KD), null for methods without one.</param>
+/// <param name="Logits">N×K logits of the model on its training input, for accuracy.</param>
+public sealed record LossTerms(Tensor Total, Tensor Classification, Tensor? Consistency, Tensor Logits);
+
+/// <summary>
+/// A training method is a loss over a batch; the <see cref="Trainer"/> loop is shared by all of them.
+/// </summary>
+public interface ITrainingMethod
+{
+    /// <summary>Short name, e.g. <c>baseline</c> or <c>hkd_student</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Whether the method has a distillation term (decides the log's <c>train_cons_loss</c>/<c>train_cls_loss</c> columns).</summary>
+    bool HasConsistency { get; }
+
+    /// <summary>Trainable parameters besides the model's (a feature adapter), or null.</summary>
+    nn.Module<Tensor, Tensor>? Extra { get; }
+
+    /// <summary>The weight of the distillation term in epoch <paramref name="epoch"/> (0 for methods without one).</summary>
+    double ConsistencyWeightAt(int epoch);
+
+    /// <summary>The loss of <paramref name="model"/> (in training mode) on <paramref name="batch"/> in epoch <paramref name="epoch"/>.</summary>
+    LossTerms Loss(Backbone model, Batch batch, int epoch);
+
+    /// <summary>What the model sees at validation and test time: the full image, or the ROI image for a ROI teacher.</summary>
+    Tensor EvaluationInput(Batch batch);
+}
+
+/// <summary>Forward passes shared by the methods.</summary>
+static class Forward
+{
+    /// <summary>Normalise, features, head.</summary>
+    public static (Tensor Features, Tensor Logits) Run(Backbone model, Tensor rgb01)
+    {
+        var features = model.Features(Normalized(model, rgb01));
+        return (features, model.Head(features));
+    }
+
+    /// <summary><c>Backbone.Normalize</c> computes in float32; the result goes back to the input's type (bfloat16 runs).</summary>
+    public static Tensor Normalized(Backbone model, Tensor rgb01)
+    {
+        var x = model.Normalize(rgb01);
+        return x.dtype == rgb01.dtype ? x : x.to(rgb01.dtype);
+    }
+
+    public static ScalarType TypeOf(Backbone model) => model.parameters().FirstOrDefault()?.dtype ?? ScalarType.Float32;
+
+    public static Tensor CrossEntropy(Tensor logits, Tensor labels) =>
+        nn.functional.cross_entropy(logits.to(ScalarType.Float32), labels);
+
+    public static void Freeze(Backbone teacher)
+    {
+        foreach (var p in teacher.parameters()) p.requires_grad = false;
+        teacher.eval();
+    }
+}
+
+/// <summary>The baseline: cross-entropy on the full images.</summary>
+public sealed class Baseline : ITrainingMethod
+{
+    /// <inheritdoc />
+    public string Name => "baseline";
+    /// <inheritdoc />
+    public bool HasConsistency => false;
+    /// <inheritdoc />
+    public nn.Module<Tensor, Tensor>? Extra => null;
+    /// <inheritdoc />
+    public double ConsistencyWeightAt(int epoch) => 0;
+
+    /// <inheritdoc />
+    public LossTerms Loss(Backbone model, Batch batch, int epoch)
+    {
+        var (_, logits) = Forward.Run(model, batch.Image);
+        var ce = Forward.CrossEntropy(logits, batch.Label);
+        return new LossTerms(ce, ce, null, logits);
+    }
+
+    /// <inheritdoc />
+    public Tensor EvaluationInput(Batch batch) => batch.Image;
+}
+
+/// <summary>
+/// The ROI teacher: cross-entropy on the ROI images (everything outside the expert's regions
+/// suppressed), validated on the ROI images too. With <c>onRaw</c> it is the "noroi" control:
+/// the same teacher recipe on the full images.
+/// </summary>
+/// <param name="onRaw">Train and validate on the full images instead of the ROIs (the "noroi" control).</param>
+public sealed class RoiTeacher(bool onRaw = false) : ITrainingMethod
+{
+    /// <summary>True for the "noroi" control.</summary>
+    public bool OnRaw { get; } = onRaw;
+    /// <inheritdoc />
+    public string Name => OnRaw ? "teacher_noroi" : "roi_teacher";
+    /// <inheritdoc />
+    public bool HasConsistency => false;
+    /// <inheritdoc />
+    public nn.Module<Tensor, Tensor>? Extra => null;
+    /// <inheritdoc />
+    public double ConsistencyWeightAt(int epoch) => 0;
+
+    /// <inheritdoc />
+    public LossTerms Loss(Backbone model, Batch batch, int epoch)
+    {
+        var (_, logits) = Forward.Run(model, EvaluationInput(batch));
+        var ce = Forward.CrossEntropy(logits, batch.Label);
+        return new LossTerms(ce, ce, null, logits);
+    }
+
+    /// <inheritdoc />
+    public Tensor EvaluationInput(Batch batch) => OnRaw ? batch.Image : batch.Roi;
+}
+
+/// <summary>
+/// The HKD student: <c>a_e · MSE(teacher.Features(roi), student.Features(image)) + (1 − a_e) · CE</c>
+/// with the teacher frozen and in eval mode, and a_e from <see cref="ConsistencyWeight"/>.
+/// </summary>
+public sealed class HkdStudent : ITrainingMethod
+{
+    readonly Backbone teacher;
+    readonly ScalarType teacherType;
+
+    /// <summary>Creates the method around a trained teacher, which it freezes.</summary>
+    /// <param name="teacher">The trained teacher; its parameters stop requiring gradients and it is put in eval mode.</param>
+    /// <param name="kdEpochs">Epochs of guidance (40 in the paper).</param>
+    /// <param name="adapter">A <see cref="FeatureAdapter"/> for heterogeneous pairs, or null.</param>
+    /// <param name="normalizedFeatures">Compare unit-norm feature maps (see <see cref="DistillationLoss.Consistency"/>).</param>
+    /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI (a control).</param>
+    /// <param name="initialWeight">a_0 (0.5 in the paper).</param>
+    public HkdStudent(Backbone teacher, int kdEpochs, FeatureAdapter? adapter = null, bool normalizedFeatures = false,
+        bool teacherOnRaw = false, double initialWeight = 0.5)
+    {
+        if (kdEpochs < 0) throw new ArgumentOutOfRangeException(nameof(kdEpochs), kdEpochs, "kd_epochs: expected 0 or more.");
+        ConsistencyWeight.At(0, kdEpochs, initialWeight);
+        this.teacher = teacher;
+        KdEpochs = kdEpochs;
+        Adapter = adapter;
+        NormalizedFeatures = normalizedFeatures;
+        TeacherOnRaw = teacherOnRaw;
+        InitialWeight = initialWeight;
+        Forward.Freeze(teacher);
+        teacherType = Forward.TypeOf(teacher);
+    }
+
+    /// <summary>Epochs of guidance.</summary>
+    public int KdEpochs { get; }
+    /// <summary>The adapter for heterogeneous pairs, or null.</summary>
+    public FeatureAdapter? Adapter { get; }
+    /// <summary>Whether unit-norm feature maps are compared.</summary>
+    public bool NormalizedFeatures { get; }
+    /// <summary>Whether the teacher sees the full image instead of the ROI.</summary>
+    public bool TeacherOnRaw { get; }
+    /// <summary>a_0.</summary>
+    public double InitialWeight { get; }
+
+    /// <inheritdoc />
+    public string Name => "hkd_student";
+    /// <inheritdoc />
+    public bool HasConsistency => true;
+    /// <inheritdoc />
+    public nn.Module<Tensor, Tensor>? Extra => Adapter;
+    /// <inheritdoc />
+    public double ConsistencyWeightAt(int epoch) => ConsistencyWeight.At(epoch, KdEpochs, InitialWeight);
+
+    /// <inheritdoc />
+    public LossTerms Loss(Backbone model, Batch batch, int epoch)
+    {
+        double a = ConsistencyWeightAt(epoch);
+        Tensor target;
+        using (no_grad())
+        {
+            teacher.eval();
+            var input = (TeacherOnRaw ? batch.Image : batch.Roi).to(teacherType);
+            target = teacher.Features(Forward.Normalized(teacher, input));
+        }
+        var (features, logits) = Forward.Run(model, batch.Image);
+        var mapped = Adapter is null ? features : Adapter.forward(features);
+        var consistency = DistillationLoss.Consistency(target, mapped, NormalizedFeatures);
+        var ce = Forward.CrossEntropy(logits, batch.Label);
+        return new LossTerms(DistillationLoss.Combined(consistency, ce, a), ce, consistency, logits);
+    }
+
+    /// <inheritdoc />
+    public Tensor EvaluationInput(Batch batch) => batch.Image;
+}
+
+/// <summary>
+/// Hinton logit distillation as a comparison method: <c>a_e · T²·KL(teacher ‖ student) + (1 − a_e) · CE</c>,
+/// with the same weight schedule as HKD so that only the kind of guidance differs. The frozen
+/// teacher sees the ROI image (its training domain) and the student the full image.
+/// </summary>
+public sealed class LogitKdStudent : ITrainingMethod
+{
+    readonly Backbone teacher;
+    readonly ScalarType teacherType;
+
+    /// <summary>Creates the method around a trained teacher, which it freezes.</summary>
+    /// <param name="teacher">The trained teacher.</param>
+    /// <param name="kdEpochs">Epochs of guidance.</param>
+    /// <param name="temperature">Softening temperature T.</param>
+    /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI.</param>
+    /// <param name="initialWeight">a_0.</param>
+    public LogitKdStudent(Backbone teacher, int kdEpochs, double temperature = 4.0, bool teacherOnRaw = false, double initialWeight = 0.5)
+    {
+        ConsistencyWeight.At(0, kdEpochs, initialWeight);
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "kd_temperature: expected a positive number.");
+        this.teacher = teacher;
+        KdEpochs = kdEpochs;
+        Temperature = temperature;
+        TeacherOnRaw = teacherOnRaw;
+        InitialWeight = initialWeight;
+        Forward.Freeze(teacher);
+        teacherType = Forward.TypeOf(teacher);
+    }
+
+    /// <summary>Epochs of guidance.</summary>
+    public int KdEpochs { get; }
+    /// <summary>Softening temperature.</summary>
+    public double Temperature { get; }
+    /// <summary>Whether the teacher sees the full image instead of the ROI.</summary>
+    public bool TeacherOnRaw { get; }
+    /// <summary>a_0.</summary>
+    public double InitialWeight { get; }
+
+    /// <inheritdoc />
+    public string Name => "logit_kd_student";
+    /// <inheritdoc />
+    public bool HasConsistency => true;
+    /// <inheritdoc />
+    public nn.Module<Tensor, Tensor>? Extra => null;
+    /// <inheritdoc />
+    public double ConsistencyWeightAt(int epoch) => ConsistencyWeight.At(epoch, KdEpochs, InitialWeight);
+
+    /// <inheritdoc />
+    public LossTerms Loss(Backbone model, Batch batch, int epoch)
+    {
+        double a = ConsistencyWeightAt(epoch);
+        Tensor teacherLogits;
+        using (no_grad())
+        {
+            teacher.eval();
+            var input = (TeacherOnRaw ? batch.Image : batch.Roi).to(teacherType);
+            teacherLogits = teacher.Head(teacher.Features(Forward.Normalized(teacher, input)));
+        }
+        var (_, logits) = Forward.Run(model, batch.Image);
+        var kd = LogitDistillation.Loss(logits, teacherLogits, Temperature);
+        var ce = Forward.CrossEntropy(logits, batch.Label);
+        return new LossTerms(DistillationLoss.Combined(kd, ce, a), ce, kd, logits);
+    }
+
+    /// <inheritdoc />
+    public Tensor EvaluationInput(Batch batch) => batch.Image;
+}

@@ -1,0 +1,11 @@
+namespace PneuKnow.Tests.Training;
+
+/// <summary>
+/// Tests that train draw dropout masks from torch's process-wide generator; they run alone so that
+/// no other test touches that generator between a seed and the draws that must repeat exactly.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TorchTrainingCollection
+{
+    public const string Name = "torch training (sequential)";
+}

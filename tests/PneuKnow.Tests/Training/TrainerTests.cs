@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text.Json;
+using PneuKnow.Augmentation;
+using PneuKnow.Evaluation;
+using PneuKnow.Models;
+using PneuKnow.Runtime;
+using PneuKnow.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PneuKnow.Tests.Training;
+
+[Collection(TorchTrainingCollection.Name)]
+public class TrainerTests : IDisposable
+{
+    // Run folders hold real checkpoints (tens of MB for resnet18): each test removes what it wrote.
+    static readonly List<string> Dirs = [];
+    static string Dir(string name) { var d = TrainingSetup.TempDir(name); lock (Dirs) Dirs.Add(d); return d; }
+
+    public void Dispose()
+    {
+        lock (Dirs)
+        {
+            foreach (var d in Dirs) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+            Dirs.Clear();
+        }
+    }
+
+    public TrainerTests() => TorchRuntime.Initialize("cpu");
+
+    static TrainingRun BaselineRun(string dir, int epochs = 3, long seed = 11, bool test = false) =>
+        new(TrainingSetup.Model(seed), new Baseline(), TrainingSetup.Data(test: test),
+            new TrainerOptions(epochs, LearningRate: 5e-3, Seed: seed), dir);
+
+    static double[][] ReadLog(string path) =>
+        File.ReadAllLines(path).Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+
+    [Fact]
+    public void Baseline_run_writes_the_documented_folder_and_learns()
+    {
+        var dir = Dir("baseline");
+        var result = Trainer.Train(BaselineRun(dir, epochs: 4, test: true));
+
+        foreach (var f in new[] { "run.json", "log.csv", "timings.csv", "best.pt", "predictions_valid.csv", "predictions_test.csv", "result.json" })
+            Assert.True(File.Exists(Path.Combine(dir, f)), f);
+        Assert.False(Directory.Exists(Path.Combine(dir, "checkpoint")));   // resume state is dropped once complete
+        Assert.Equal("epochs,fold0_train_acc,fold0_train_loss,fold0_val_acc,fold0_val_loss,lr,consistency_weight",
+            File.ReadLines(Path.Combine(dir, "log.csv")).First());
+
+        var log = ReadLog(Path.Combine(dir, "log.csv"));
+        Assert.Equal(4, log.Length);
+        Assert.True(log[^1][2] < log[0][2], $"train loss should fall: {log[0][2]} -> {log[^1][2]}");
+        // Checkpoint = lowest validation loss, and result.json agrees with the log.
+        int best = Enumerable.Range(0, 4).MinBy(e => log[e][4]);
+        Assert.Equal(best, result.BestEpoch);
+        Assert.Equal(log[best][4], result.BestValidLoss);
+
+        // The predictions come from the selected checkpoint: their mean −log p(label) is the logged best validation loss.
+        var p = Predictions.Read(Path.Combine(dir, "predictions_valid.csv"));
+        Assert.Equal(12, p.Rows.Count);
+        Assert.All(p.Rows, r => Assert.Equal(1.0, r.Probabilities.Sum(), 5));
+        Assert.Equal($"img{p.Rows[0].Index:D3}.png", p.Rows[0].FileName);
+        double ce = p.Rows.Average(r => -Math.Log(r.Probabilities[r.Label]));
+        Assert.Equal(result.BestValidLoss, ce, 4);
+        Assert.Equal(result.BestValidAccuracy, p.Rows.Count(r => r.Predicted == r.Label) / (double)p.Rows.Count, 10);
+        Assert.NotNull(result.TestAccuracy);
+        Assert.Equal(12, Predictions.Read(Path.Combine(dir, "predictions_test.csv")).Rows.Count);
+
+        // The paper schedule: the logged lr after epoch e is torch's cosine after (e + 1) · batches steps, T_max = epochs − 1.
+        var s = new LearningRateSchedule(LearningRateScheduleKind.Paper, 5e-3, 4);
+        for (int e = 0; e < 4; e++)
+        {
+            for (int b = 0; b < 4; b++) s.AfterBatch();
+            Assert.Equal(s.Rate, log[e][5]);
+        }
+    }
+
+    [Fact]
+    public void Same_seed_gives_identical_logs_and_a_finished_folder_is_reused()
+    {
+        var a = Dir("det-a");
+        var b = Dir("det-b");
+        Trainer.Train(BaselineRun(a));
+        Trainer.Train(BaselineRun(b));
+        Assert.Equal(File.ReadAllText(Path.Combine(a, "log.csv")), File.ReadAllText(Path.Combine(b, "log.csv")));
+        Assert.Equal(File.ReadAllText(Path.Combine(a, "predictions_valid.csv")), File.ReadAllText(Path.Combine(b, "predictions_valid.csv")));
+
+        var again = Trainer.Train(BaselineRun(a));
+        Assert.True(again.Reused);
+        var other = Trainer.Train(BaselineRun(Dir("det-c"), seed: 12));
+        Assert.NotEqual(File.ReadAllText(Path.Combine(a, "log.csv")), File.ReadAllText(Path.Combine(other.Directory, "log.csv")));
+    }
+
+    sealed class CancelAt(CancellationTokenSource cts, int advances) : IProgress, IProgressTask
+    {
+        int count;
+        public IProgressTask Start(string description, long total) => this;
+        public void Advance(long steps = 1, string? status = null) { if (steps > 0 && ++count == advances) cts.Cancel(); }
+        public void Dispose() { }
+    }
+
+    [Theory]
+    [InlineData(4)]    // after epoch 0's last batch, before its validation and commit
+    [InlineData(6)]    // in the middle of epoch 1
+    [InlineData(9)]    // in the middle of epoch 2
+    public void A_run_stopped_at_any_point_resumes_to_the_same_numbers(int stopAfterBatches)
+    {
+        var whole = Dir("whole");
+        Trainer.Train(BaselineRun(whole, epochs: 4));
+
+        var parted = Dir("parted");
+        using (var cts = new CancellationTokenSource())
+            Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(BaselineRun(parted, epochs: 4), new CancelAt(cts, stopAfterBatches), cts.Token));
+        Assert.False(File.Exists(Path.Combine(parted, "result.json")));
+        // A fresh process would build a fresh model: the resume must not depend on the old object.
+        var resumed = Trainer.Train(BaselineRun(parted, epochs: 4));
+        Assert.False(resumed.Reused);
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "log.csv")), File.ReadAllText(Path.Combine(parted, "log.csv")));
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "predictions_valid.csv")), File.ReadAllText(Path.Combine(parted, "predictions_valid.csv")));
+    }
+
+    [Fact]
+    public void A_folder_of_another_configuration_is_refused()
+    {
+        var dir = Dir("foreign");
+        Trainer.Train(BaselineRun(dir, epochs: 2));
+        var e = Assert.Throws<TrainingException>(() => Trainer.Train(BaselineRun(dir, epochs: 3)));
+        Assert.Contains("different configuration", e.Message);
+        Assert.Contains("result.json", e.Message);
+    }
+
+    sealed class PoisonedAt(int epoch, int batch) : ITrainingMethod
+    {
+        int seen;
+        public string Name => "poisoned";
+        public bool HasConsistency => false;
+        public nn.Module<Tensor, Tensor>? Extra => null;
+        public double ConsistencyWeightAt(int e) => 0;
+        public Tensor EvaluationInput(Batch b) => b.Image;
+        public LossTerms Loss(Backbone model, Batch b, int e)
+        {
+            var logits = model.Head(model.Features(model.Normalize(b.Image)));
+            var ce = nn.functional.cross_entropy(logits, b.Label);
+            if (e == epoch && seen++ == batch) ce = ce * float.NaN;
+            return new LossTerms(ce, ce, null, logits);
+        }
+    }
+
+    [Fact]
+    public void A_nan_loss_stops_the_run_naming_epoch_and_batch()
+    {
+        var run = new TrainingRun(TrainingSetup.Model(3), new PoisonedAt(1, 2), TrainingSetup.Data(), new TrainerOptions(3, Seed: 3),
+            Dir("nan"));
+        var e = Assert.Throws<TrainingException>(() => Trainer.Train(run));
+        Assert.Contains("NaN", e.Message);
+        Assert.Contains("epoch 1, batch 2", e.Message);
+    }
+
+    sealed class OutOfMemoryAt(int batch) : ITrainingMethod
+    {
+        int seen;
+        public string Name => "oom";
+        public bool HasConsistency => false;
+        public nn.Module<Tensor, Tensor>? Extra => null;
+        public double ConsistencyWeightAt(int e) => 0;
+        public Tensor EvaluationInput(Batch b) => b.Image;
+        public LossTerms Loss(Backbone model, Batch b, int e)
+        {
+            // What TorchSharp raises when libtorch's CUDA allocator gives up.
+            if (seen++ == batch) throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.11 GiB total capacity)");
+            var logits = model.Head(model.Features(model.Normalize(b.Image)));
+            var ce = nn.functional.cross_entropy(logits, b.Label);
+            return new LossTerms(ce, ce, null, logits);
+        }
+    }
+
+    [Fact]
+    public void Out_of_memory_names_the_batch_size_and_suggests_a_smaller_one()
+    {
+        var run = new TrainingRun(TrainingSetup.Model(3), new OutOfMemoryAt(1), TrainingSetup.Data(batch: 6), new TrainerOptions(2, Seed: 3),
+            Dir("oom"));
+        var e = Assert.Throws<TrainingException>(() => Trainer.Train(run));
+        Assert.Contains("out of memory at batch size 6 (epoch 0, batch 1)", e.Message);
+        Assert.Contains("smaller batch_size (e.g. 3)", e.Message);
+        Assert.IsType<System.Runtime.InteropServices.ExternalException>(e.InnerException);
+    }
+
+    [Fact]
+    public void Hkd_student_logs_both_terms_and_leaves_the_teacher_untouched()
+    {
+        var teacherRun = new TrainingRun(TrainingSetup.Model(5), new RoiTeacher(), TrainingSetup.Data(),
+            new TrainerOptions(2, LearningRate: 5e-3, Seed: 5), Dir("teacher"));
+        Trainer.Train(teacherRun);
+        var teacher = TrainingSetup.Model(99);
+        teacher.load(Path.Combine(teacherRun.Directory, "best.pt"));
+        var before = teacher.parameters().Select(p => p.detach().clone()).ToList();
+
+        var dir = Dir("student");
+        var method = new HkdStudent(teacher, kdEpochs: 2);
+        Trainer.Train(new TrainingRun(TrainingSetup.Model(6), method, TrainingSetup.Data(),
+            new TrainerOptions(3, LearningRate: 5e-3, Seed: 6), dir) { Fold = 2 });
+
+        Assert.Equal("epochs,fold2_train_acc,fold2_train_loss,fold2_train_cons_loss,fold2_train_cls_loss,fold2_val_acc,fold2_val_loss,lr,consistency_weight",
+            File.ReadLines(Path.Combine(dir, "log.csv")).First());
+        var log = ReadLog(Path.Combine(dir, "log.csv"));
+        double[] weights = [0.5, 0.25, 0.0];
+        for (int e = 0; e < 3; e++)
+        {
+            Assert.Equal(weights[e], log[e][8]);
+            // a_e is constant within an epoch, so the mean total is a·mean(cons) + (1 − a)·mean(cls).
+            Assert.Equal(weights[e] * log[e][3] + (1 - weights[e]) * log[e][4], log[e][2], 5);
+            Assert.True(log[e][3] > 0);
+        }
+        Assert.False(teacher.training);
+        foreach (var (p, q) in teacher.parameters().Zip(before)) Assert.True(p.eq(q).all().item<bool>());
+    }
+
+    [Fact]
+    public void Heterogeneous_kd_trains_and_checkpoints_the_adapter_and_logit_kd_runs()
+    {
+        var teacher = TrainingSetup.Model(8, channels: 8);
+        var student = TrainingSetup.Model(9, channels: 4, stride2: 1);
+        var adapter = PneuKnow.Distillation.FeatureAdapter.Between(teacher, student, 16, CPU)!;
+        var initial = adapter.parameters().Select(p => p.detach().clone()).ToList();
+        var dir = Dir("hetero");
+        Trainer.Train(new TrainingRun(student, new HkdStudent(teacher, 2, adapter, normalizedFeatures: true), TrainingSetup.Data(),
+            new TrainerOptions(2, LearningRate: 5e-3, Seed: 9), dir));
+        Assert.True(File.Exists(Path.Combine(dir, "best_extra.pt")));
+        Assert.Contains(adapter.parameters().Zip(initial), t => !t.First.eq(t.Second).all().item<bool>());
+
+        var kdDir = Dir("logitkd");
+        var r = Trainer.Train(new TrainingRun(TrainingSetup.Model(10), new LogitKdStudent(teacher, 2, temperature: 4), TrainingSetup.Data(),
+            new TrainerOptions(2, LearningRate: 5e-3, Seed: 10), kdDir));
+        Assert.All(r.Epochs, e => Assert.True(e.TrainConsistencyLoss is >= 0));
+    }
+
+    [Fact]
+    public void Bfloat16_training_runs_with_finite_losses()
+    {
+        var r = Trainer.Train(new TrainingRun(TrainingSetup.Model(4), new Baseline(), TrainingSetup.Data(),
+            new TrainerOptions(2, LearningRate: 5e-3, Seed: 4, Precision: Precision.BFloat16), Dir("bf16")));
+        Assert.All(r.Epochs, e => Assert.True(double.IsFinite(e.TrainLoss) && double.IsFinite(e.ValidLoss)));
+    }
+}
