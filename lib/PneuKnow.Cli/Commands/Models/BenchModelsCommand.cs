@@ -65,6 +65,8 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
             model.to(device);
             var complexity = BackboneComplexity.Measure(model, settings.Size);
             var t = BackboneBenchmark.Measure(model, complexity, gemm, settings.Batch, settings.Size, settings.Seconds);
+            // One line as soon as a backbone is done: a full CPU run takes minutes.
+            Console.Error.WriteLine(FormattableString.Invariant($"{name}: forward {t.ForwardImagesPerSecond:F2} img/s, forward+backward {t.TrainImagesPerSecond:F2} img/s"));
             table.AddRow(name,
                 complexity.ForwardGFlops.ToString("F2", CultureInfo.InvariantCulture),
                 t.ForwardImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
