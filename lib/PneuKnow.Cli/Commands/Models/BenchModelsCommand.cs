@@ -76,6 +76,10 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
         }
         AnsiConsole.Write(table);
         Console.Out.WriteLine("MFU = images/s × GFLOPs per image (×3 for forward+backward) ÷ GEMM GFLOP/s.");
+        // The baseline again: if the machine's speed changed during the run (shared cores), the ratios are not trustworthy.
+        double after = BackboneBenchmark.GemmGFlops(device);
+        Console.Out.WriteLine($"baseline after the run: {after.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s" +
+            (Math.Abs(after - gemm) > 0.2 * Math.Max(after, gemm) ? " — differs by more than 20 % from the start: the machine is shared or throttling; rerun on an idle machine." : ""));
         return 0;
     }
 }
