@@ -151,6 +151,7 @@ public sealed class ResNet : Backbone, IReferenceNaming
         readonly BatchNorm2d? bn3;
         readonly Sequential? downsample;
         readonly DropPath drop_path;
+        readonly int stride;
 
         public ResidualBlock(ResNetBlockKind kind, int inChannels, int planes, int stride, double dropPath) : base(kind + "Block")
         {
@@ -173,8 +174,11 @@ public sealed class ResNet : Backbone, IReferenceNaming
                 conv3 = nn.Conv2d(planes, outChannels, 1, bias: false);
                 bn3 = nn.BatchNorm2d(outChannels);
             }
+            // The 1×1 projection's stride is applied by subsampling first (identical result, same weights): libtorch 2.10's
+            // CPU backward of a stride-2 1×1 convolution with 1024→2048 channels dies with SIGFPE (resnet50's layer4.0).
             if (stride != 1 || inChannels != outChannels)
-                downsample = nn.Sequential(("0", nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false)), ("1", nn.BatchNorm2d(outChannels)));
+                downsample = nn.Sequential(("0", nn.Conv2d(inChannels, outChannels, 1, bias: false)), ("1", nn.BatchNorm2d(outChannels)));
+            this.stride = stride;
             drop_path = new DropPath(dropPath);
             RegisterComponents();
         }
@@ -185,7 +189,8 @@ public sealed class ResNet : Backbone, IReferenceNaming
             var y = F.relu(bn1.call(conv1.call(x)));
             y = bn2.call(conv2.call(y));
             if (conv3 is not null) y = bn3!.call(conv3.call(F.relu(y)));
-            var shortcut = downsample is null ? x : downsample.call(x);
+            var shortcut = downsample is null ? x
+                : downsample.call(stride == 1 ? x : x[TensorIndex.Ellipsis, TensorIndex.Slice(null, null, stride), TensorIndex.Slice(null, null, stride)]);
             return F.relu(drop_path.call(y) + shortcut).MoveToOuterDisposeScope();
         }
     }

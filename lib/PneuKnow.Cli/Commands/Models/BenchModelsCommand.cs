@@ -65,6 +65,8 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
             model.to(device);
             var complexity = BackboneComplexity.Measure(model, settings.Size);
             var t = BackboneBenchmark.Measure(model, complexity, gemm, settings.Batch, settings.Size, settings.Seconds);
+            // One line as soon as a backbone is done: a full CPU run takes minutes.
+            Console.Error.WriteLine(FormattableString.Invariant($"{name}: forward {t.ForwardImagesPerSecond:F2} img/s, forward+backward {t.TrainImagesPerSecond:F2} img/s"));
             table.AddRow(name,
                 complexity.ForwardGFlops.ToString("F2", CultureInfo.InvariantCulture),
                 t.ForwardImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
@@ -74,6 +76,10 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
         }
         AnsiConsole.Write(table);
         Console.Out.WriteLine("MFU = images/s × GFLOPs per image (×3 for forward+backward) ÷ GEMM GFLOP/s.");
+        // The baseline again: if the machine's speed changed during the run (shared cores), the ratios are not trustworthy.
+        double after = BackboneBenchmark.GemmGFlops(device);
+        Console.Out.WriteLine($"baseline after the run: {after.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s" +
+            (Math.Abs(after - gemm) > 0.2 * Math.Max(after, gemm) ? " — differs by more than 20 % from the start: the machine is shared or throttling; rerun on an idle machine." : ""));
         return 0;
     }
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
+using TorchSharp;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -30,12 +31,13 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        TorchRuntime.Initialize("cpu", settings.Threads);
+        TorchRuntime.Initialize(settings.Device, settings.Threads);
         var table = new Table().AddColumns("backbone", "parameters", $"features at {settings.Size}", "forward GFLOPs", "pretrained weights");
         foreach (var name in BackboneZoo.Names)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var model = BackboneZoo.Create(new BackboneOptions(name, settings.Classes, Dropout: 0));
+            model.to(TorchRuntime.Device);
             var c = BackboneComplexity.Measure(model, settings.Size);
             var weights = WeightStore.Find(name);
             table.AddRow(
