@@ -165,6 +165,7 @@ public static class TorchRuntime
             }
 
             RouteBridge(handle);
+            if (OneDnnIsa.Applied) QuietCppWarnings(dir, attempts);
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
@@ -255,6 +256,17 @@ public static class TorchRuntime
             attempts.Add($"{path}: {e.Message.ReplaceLineEndings(" ")}");
             handle = IntPtr.Zero;
             return false;
+        }
+    }
+
+    // libtorch's C++ LOG(WARNING) lines (not TORCH_WARN) are gated by this exported int: 1 = warning, 2 = error.
+    static void QuietCppWarnings(string dir, List<string> attempts)
+    {
+        var c10 = Path.Combine(dir, "libc10.so");
+        if (NativeLibrary.TryLoad(c10, out var lib) && NativeLibrary.TryGetExport(lib, "FLAGS_caffe2_log_level", out var flag))
+        {
+            Marshal.WriteInt32(flag, Math.Max(Marshal.ReadInt32(flag), 2));
+            attempts.Add($"{c10}: C++ log threshold raised to errors (NNPACK's per-convolution 'unsupported hardware' warning)");
         }
     }
 
