@@ -37,7 +37,27 @@ public static class BackboneZoo
         ["efficientnet_b1"] = (c, d, p) => EfficientNet.efficientnet_b1(c, d, p),
         ["convnext_tiny"] = (c, d, p) => ConvNeXt.convnext_tiny(c, d, p),
         ["convnext_small"] = (c, d, p) => ConvNeXt.convnext_small(c, d, p),
+        ["cntk_resnet18"] = (c, d, _) => CntkResNet18.Create(c, d, pretrained: false),
     };
+
+    // Architectures whose ImageNet weights ship with the build (converted from a NuGet package), not the weights folder.
+    static readonly Dictionary<string, (Func<int, double, Backbone> Create, Func<string?> Source)> Bundled = new(StringComparer.Ordinal)
+    {
+        ["cntk_resnet18"] = ((c, d) => CntkResNet18.Create(c, d, pretrained: true), () => TryLocateCntk()),
+    };
+
+    static string? TryLocateCntk()
+    {
+        try { return PneuKnow.Models.Onnx.CntkResNet18Files.Locate().ModelPath + " (ImageNet, converted once)"; }
+        catch (FileNotFoundException) { return null; }
+    }
+
+    /// <summary>
+    /// Where the pretrained weights of <paramref name="architecture"/> come from on this machine:
+    /// the bundled ONNX network for <c>cntk_resnet18</c>, else a file in <see cref="WeightStore.Folder"/>; null when there are none.
+    /// </summary>
+    public static string? PretrainedSource(string architecture) =>
+        Bundled.TryGetValue(architecture, out var b) ? b.Source() : WeightStore.Find(architecture);
 
     /// <summary>The architectures this zoo builds, in registration order.</summary>
     public static IReadOnlyList<string> Names => Factories.Keys.ToList();
@@ -59,8 +79,10 @@ public static class BackboneZoo
             throw new ArgumentException(
                 $"backbone: unknown architecture '{options.Architecture}'; expected one of {string.Join(", ", Names)}.",
                 nameof(options));
-        var model = factory(options.Classes, options.Dropout, options.DropPath);
         import = null;
+        if (options.Weights == Pretrained && Bundled.TryGetValue(options.Architecture, out var bundled))
+            return bundled.Create(options.Classes, options.Dropout);
+        var model = factory(options.Classes, options.Dropout, options.DropPath);
         if (options.Weights is { } weights)
         {
             try

@@ -39,7 +39,7 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
             using var model = BackboneZoo.Create(new BackboneOptions(name, settings.Classes, Dropout: 0));
             model.to(TorchRuntime.Device);
             var c = BackboneComplexity.Measure(model, settings.Size);
-            var weights = WeightStore.Find(name);
+            var weights = BackboneZoo.PretrainedSource(name);
             table.AddRow(
                 name,
                 c.Parameters.ToString("N0", CultureInfo.InvariantCulture),
