@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Analysis;
+using PneuKnow.Evaluation;
+using PneuKnow.Plots;
+
+namespace PneuKnow.Study;
+
+/// <summary>One model of the study table: a group of repeated runs and where it sits.</summary>
+/// <param name="Backbone">Backbone name.</param>
+/// <param name="Model">Column label: baseline, ROI teacher, HKD student, HKD student (noroi), ...</param>
+/// <param name="Unit">The study unit that trained it.</param>
+/// <param name="Role">baseline, teacher or student.</param>
+/// <param name="RunFolders">Its run folders.</param>
+/// <param name="Group">Its metrics over the repeated runs.</param>
+public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, string Role, IReadOnlyList<string> RunFolders, RunGroup Group);
+
+/// <summary>The evaluated study: every cell, on one split.</summary>
+/// <param name="StudyDir">The study folder.</param>
+/// <param name="Preset">The preset it ran.</param>
+/// <param name="Split">The split the numbers come from.</param>
+/// <param name="Cells">Cells in grid order.</param>
+public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string Split, IReadOnlyList<StudyCell> Cells)
+{
+    /// <summary>Accuracy mean ± std per backbone and model.</summary>
+    public DataFrame AccuracyTable() => PaperTables.Accuracy(Cells.Select(c => (c.Backbone, c.Model, c.Group)).ToList());
+
+    /// <summary>Per class precision/recall/F1 of baseline and HKD student (main arm), per backbone.</summary>
+    public DataFrame ClassScoresTable() => PaperTables.ClassScores(Cells
+        .Where(c => c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != "teacher")
+        .Select(c => ($"{c.Backbone} {c.Model}", c.Group)).ToList());
+
+    /// <summary>
+    /// The headline: per backbone, accuracy of baseline, ROI teacher and HKD student (mean ± std), the
+    /// student's gain over the baseline, and the controls, as Markdown.
+    /// </summary>
+    public string Headline()
+    {
+        var models = Cells.Select(c => c.Model).Distinct().ToList();
+        var sb = new StringBuilder();
+        sb.Append("| backbone | ").Append(string.Join(" | ", models)).Append(" | HKD − baseline |\n");
+        sb.Append("|---|").Append(string.Concat(models.Select(_ => "---|"))).Append("---|\n");
+        foreach (var backbone in Cells.Select(c => c.Backbone).Distinct())
+        {
+            Spread? Acc(string model) => Cells.FirstOrDefault(c => c.Backbone == backbone && c.Model == model)?.Group["accuracy"];
+            sb.Append("| ").Append(backbone);
+            foreach (var m in models) sb.Append(" | ").Append(Acc(m)?.Format(3) ?? "–");
+            var gain = Acc(HkdStudent) is { } s && Acc(Baseline) is { } b ? (s.Mean - b.Mean).ToString("+0.000;−0.000", CultureInfo.InvariantCulture) : "–";
+            sb.Append(" | ").Append(gain).Append(" |\n");
+        }
+        sb.Append($"\nAccuracy, mean ± std over {Preset.Runs} run(s), on the {Split} split ({Describe(Preset)}).\n");
+        return sb.ToString();
+    }
+
+    internal const string Baseline = "baseline";
+    internal const string HkdStudent = "HKD student";
+
+    /// <summary>One sentence on where the numbers come from.</summary>
+    public static string Describe(StudyPreset p) => p.Recipe == "paper"
+        ? "the authors' recipe: the validation split both selects checkpoints and reports, as in the paper"
+        : "checkpoints selected on the validation split, numbers from the held-out test split";
+}
+
+/// <summary>Evaluates a study folder and writes its tables and figures.</summary>
+public static class StudyReport
+{
+    /// <summary>Reads every finished run of the study folder and groups repeated runs.</summary>
+    /// <exception cref="InvalidDataException">No study stamp, or a unit of the stamp without run folders.</exception>
+    public static StudyEvaluation Evaluate(string studyDir)
+    {
+        var stamp = StudyStamp.Read(studyDir);
+        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs);
+        var split = StudyRunner.ReportedSplit(preset);
+        var held = stamp.Units.ToHashSet(StringComparer.Ordinal);
+        var cells = new List<StudyCell>();
+        foreach (var unit in StudyGrid.Units(preset).Where(u => held.Contains(u.Key)))
+        {
+            var roles = unit.Kind == StudyUnitKind.Baseline ? new[] { "baseline" } : ["teacher", "student"];
+            foreach (var role in roles)
+            {
+                var roleDir = Path.Combine(studyDir, "runs", unit.Key, role);
+                var folders = Directory.Exists(roleDir)
+                    ? Directory.GetDirectories(roleDir, "run_*").OrderBy(d => d, StringComparer.Ordinal).ToList()
+                    : [];
+                if (folders.Count == 0)
+                    throw new InvalidDataException($"{roleDir}: the study stamp lists unit {unit.Key} but it has no {role} run folders.");
+                var runs = RunFolders.Load(folders, split, _ => $"{unit.Key}/{role}");
+                var group = RepeatedRuns.Summarize(runs).Single();
+                cells.Add(new StudyCell(unit.Backbone, ModelLabel(unit, role), unit, role, folders, group));
+            }
+        }
+        return new StudyEvaluation(studyDir, preset, split, cells);
+    }
+
+    /// <summary>The column label of a unit's role, e.g. <c>HKD student (noroi)</c>.</summary>
+    public static string ModelLabel(StudyUnit unit, string role)
+    {
+        var name = role switch
+        {
+            "baseline" => StudyEvaluation.Baseline,
+            "teacher" => unit.Variant.TeacherOnRaw ? "raw teacher" : "ROI teacher",
+            _ => StudyEvaluation.HkdStudent,
+        };
+        return unit.Variant.Name == StudyVariant.Main.Name ? name : $"{name} ({unit.Variant.Name})";
+    }
+
+    /// <summary>
+    /// Writes <c>tables/</c> (accuracy, class scores, published comparison; CSV and Markdown, plus
+    /// <c>headline.md</c>) and <c>figures/</c> (accuracy per backbone, accuracy vs ROI fraction, loss
+    /// curves per unit; self-contained HTML) into the study folder. Returns the files written.
+    /// </summary>
+    public static IReadOnlyList<string> Write(StudyEvaluation e, string? publishedMetricsPath = null)
+    {
+        var tables = Path.Combine(e.StudyDir, "tables");
+        var figures = Path.Combine(e.StudyDir, "figures");
+        Directory.CreateDirectory(tables);
+        Directory.CreateDirectory(figures);
+        var files = new List<string>();
+        void Table(DataFrame t, string name)
+        {
+            TableFormat.WriteCsv(t, Path.Combine(tables, name + ".csv"));
+            TableFormat.WriteMarkdown(t, Path.Combine(tables, name + ".md"));
+            files.Add(Path.Combine(tables, name + ".csv"));
+            files.Add(Path.Combine(tables, name + ".md"));
+        }
+        Table(e.AccuracyTable(), "accuracy");
+        Table(e.ClassScoresTable(), "class_scores");
+        var headline = Path.Combine(tables, "headline.md");
+        WriteText(headline, e.Headline());
+        files.Add(headline);
+
+        publishedMetricsPath ??= Path.Combine(AppContext.BaseDirectory, "paper-reference", "published-metrics.csv");
+        if (File.Exists(publishedMetricsPath))
+        {
+            Table(Comparison(e, PublishedMetrics.Read(publishedMetricsPath)), "comparison_with_published");
+        }
+
+        var accuracy = e.Cells.Select(c => (c.Backbone, c.Model, c.Group["accuracy"])).ToList();
+        Save(Figures.AccuracyPerBackbone(accuracy, $"Accuracy per backbone ({e.Split} split)"), Path.Combine(figures, "accuracy_per_backbone.html"), files);
+
+        var budget = e.Cells.Where(c => c.Role == "student" && !c.Unit.Variant.TeacherOnRaw)
+            .Select(c => (c.Backbone, c.Unit.Variant.RoiFraction, c.Group["accuracy"])).ToList();
+        if (budget.Select(b => b.RoiFraction).Distinct().Count() > 1)
+        {
+            var references = e.Cells.Where(c => c.Role == "baseline" || (c.Role == "student" && c.Unit.Variant.TeacherOnRaw))
+                .Select(c => ($"{c.Backbone} {c.Model}", c.Group["accuracy"].Mean)).ToList();
+            Save(Figures.AccuracyVsRoiFraction(budget, references, $"HKD student accuracy vs share of annotated training images ({e.Split} split)"),
+                Path.Combine(figures, "accuracy_vs_roi_fraction.html"), files);
+        }
+
+        foreach (var c in e.Cells)
+        {
+            var log = TrainingLog.Read(Path.Combine(Path.GetDirectoryName(c.RunFolders[0])!, $"{c.Unit.Key}{(c.Role == "baseline" ? "" : "_" + c.Role)}_{c.Backbone}_metrics.csv"));
+            var series = new List<(string, IReadOnlyList<(string, double[])>)>();
+            foreach (var q in new[] { "train_loss", "train_cls_loss", "train_cons_loss", "val_loss" })
+            {
+                var s = log.Series(q);
+                if (s.Count > 0) series.Add((q, s));
+            }
+            Save(Figures.LossCurves(log.Epochs, series, $"{c.Backbone} · {c.Model}: losses per epoch (each run thin, mean thick)"),
+                Path.Combine(figures, $"loss_{c.Unit.Key}_{c.Role}.html"), files);
+        }
+        return files;
+    }
+
+    /// <summary>
+    /// Ours beside the published numbers, matched by role. Backbones are matched by name where the
+    /// study ran a paper backbone; otherwise against the published ResNet50 (the nearest published
+    /// family), which the table names in its experiment column.
+    /// </summary>
+    public static DataFrame Comparison(StudyEvaluation e, PublishedMetrics published)
+    {
+        var entries = new List<ComparisonEntry>();
+        foreach (var c in e.Cells.Where(c => c.Unit.Variant.Name is "do" or "noroi" || c.Unit.Variant.Name.StartsWith("roi", StringComparison.Ordinal)))
+        {
+            var theirs = PublishedMetrics.BackboneNames.ContainsKey(c.Backbone) ? c.Backbone : "resnet50";
+            var suffix = c.Unit.Variant.Name == "do" ? "" : "_" + (c.Unit.Variant.Name.StartsWith("roi", StringComparison.Ordinal) ? c.Unit.Variant.Name[3..] + "roi" : c.Unit.Variant.Name);
+            var experiment = PublishedMetrics.ExperimentName(theirs, distilled: c.Role != "baseline", suffix);
+            if (!published.Results.Any(r => r.Experiment == experiment && r.Role == c.Role)) continue;
+            entries.Add(new ComparisonEntry(c.Group with { Group = $"{c.Backbone} {c.Model}" }, e.Split, e.Preset.Recipe == "paper" ? "authors" : $"PneuKnow {e.Preset.Name} preset, phantom data", experiment, c.Role));
+        }
+        return PaperTables.Comparison(entries, published);
+    }
+
+    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files)
+    {
+        FigureFile.SaveHtml(chart, path);
+        files.Add(path);
+    }
+
+    static void WriteText(string path, string text)
+    {
+        var temp = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,128 @@
+using PneuKnow.Data;
+using PneuKnow.Data.Phantom;
+using PneuKnow.Runtime;
+using PneuKnow.Training;
+
+namespace PneuKnow.Study;
+
+/// <summary>Where and how much of a study to run.</summary>
+/// <param name="OutputDir">Study folder: <c>runs/</c>, <c>tables/</c>, <c>figures/</c>, <c>study.json</c>.</param>
+/// <param name="DataRoot">Folder for generated phantom datasets (reused when already there).</param>
+/// <param name="Shard">The part of the grid to run.</param>
+/// <param name="Backbones">Restrict the preset's backbones (null: all of them).</param>
+/// <param name="Runs">Override the preset's repeated-run count.</param>
+/// <param name="CacheDirectory">Decoded-image cache (null: none).</param>
+public sealed record StudyOptions(string OutputDir, string DataRoot = "data/generated", ShardSpec Shard = default,
+    IReadOnlyList<string>? Backbones = null, int? Runs = null, string? CacheDirectory = null);
+
+/// <summary>What a study run did.</summary>
+/// <param name="Preset">The preset as run (after --backbones/--runs overrides).</param>
+/// <param name="Stamp">The stamp written into the study folder.</param>
+/// <param name="Experiments">Each unit's experiment folder and result, in grid order.</param>
+/// <param name="Elapsed">Wall-clock time of this call.</param>
+public sealed record StudyResult(StudyPreset Preset, StudyStamp Stamp, IReadOnlyList<(StudyUnit Unit, ExperimentResult Result)> Experiments, TimeSpan Elapsed);
+
+/// <summary>
+/// Runs a study grid: generates the phantom data if missing, then one experiment per unit of the
+/// shard (baselines; teacher → student), each resumable; finished runs are reused, so calling it
+/// again continues an interrupted study and costs nothing for a finished one.
+/// </summary>
+public static class StudyRunner
+{
+    /// <summary>The preset with command-line restrictions applied.</summary>
+    /// <exception cref="ArgumentException">A backbone the preset's zoo does not know, or runs ≤ 0.</exception>
+    public static StudyPreset Restrict(StudyPreset preset, IReadOnlyList<string>? backbones, int? runs)
+    {
+        if (backbones is { Count: > 0 })
+        {
+            var unknown = backbones.Where(b => !Models.BackboneZoo.Names.Contains(b)).ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException($"backbones: unknown {string.Join(", ", unknown)}; expected some of {string.Join(", ", Models.BackboneZoo.Names)}.");
+            preset = preset with { Backbones = backbones.ToList() };
+        }
+        if (runs is { } n)
+        {
+            if (n <= 0) throw new ArgumentException($"runs: expected a positive count, found {n}.");
+            preset = preset with { Runs = n };
+        }
+        return preset;
+    }
+
+    /// <summary>Runs (or continues) the study. Call <see cref="TorchRuntime.Initialize"/> first.</summary>
+    public static StudyResult Run(StudyPreset preset, StudyOptions options, IProgress? progress = null, CancellationToken cancel = default)
+    {
+        progress ??= SilentProgress.Instance;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        preset = Restrict(preset, options.Backbones, options.Runs);
+        var shard = options.Shard.Count == 0 ? ShardSpec.All : options.Shard;
+        var manifest = EnsureData(preset, options.DataRoot, progress);
+        var units = StudyGrid.Shard(StudyGrid.Units(preset), shard);
+        var runsRoot = Path.Combine(options.OutputDir, "runs");
+        var done = new List<(StudyUnit, ExperimentResult)>();
+        foreach (var unit in units)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var config = ConfigFor(preset, unit, manifest, runsRoot);
+            done.Add((unit, Experiment.Run(config, progress, new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory), cancel)));
+        }
+        var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
+            units.Select(u => u.Key).ToList());
+        stamp.Write(options.OutputDir);
+        return new StudyResult(preset, stamp, done, sw.Elapsed);
+    }
+
+    /// <summary>The split a preset reports: the held-out test split, or validation as the authors did.</summary>
+    public static string ReportedSplit(StudyPreset preset) => preset.Recipe == "paper" ? SplitNames.Valid : SplitNames.Test;
+
+    /// <summary>The manifest the preset trains on, generating the phantom when it is not there yet.</summary>
+    public static string EnsureData(StudyPreset preset, string dataRoot, IProgress progress)
+    {
+        if (preset.Data.ExistingManifest is { } existing)
+        {
+            if (!File.Exists(existing)) throw new FileNotFoundException($"study data: manifest {existing} not found.", existing);
+            return Path.GetFullPath(existing);
+        }
+        var d = preset.Data;
+        var splits = preset.Recipe == "paper" ? SplitFractions.Authors : SplitFractions.Default;
+        var dir = Path.GetFullPath(Path.Combine(dataRoot, $"phantom-{d.Images}-{d.ImageSize}px-seed{d.Seed}-{(preset.Recipe == "paper" ? "authors" : "heldout")}"));
+        var manifest = Path.Combine(dir, PhantomGenerator.ManifestFileName);
+        if (File.Exists(manifest)) return manifest;
+        // Generate into a sibling folder and move it into place, so an interrupted generation is never mistaken for data.
+        var temp = dir + ".tmp-" + Environment.ProcessId;
+        if (Directory.Exists(temp)) Directory.Delete(temp, true);
+        PhantomGenerator.Generate(new PhantomOptions { Images = d.Images, Size = d.ImageSize, Seed = (ulong)d.Seed, Splits = splits }, temp, progress);
+        Directory.Move(temp, dir);
+        return manifest;
+    }
+
+    /// <summary>The experiment config of one unit, in the trainer's terms.</summary>
+    public static ExperimentConfig ConfigFor(StudyPreset p, StudyUnit unit, string manifest, string runsRoot)
+    {
+        var dataDir = Path.GetDirectoryName(manifest)!;
+        StageConfig Stage(int epochs) => new StageConfig(p.Resolution, unit.Backbone, unit.Variant.Dropout, epochs, unit.Variant.Augmentation, p.BatchSize)
+        {
+            LearningRate = p.LearningRate,
+            Schedule = p.Schedule switch
+            {
+                "paper" => LearningRateScheduleKind.Paper,
+                "cosine" => LearningRateScheduleKind.Cosine,
+                _ => LearningRateScheduleKind.Constant,
+            },
+            Pretrained = true,
+        };
+        var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
+            Cuda: 0, RepeatedRuns: p.Runs, Model: null, Teacher: null, Student: null)
+        {
+            Seed = p.Seed,
+            TestSplit = SplitNames.Test,
+            ValidSplit = SplitNames.Valid,
+        };
+        return unit.Kind == StudyUnitKind.Baseline
+            ? baseConfig with { Model = Stage(p.Epochs) }
+            : baseConfig with
+            {
+                Teacher = Stage(p.TeacherEpochs) with { RoiFraction = unit.Variant.RoiFraction, TeacherInput = unit.Variant.TeacherOnRaw ? "raw" : "roi" },
+                Student = Stage(p.Epochs) with { KdEpochs = p.KdEpochs },
+            };
+    }
+}
