@@ -152,11 +152,8 @@ public static class StudyReport
         {
             var log = TrainingLog.Read(Path.Combine(Path.GetDirectoryName(c.RunFolders[0])!, $"{c.Unit.Key}{(c.Role == "baseline" ? "" : "_" + c.Role)}_{c.Backbone}_metrics.csv"));
             var series = new List<(string, IReadOnlyList<(string, double[])>)>();
-            foreach (var q in new[] { "train_loss", "train_cls_loss", "train_cons_loss", "val_loss" })
-            {
-                var s = log.Series(q);
-                if (s.Count > 0) series.Add((q, s));
-            }
+            foreach (var q in new[] { "train_loss", "train_cls_loss", "train_cons_loss", "val_loss" }.Where(log.Has))
+                series.Add((q, log.Series(q)));
             Save(Figures.LossCurves(log.Epochs, series, $"{c.Backbone} · {c.Model}: losses per epoch (each run thin, mean thick)"),
                 Path.Combine(figures, $"loss_{c.Unit.Key}_{c.Role}.html"), files);
         }
