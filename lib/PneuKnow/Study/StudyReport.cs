@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Data.Analysis;
 using PneuKnow.Evaluation;
 using PneuKnow.Plots;
+using PneuKnow.Runtime;
 
 namespace PneuKnow.Study;
 
@@ -126,7 +127,7 @@ public static class StudyReport
         Table(e.AccuracyTable(), "accuracy");
         Table(e.ClassScoresTable(), "class_scores");
         var headline = Path.Combine(tables, "headline.md");
-        WriteText(headline, e.Headline());
+        AtomicFile.WriteAllText(headline, e.Headline());
         files.Add(headline);
 
         publishedMetricsPath ??= Path.Combine(AppContext.BaseDirectory, "paper-reference", "published-metrics.csv");
@@ -183,12 +184,5 @@ public static class StudyReport
     {
         FigureFile.SaveHtml(chart, path);
         files.Add(path);
-    }
-
-    static void WriteText(string path, string text)
-    {
-        var temp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
     }
 }
