@@ -65,6 +65,10 @@ public sealed class ExplainCommandTests : IDisposable
         Assert.Equal(["B", "NB", "V"], trained.Classes);
         var test = trained.OpenSplit("test");
         var maps = GradCam.OfImages(trained.Model, test, [0, 2], CamTarget.Label, ImagePlane.Image);
+        // The reloaded weights give the probabilities the trainer saved for these images with its own model.
+        var saved = PneuKnow.Evaluation.RunFolders.ReadPredictions(run, "test");
+        foreach (var (index, map) in new[] { 0, 2 }.Zip(maps))
+            Assert.Equal(saved.Rows[index].Probabilities[test.LabelOf(index)], map.Probability, 1e-4);
         foreach (var (index, map) in new[] { 0, 2 }.Zip(maps))
         {
             var file = Path.Combine(outDir, $"test_{index:D4}_{test.Classes[test.LabelOf(index)]}.png");
