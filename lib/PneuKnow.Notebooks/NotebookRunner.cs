@@ -169,6 +169,12 @@ public static class NotebookRunner
         }
     }
 
+    /// <summary>Names declared by the notebook's <c>parameters</c> cell (empty when it has none).</summary>
+    /// <exception cref="NotebookRunException">The file is not a readable notebook.</exception>
+    public static IReadOnlyList<string> DeclaredParameters(string path) =>
+        Parse(path).Elements.Where(c => Tags(c).Contains(NotebookParameters.Tag))
+            .SelectMany(c => NotebookParameters.Declared(c.Contents)).Select(p => p.Name).ToList();
+
     /// <summary>The cells to run, with the injected parameters cell placed right after the <c>parameters</c> cell.</summary>
     static List<Step> Plan(List<InteractiveDocumentElement> cells, IReadOnlyDictionary<string, string> overrides, string where)
     {

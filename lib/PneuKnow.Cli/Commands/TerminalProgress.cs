@@ -24,12 +24,27 @@ public sealed class TerminalProgress : IProgress
 
     /// <summary>
     /// Runs synchronous <paramref name="work"/> with live progress bars; when the terminal is not
-    /// interactive (piped, CI) the work runs without them so logs stay readable.
+    /// interactive (piped, CI) every finished task prints one plain line instead, so logs stay readable.
     /// </summary>
     public static T Run<T>(Func<IProgress, T> work)
     {
-        if (!AnsiConsole.Profile.Capabilities.Interactive) return work(SilentProgress.Instance);
+        if (!AnsiConsole.Profile.Capabilities.Interactive) return work(PlainLines.Instance);
         return RunAsync(p => System.Threading.Tasks.Task.FromResult(work(p))).GetAwaiter().GetResult();
+    }
+
+    sealed class PlainLines : IProgress
+    {
+        public static readonly PlainLines Instance = new();
+        public IProgressTask Start(string description, long total) => new Line(description);
+
+        sealed class Line(string description) : IProgressTask
+        {
+            string? last;
+            readonly DateTime started = DateTime.UtcNow;
+            public void Advance(long steps = 1, string? status = null) => last = status ?? last;
+            public void Dispose() =>
+                Console.Out.WriteLine($"{description}: {last ?? "done"} ({(DateTime.UtcNow - started).TotalSeconds:F1} s)");
+        }
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using PneuKnow.Runtime;
 namespace PneuKnow.Data;
 
 /// <summary>

@@ -297,7 +297,7 @@ public sealed class ImageStore
     // Cache file: "PKPX", version, height, width, then the image and ROI planes (8-bit, or 16-bit little-endian) and the mask.
     private static void WriteCache(string path, Stored item)
     {
-        AtomicFile.Write(path, s =>
+        AtomicFile.WriteStream(path, s =>
         {
             using var w = new BinaryWriter(s);
             w.Write("PKPX"u8); w.Write(CacheVersion);

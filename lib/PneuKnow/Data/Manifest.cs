@@ -1,3 +1,4 @@
+using PneuKnow.Runtime;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

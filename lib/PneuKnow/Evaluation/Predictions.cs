@@ -31,11 +31,7 @@ public sealed record Predictions(IReadOnlyList<string> Classes, IReadOnlyList<Pr
             foreach (var p in r.Probabilities) sb.Append(',').Append(p.ToString("G9", CultureInfo.InvariantCulture));
             sb.Append('\n');
         }
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
-        File.WriteAllText(temp, sb.ToString());
-        File.Move(temp, path, overwrite: true);
+        Runtime.AtomicFile.WriteAllText(path, sb.ToString());
     }
 
     /// <summary>Reads a file written by <see cref="Write"/>.</summary>

@@ -65,12 +65,5 @@ public static class TableFormat
         return sb.ToString();
     }
 
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
-        using (var stream = File.Create(temp)) write(stream);
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void WriteAtomically(string path, Action<Stream> write) => Runtime.AtomicFile.WriteStream(path, write);
 }

@@ -74,11 +74,7 @@ public static class CamOverlay
     /// <summary>Saves <paramref name="image"/> as PNG atomically.</summary>
     public static void SavePng(Image image, string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
-        using (var stream = File.Create(temp)) image.SaveAsPng(stream);
-        File.Move(temp, path, overwrite: true);
+        Runtime.AtomicFile.WriteStream(path, stream => image.SaveAsPng(stream));
     }
 
     /// <summary>Mask pixels with at least one 4-neighbour outside the mask or on the image border.</summary>

@@ -20,11 +20,7 @@ public static class FigureFile
     /// <summary>Writes <see cref="ToSelfContainedHtml"/> to <paramref name="path"/> atomically.</summary>
     public static void SaveHtml(GenericChart chart, string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
-        File.WriteAllText(temp, ToSelfContainedHtml(chart));
-        File.Move(temp, path, overwrite: true);
+        Runtime.AtomicFile.WriteAllText(path, ToSelfContainedHtml(chart));
     }
 
     /// <summary>

@@ -30,6 +30,9 @@ public sealed record TrainingLog(string Source, double[] Epochs, IReadOnlyDictio
         return hits;
     }
 
+    /// <summary>Whether the log has at least one <c>fold{k}_{quantity}</c> column (baselines log no consistency loss).</summary>
+    public bool Has(string quantity) => Columns.Keys.Any(c => FoldOf(c, quantity) >= 0);
+
     private static int FoldOf(string column, string quantity)
     {
         if (!column.StartsWith("fold", StringComparison.Ordinal) || !column.EndsWith("_" + quantity, StringComparison.Ordinal)) return -1;

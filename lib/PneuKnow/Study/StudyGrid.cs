@@ -55,7 +55,7 @@ public static class StudyGrid
     {
         var units = new List<StudyUnit>();
         foreach (var backbone in preset.Backbones)
-        foreach (var variant in preset.Variants)
+        foreach (var variant in preset.Variants.Where(v => v.AppliesTo(backbone)))
         {
             if (variant.WithBaseline) units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Baseline));
             units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Distillation));

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Data.Analysis;
 using PneuKnow.Evaluation;
 using PneuKnow.Plots;
+using PneuKnow.Runtime;
 
 namespace PneuKnow.Study;
 
@@ -23,9 +24,9 @@ public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, st
     {
         var log = TrainingLog.Read(MetricsLog);
         var series = new List<(string, IReadOnlyList<(string, double[])>)>();
-        // Only a student's log splits its loss into cross-entropy and consistency; a missing column elsewhere is an error.
-        var quantities = Role == "student" ? new[] { "train_loss", "train_cls_loss", "train_cons_loss", "val_loss" } : ["train_loss", "val_loss"];
-        foreach (var q in quantities) series.Add((q, log.Series(q)));
+        // Only a student's log splits its loss into cross-entropy and consistency parts.
+        foreach (var q in new[] { "train_loss", "train_cls_loss", "train_cons_loss", "val_loss" }.Where(log.Has))
+            series.Add((q, log.Series(q)));
         return Figures.LossCurves(log.Epochs, series, $"{Backbone} · {Model}: losses per epoch (each run thin, mean thick)");
     }
 }
@@ -141,7 +142,7 @@ public static class StudyReport
         Table(e.AccuracyTable(), "accuracy");
         Table(e.ClassScoresTable(), "class_scores");
         var headline = Path.Combine(tables, "headline.md");
-        WriteText(headline, e.Headline());
+        AtomicFile.WriteAllText(headline, e.Headline());
         files.Add(headline);
 
         publishedMetricsPath ??= Path.Combine(AppContext.BaseDirectory, "paper-reference", "published-metrics.csv");
@@ -191,12 +192,5 @@ public static class StudyReport
     {
         FigureFile.SaveHtml(chart, path);
         files.Add(path);
-    }
-
-    static void WriteText(string path, string text)
-    {
-        var temp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
     }
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using PneuKnow.Runtime;
 
 namespace PneuKnow.Study;
 
@@ -37,11 +38,7 @@ public sealed record StudyStamp(string Preset, string CodeVersion, string Shard,
     /// <summary>Writes <c>study.json</c> into <paramref name="dir"/> atomically.</summary>
     public void Write(string dir)
     {
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, FileName);
-        var temp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, Json));
     }
 
     /// <summary>Reads <c>study.json</c> of a study folder.</summary>
@@ -100,10 +97,7 @@ public static class ShardMerge
             foreach (var file in Directory.EnumerateFiles(runs, "*", SearchOption.AllDirectories))
             {
                 var dest = Path.Combine(outDir, Path.GetRelativePath(dir, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
-                var temp = dest + ".tmp-" + Environment.ProcessId;
-                File.Copy(file, temp, overwrite: true);
-                File.Move(temp, dest, overwrite: true);
+                AtomicFile.Write(dest, temp => File.Copy(file, temp));
             }
         }
         var merged = first.Stamp with

@@ -70,10 +70,7 @@ public sealed class AllNotebooksRunTests(ITestOutputHelper output)
     internal static Dictionary<string, string> SmokeParameters(string notebookPath)
     {
         var parameters = new Dictionary<string, string> { ["preset"] = "smoke" };
-        var cells = JsonNode.Parse(File.ReadAllText(notebookPath))!["cells"]!.AsArray();
-        var cell = cells.FirstOrDefault(c => (string?)c!["cell_type"] == "code" && Tags(c!).Contains(NotebookParameters.Tag));
-        if (cell is null) return parameters;
-        var declared = NotebookParameters.Declared(Source(cell)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var declared = NotebookRunner.DeclaredParameters(notebookPath);
         if (declared.Contains("results")) parameters["results"] = Path.Combine(SharedStudy.Value, "study");
         if (declared.Contains("data")) parameters["data"] = Path.Combine(SharedStudy.Value, "data");
         return parameters;

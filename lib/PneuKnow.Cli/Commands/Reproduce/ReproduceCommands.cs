@@ -7,6 +7,12 @@ internal static class ReproduceCommands
 {
     public static void Register(IConfigurator config)
     {
+        config.AddCommand<ReproduceCommand>("reproduce")
+            .WithDescription("The whole study: phantom data, backbones x {baseline, ROI teacher, HKD student} x runs, tables, figures, executed notebooks.")
+            .WithExample("reproduce", "--preset", "smoke");
+        config.AddCommand<MergeCommand>("merge")
+            .WithDescription("Combine the folders of a sharded study (same preset and code version) and write its tables.")
+            .WithExample("merge", "results/shard-0", "results/shard-1", "--out", "results/merged");
         config.AddCommand<SlurmCommand>("slurm")
             .WithDescription("Print a Slurm job-array script: one shard of the study per task, then a dependent merge job.")
             .WithExample("slurm", "--preset", "paper", "--shards", "10", "--partition", "gpu");

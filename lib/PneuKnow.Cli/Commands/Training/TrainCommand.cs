@@ -43,7 +43,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         o.WriteLine($"device:     {report.DeviceDescription}, {report.Threads} threads");
         try
         {
-            var result = TrainingProgress.Run(p => Experiment.Run(config, p,
+            var result = TerminalProgress.Run(p => Experiment.Run(config, p,
                 new ExperimentOptions(settings.Out, settings.NoPretrained ? false : null, settings.Cache), cancellationToken));
             var runs = result.Reported;
             var table = new Table().AddColumns("run", "best epoch", "val loss", "val acc", "test acc", "folder");

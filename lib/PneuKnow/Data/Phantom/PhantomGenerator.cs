@@ -210,7 +210,7 @@ public static class PhantomGenerator
     private static void WritePng(string path, byte[] pixels, int size, PngEncoder encoder)
     {
         using var image = Image.LoadPixelData<L8>(pixels, size, size);
-        AtomicFile.Write(path, s => image.Save(s, encoder));
+        AtomicFile.WriteStream(path, s => image.Save(s, encoder));
     }
 
     private static string Describe(PhantomOptions o, IReadOnlyList<PhantomCase> cases)
