@@ -14,7 +14,7 @@ public class BackboneZooTests
         var e = Assert.Throws<ArgumentException>(() => BackboneZoo.Create(new BackboneOptions("resnet51", 5)));
         Assert.Contains("'resnet51'", e.Message);
         foreach (var name in BackboneZoo.Names) Assert.Contains(name, e.Message);
-        Assert.Equal(new[] { "resnet18", "resnet50", "efficientnet_b0", "efficientnet_b1", "convnext_tiny", "convnext_small" }, BackboneZoo.Names);
+        Assert.Equal(new[] { "resnet18", "resnet50", "efficientnet_b0", "efficientnet_b1", "convnext_tiny", "convnext_small", "cntk_resnet18" }, BackboneZoo.Names);
     }
 
     [Fact]
