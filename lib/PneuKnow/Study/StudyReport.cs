@@ -14,7 +14,22 @@ namespace PneuKnow.Study;
 /// <param name="Role">baseline, teacher or student.</param>
 /// <param name="RunFolders">Its run folders.</param>
 /// <param name="Group">Its metrics over the repeated runs.</param>
-public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, string Role, IReadOnlyList<string> RunFolders, RunGroup Group);
+public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, string Role, IReadOnlyList<string> RunFolders, RunGroup Group)
+{
+    /// <summary>The role's side-by-side per-epoch log (the authors' metrics CSV: every run's columns).</summary>
+    public string MetricsLog => Path.Combine(Path.GetDirectoryName(RunFolders[0])!, $"{Unit.Key}{(Role == "baseline" ? "" : "_" + Role)}_{Backbone}_metrics.csv");
+
+    /// <summary>Loss curves in the authors' style (each run thin, mean thick): train loss, and for a student its CE and consistency parts, validation loss.</summary>
+    public Plotly.NET.GenericChart LossFigure()
+    {
+        var log = TrainingLog.Read(MetricsLog);
+        var series = new List<(string, IReadOnlyList<(string, double[])>)>();
+        // Only a student's log splits its loss into cross-entropy and consistency parts.
+        foreach (var q in new[] { "train_loss", "train_cls_loss", "train_cons_loss", "val_loss" }.Where(log.Has))
+            series.Add((q, log.Series(q)));
+        return Figures.LossCurves(log.Epochs, series, $"{Backbone} · {Model}: losses per epoch (each run thin, mean thick)");
+    }
+}
 
 /// <summary>The evaluated study: every cell, on one split.</summary>
 /// <param name="StudyDir">The study folder.</param>
@@ -150,14 +165,7 @@ public static class StudyReport
         }
 
         foreach (var c in e.Cells)
-        {
-            var log = TrainingLog.Read(Path.Combine(Path.GetDirectoryName(c.RunFolders[0])!, $"{c.Unit.Key}{(c.Role == "baseline" ? "" : "_" + c.Role)}_{c.Backbone}_metrics.csv"));
-            var series = new List<(string, IReadOnlyList<(string, double[])>)>();
-            foreach (var q in new[] { "train_loss", "train_cls_loss", "train_cons_loss", "val_loss" }.Where(log.Has))
-                series.Add((q, log.Series(q)));
-            Save(Figures.LossCurves(log.Epochs, series, $"{c.Backbone} · {c.Model}: losses per epoch (each run thin, mean thick)"),
-                Path.Combine(figures, $"loss_{c.Unit.Key}_{c.Role}.html"), files);
-        }
+            Save(c.LossFigure(), Path.Combine(figures, $"loss_{c.Unit.Key}_{c.Role}.html"), files);
         return files;
     }
 

@@ -35,10 +35,12 @@ public sealed class AllNotebooksRunTests(ITestOutputHelper output)
         var outDir = NotebookPaths.TempOutput();
         try
         {
+            var path = Path.Combine(NotebookPaths.Notebooks, notebook);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = await NotebookRunner.RunAsync(
-                new NotebookRunRequest(Path.Combine(NotebookPaths.Notebooks, notebook), outDir,
-                    new Dictionary<string, string> { ["preset"] = "smoke" }),
+                new NotebookRunRequest(path, outDir, SmokeParameters(path)),
                 new TestOutputWriter(output));
+            output.WriteLine($"{notebook}: {clock.Elapsed.TotalSeconds:F1} s headless with preset=smoke");
             output.WriteLine(result.Describe());
             Assert.True(result.Succeeded, result.Describe());
 
@@ -59,6 +61,31 @@ public sealed class AllNotebooksRunTests(ITestOutputHelper output)
             Directory.Delete(outDir, recursive: true);
         }
     }
+
+    /// <summary>
+    /// preset=smoke, plus, for chapters that declare them, a study folder (<c>results</c>) and a data folder
+    /// (<c>data</c>) under one temporary folder shared by this test run: chapters 02–05 then train one smoke
+    /// study between them, and nothing is written into the repository.
+    /// </summary>
+    internal static Dictionary<string, string> SmokeParameters(string notebookPath)
+    {
+        var parameters = new Dictionary<string, string> { ["preset"] = "smoke" };
+        var declared = NotebookRunner.DeclaredParameters(notebookPath);
+        if (declared.Contains("results")) parameters["results"] = Path.Combine(SharedStudy.Value, "study");
+        if (declared.Contains("data")) parameters["data"] = Path.Combine(SharedStudy.Value, "data");
+        return parameters;
+    }
+
+    // One folder per test process; removed when the process exits (a crashed run leaves it under the temp folder).
+    static readonly Lazy<string> SharedStudy = new(() =>
+    {
+        var dir = Directory.CreateTempSubdirectory("pneuknow-notebook-study-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return dir;
+    });
 
     internal static string[] Tags(JsonNode cell) =>
         cell["metadata"]?["tags"]?.AsArray().Select(t => (string)t!).ToArray() ?? [];

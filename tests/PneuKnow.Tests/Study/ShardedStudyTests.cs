@@ -1,8 +1,11 @@
 using PneuKnow.Runtime;
 using PneuKnow.Study;
+using PneuKnow.Tests.Training;
 
 namespace PneuKnow.Tests.Study;
 
+// Training draws dropout masks from torch's process-wide generator: run alone, or a parallel test's draws make the two studies differ.
+[Collection(TorchTrainingCollection.Name)]
 public sealed class ShardedStudyTests : IDisposable
 {
     readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("sharded-study-");
