@@ -52,6 +52,7 @@ public sealed record StudyData(int Images, int ImageSize, int Seed = 2023, strin
 /// <param name="Schedule">paper (cosine stepped per batch), cosine (per epoch) or constant.</param>
 /// <param name="Recipe">paper = select and report on the validation split as the authors did; heldout = select on validation, report on a held-out test split.</param>
 /// <param name="Seed">Base seed; run k of a cell derives its own.</param>
+/// <param name="RequirePretrained">True: every backbone must start from ImageNet weights (missing weights are an error); false: use them where this machine has them, else random initialisation.</param>
 public sealed record StudyPreset(
     string Name,
     StudyData Data,
@@ -66,7 +67,8 @@ public sealed record StudyPreset(
     double LearningRate,
     string Schedule,
     string Recipe,
-    int Seed = 42)
+    int Seed = 42,
+    bool RequirePretrained = false)
 {
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["smoke", "quick", "paper"];
@@ -99,7 +101,7 @@ public sealed record StudyPreset(
         Variants: [StudyVariant.Main, StudyVariant.NoRoi,
                    .. new[] { 0.1, 0.3, 0.5, 0.7 }.Select(f => StudyVariant.RoiBudget(f) with { OnlyBackbones = ["convnext_small"] })],
         Runs: 5, Epochs: 60, TeacherEpochs: 20, KdEpochs: 40, BatchSize: 8, LearningRate: 1e-4,
-        Schedule: "paper", Recipe: "paper");
+        Schedule: "paper", Recipe: "paper", RequirePretrained: true);
 
     /// <summary>Looks a preset up by name.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the valid ones.</exception>

@@ -108,7 +108,7 @@ public static class StudyRunner
                 "cosine" => LearningRateScheduleKind.Cosine,
                 _ => LearningRateScheduleKind.Constant,
             },
-            Pretrained = true,
+            Pretrained = p.RequirePretrained || Models.BackboneZoo.PretrainedSource(unit.Backbone) is not null,
         };
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
             Cuda: 0, RepeatedRuns: p.Runs, Model: null, Teacher: null, Student: null)
