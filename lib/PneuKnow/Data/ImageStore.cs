@@ -1,4 +1,8 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using PneuKnow.Runtime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -37,7 +41,7 @@ public sealed record AnnotatedImage16(int Height, int Width, ushort[] Image, ush
 /// </summary>
 public sealed class ImageStore
 {
-    private const int CacheVersion = 2;
+    private const int CacheVersion = 3;
     // Exactly one of the two arrays is used, by bit depth.
     private readonly AnnotatedImage[]? _items;
     private readonly AnnotatedImage16[]? _deep;
@@ -189,7 +193,7 @@ public sealed class ImageStore
                 default: sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Canonical(r.Annotation))); break;
             }
             cachePath = Path.Combine(hashes.Directory, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() + ".px");
-            if (File.Exists(cachePath) && TryReadCache(cachePath, size, depth, r.ClassCode) is { } hit) return (hit, true);
+            if (TryReadCache(cachePath, size, depth, r.ClassCode) is { } hit) return (hit, true);
         }
         var imageBytes = ReadBytes(r.ImagePath, manifestPath, r.Line);
         var (w, h, image) = Decode(imageBytes, r.ImagePath, manifestPath, r.Line);
@@ -294,49 +298,85 @@ public sealed class ImageStore
         return b;
     }
 
-    // Cache file: "PKPX", version, height, width, then the image and ROI planes (8-bit, or 16-bit little-endian) and the mask.
+    // Cache file: "PKPX", version, height, width, the XxHash3 of the pixel bytes that follow, then the image and ROI planes
+    // (8-bit, or 16-bit little-endian) and the mask. The checksum catches entries damaged after they were written
+    // (atomic writes already rule out torn ones): a mismatch is a miss, so the images are decoded again and the entry rewritten.
+    private const int HeaderBytes = 24;
+
     private static void WriteCache(string path, Stored item)
     {
+        var planes = Planes(item);
+        var checksum = new XxHash3();
+        foreach (var p in planes) checksum.Append(p);
         AtomicFile.WriteStream(path, s =>
         {
             using var w = new BinaryWriter(s);
-            w.Write("PKPX"u8); w.Write(CacheVersion);
-            if (item.Eight is { } e)
-            {
-                w.Write(e.Height); w.Write(e.Width); w.Write(e.Image); w.Write(e.Roi); w.Write(e.Mask);
-            }
-            else
-            {
-                var d = item.Sixteen!;
-                w.Write(d.Height); w.Write(d.Width);
-                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Image.AsSpan()));
-                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Roi.AsSpan()));
-                w.Write(d.Mask);
-            }
+            var (h, wd) = item.Eight is { } e ? (e.Height, e.Width) : (item.Sixteen!.Height, item.Sixteen.Width);
+            w.Write("PKPX"u8); w.Write(CacheVersion); w.Write(h); w.Write(wd); w.Write(checksum.GetCurrentHashAsUInt64());
+            foreach (var p in planes) w.Write(p);
         });
     }
 
+    private static byte[][] Planes(Stored item) => item.Eight is { } e
+        ? [e.Image, e.Roi, e.Mask]
+        : [MemoryMarshal.AsBytes(item.Sixteen!.Image.AsSpan()).ToArray(), MemoryMarshal.AsBytes(item.Sixteen.Roi.AsSpan()).ToArray(), item.Sixteen.Mask];
+
+    // A hit costs one open, one vectored read straight into the planes the store keeps and one close: on the sandboxed
+    // 2-core machine every system call and every first touch of a page is expensive, so nothing is read twice or copied.
+    // The planes are allocated uninitialised on the pinned heap: they live as long as the store, so the GC never has
+    // to copy (and thereby touch fresh pages for) 200 MB of survivors, and zeroing memory about to be overwritten is waste.
     private static Stored? TryReadCache(string path, int size, int depth, int label)
     {
         if (!BitConverter.IsLittleEndian) return null; // 16-bit planes are stored little-endian
         int n = size * size;
-        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        Span<byte> head = stackalloc byte[16];
-        if (s.Length != 16 + (depth == 16 ? 5L : 3L) * n || s.Read(head) != 16 || head[0] != 'P' || head[1] != 'K' || head[2] != 'P' || head[3] != 'X'
-            || BitConverter.ToInt32(head[4..]) != CacheVersion || BitConverter.ToInt32(head[8..]) != size || BitConverter.ToInt32(head[12..]) != size)
-            return null; // stale or foreign: decode again and overwrite
-        var mask = new byte[n];
-        if (depth == 8)
+        SafeFileHandle handle;
+        try { handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+        using (handle)
         {
-            byte[] image = new byte[n], roi = new byte[n];
-            s.ReadExactly(image); s.ReadExactly(roi); s.ReadExactly(mask);
-            return new Stored(new AnnotatedImage(size, size, image, roi, mask, label), null);
+            var head = new byte[HeaderBytes];
+            var beyond = new byte[1]; // filled only if the file is longer than expected
+            var mask = GC.AllocateUninitializedArray<byte>(n, pinned: true);
+            if (depth == 8)
+            {
+                byte[] image = GC.AllocateUninitializedArray<byte>(n, pinned: true), roi = GC.AllocateUninitializedArray<byte>(n, pinned: true);
+                long got = RandomAccess.Read(handle, new Memory<byte>[] { head, image, roi, mask, beyond }, 0);
+                if (got != HeaderBytes + 3L * n || !Intact(head, size, image, roi, mask)) return null;
+                return new Stored(new AnnotatedImage(size, size, image, roi, mask, label), null);
+            }
+            ushort[] image16 = GC.AllocateUninitializedArray<ushort>(n, pinned: true), roi16 = GC.AllocateUninitializedArray<ushort>(n, pinned: true);
+            long offset = ReadFully(handle, head, 0);
+            offset += ReadFully(handle, MemoryMarshal.AsBytes(image16.AsSpan()), offset);
+            offset += ReadFully(handle, MemoryMarshal.AsBytes(roi16.AsSpan()), offset);
+            offset += ReadFully(handle, mask, offset);
+            offset += ReadFully(handle, beyond, offset);
+            if (offset != HeaderBytes + 5L * n
+                || !Intact(head, size, MemoryMarshal.AsBytes(image16.AsSpan()), MemoryMarshal.AsBytes(roi16.AsSpan()), mask)) return null;
+            return new Stored(null, new AnnotatedImage16(size, size, image16, roi16, mask, label));
         }
-        ushort[] image16 = new ushort[n], roi16 = new ushort[n];
-        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(image16.AsSpan()));
-        s.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(roi16.AsSpan()));
-        s.ReadExactly(mask);
-        return new Stored(null, new AnnotatedImage16(size, size, image16, roi16, mask, label));
+    }
+
+    private static int ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int r = RandomAccess.Read(handle, buffer[total..], offset + total);
+            if (r == 0) break;
+            total += r;
+        }
+        return total;
+    }
+
+    // Header of this version and size, and the pixels hash to the checksum written with them; anything else is stale or damaged.
+    private static bool Intact(ReadOnlySpan<byte> head, int size, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c)
+    {
+        if (!head[..4].SequenceEqual("PKPX"u8) || BinaryPrimitives.ReadInt32LittleEndian(head[4..]) != CacheVersion
+            || BinaryPrimitives.ReadInt32LittleEndian(head[8..]) != size || BinaryPrimitives.ReadInt32LittleEndian(head[12..]) != size)
+            return false;
+        var checksum = new XxHash3();
+        checksum.Append(a); checksum.Append(b); checksum.Append(c);
+        return checksum.GetCurrentHashAsUInt64() == BinaryPrimitives.ReadUInt64LittleEndian(head[16..]);
     }
 }
 
