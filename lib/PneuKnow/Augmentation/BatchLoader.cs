@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using PneuKnow.Data;
 using PneuKnow.Runtime;
@@ -59,6 +60,7 @@ public sealed class BatchLoader : IBatchSource
         if (options.Prefetch < 1) throw new ArgumentException($"Prefetch: expected at least 1 batch ahead, found {options.Prefetch}", nameof(options));
         if (options.Workers < 0) throw new ArgumentException($"Workers: expected 0 (all cores) or a positive count, found {options.Workers}", nameof(options));
         (_set, _pipeline, Options) = (set, pipeline, options);
+        NativeHeap.KeepLargeBlocks();
         _device = device ?? TorchRuntime.Device;
     }
 
@@ -167,35 +169,33 @@ public sealed class BatchLoader : IBatchSource
                     $"pipeline '{_pipeline.Name}': example {indices[i]} is {examples[i].Height}×{examples[i].Width} but example {indices[0]} is {h}×{w}; batching needs one size (use a pipeline with a Resize)");
 
         var plane = h * w;
-        var image = GC.AllocateUninitializedArray<float>(n * 3 * plane);
-        var roi = GC.AllocateUninitializedArray<float>(n * 3 * plane);
-        var mask = GC.AllocateUninitializedArray<float>(n * plane);
-        Parallel.For(0, n, parallel, i =>
+        // Written straight into libtorch's memory (see NativeHeap for why that memory is cheap to get).
+        var image = torch.empty([n, 3, h, w], ScalarType.Float32);
+        var roi = torch.empty([n, 3, h, w], ScalarType.Float32);
+        var mask = torch.empty([n, 1, h, w], ScalarType.Float32);
+        try
         {
-            PairedPlanes.WriteChannelsFirst(examples[i].Image, image.AsSpan(i * 3 * plane, 3 * plane));
-            PairedPlanes.WriteChannelsFirst(examples[i].Roi, roi.AsSpan(i * 3 * plane, 3 * plane));
-            examples[i].WriteMask(mask.AsSpan(i * plane, plane));
-        });
-        var labels = examples.Select(e => (long)e.Label).ToArray();
-        var index = indices.Select(i => (long)i).ToArray();
-        return new Batch(
-            ToDevice(image, [n, 3, h, w]),
-            ToDevice(roi, [n, 3, h, w]),
-            ToDevice(mask, [n, 1, h, w]),
-            ToDevice(labels, [n]),
-            ToDevice(index, [n]));
+            Parallel.For(0, n, parallel, i =>
+            {
+                PairedPlanes.WriteChannelsFirst(examples[i].Image, Floats(image).Slice(i * 3 * plane, 3 * plane));
+                PairedPlanes.WriteChannelsFirst(examples[i].Roi, Floats(roi).Slice(i * 3 * plane, 3 * plane));
+                examples[i].WriteMask(Floats(mask).Slice(i * plane, plane));
+            });
+            var labels = examples.Select(e => (long)e.Label).ToArray();
+            var index = indices.Select(i => (long)i).ToArray();
+            return new Batch(ToDevice(image), ToDevice(roi), ToDevice(mask), ToDevice(torch.tensor(labels, [n])), ToDevice(torch.tensor(index, [n])));
+        }
+        catch
+        {
+            image.Dispose(); roi.Dispose(); mask.Dispose();
+            throw;
+        }
     }
 
-    Tensor ToDevice(float[] data, long[] shape) => ToDevice(torch.tensor(data, shape));
-
-    Tensor ToDevice(long[] data, long[] shape) => ToDevice(torch.tensor(data, shape));
+    static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     Tensor ToDevice(Tensor host)
     {
-        // torch.tensor(T[]) adopts the (pinned) managed array instead of copying it into fresh native
-        // memory: a fresh multi-megabyte native block costs a page fault per 4 KiB on first touch,
-        // measured at ~40 ms per 4.8 MB batch tensor on the sandboxed 2-core machine, more than the
-        // augmentation itself. The array is written once and never reused, so sharing it is safe.
         if (_device.type == DeviceType.CPU) return host;
         using (host)
         using (var pinned = host.pin_memory())

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using PneuKnow.Data;
 
 namespace PneuKnow.Augmentation;
@@ -117,15 +118,45 @@ public sealed class PairedPlanes
     {
         var m = Mask;
         if (destination.Length < m.Length) throw new ArgumentException($"expected room for {m.Length} floats, found {destination.Length}", nameof(destination));
-        for (var i = 0; i < m.Length; i++) destination[i] = m[i] != 0 ? 1f : 0f;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256<uint>.One;
+            for (; i <= m.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create<byte>(m.AsSpan(i)));
+                var (a, b) = Vector256.Widen(lo);
+                var (c, d) = Vector256.Widen(hi);
+                var o = destination[i..];
+                Vector256.ConvertToSingle(Vector256.Min(a, one)).CopyTo(o);
+                Vector256.ConvertToSingle(Vector256.Min(b, one)).CopyTo(o[8..]);
+                Vector256.ConvertToSingle(Vector256.Min(c, one)).CopyTo(o[16..]);
+                Vector256.ConvertToSingle(Vector256.Min(d, one)).CopyTo(o[24..]);
+            }
+        }
+        for (; i < m.Length; i++) destination[i] = m[i] != 0 ? 1f : 0f;
     }
 
-    // v / 255 exactly as float division gives it (v · (1/255f) is off by an ulp for some v).
-    static readonly float[] UnitLevels = Enumerable.Range(0, 256).Select(v => v / 255f).ToArray();
-
-    static void ToUnit(byte[] source, Span<float> destination)
+    // v / 255 exactly as float division gives it (v · (1/255f) is off by an ulp for some v): the vector path divides too,
+    // and IEEE division is correctly rounded lane by lane, so both paths give the same bits.
+    static void ToUnit(ReadOnlySpan<byte> source, Span<float> destination)
     {
-        var levels = UnitLevels;
-        for (var i = 0; i < source.Length; i++) destination[i] = levels[source[i]];
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var scale = Vector256.Create(255f);
+            for (; i <= source.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(source[i..]));
+                var (a, b) = Vector256.Widen(lo);
+                var (c, d) = Vector256.Widen(hi);
+                var o = destination[i..];
+                (Vector256.ConvertToSingle(a) / scale).CopyTo(o);
+                (Vector256.ConvertToSingle(b) / scale).CopyTo(o[8..]);
+                (Vector256.ConvertToSingle(c) / scale).CopyTo(o[16..]);
+                (Vector256.ConvertToSingle(d) / scale).CopyTo(o[24..]);
+            }
+        }
+        for (; i < source.Length; i++) destination[i] = source[i] / 255f;
     }
 }
