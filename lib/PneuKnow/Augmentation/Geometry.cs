@@ -61,46 +61,91 @@ public static class Geometry
         CheckPlane(dst, height, width, nameof(dst));
         Span<int> ad = width <= 2048 ? stackalloc int[width] : new int[width];
         Span<int> bd = width <= 2048 ? stackalloc int[width] : new int[width];
-        for (var x = 0; x < width; x++)
+        Span<int> xy = width <= 1024 ? stackalloc int[2 * width] : new int[2 * width];
+        ColumnSteps(inverse, ad, bd);
+        for (var y = 0; y < height; y++)
+        {
+            SourcePositions(inverse, y, ad, bd, xy);
+            SampleRow(src, height, width, xy, dst.Slice(y * width, width));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WarpBilinear(ReadOnlySpan{byte}, int, int, Span{byte}, IReadOnlyList{double})"/> of several planes
+    /// of one size with one matrix (image and ROI channels of one draw): the source positions are computed once per
+    /// pixel and every plane is sampled at them, so each plane equals its single-plane warp.
+    /// </summary>
+    /// <exception cref="ArgumentException">Different numbers of source and destination planes, or a plane of the wrong size.</exception>
+    public static void WarpBilinear(IReadOnlyList<byte[]> src, int height, int width, IReadOnlyList<byte[]> dst, IReadOnlyList<double> inverse)
+    {
+        if (src.Count != dst.Count) throw new ArgumentException($"expected as many destination planes as source planes ({src.Count}), found {dst.Count}", nameof(dst));
+        for (var p = 0; p < src.Count; p++)
+        {
+            CheckPlane(src[p], height, width, nameof(src));
+            CheckPlane(dst[p], height, width, nameof(dst));
+        }
+        Span<int> ad = width <= 2048 ? stackalloc int[width] : new int[width];
+        Span<int> bd = width <= 2048 ? stackalloc int[width] : new int[width];
+        Span<int> xy = width <= 1024 ? stackalloc int[2 * width] : new int[2 * width];
+        ColumnSteps(inverse, ad, bd);
+        for (var y = 0; y < height; y++)
+        {
+            SourcePositions(inverse, y, ad, bd, xy);
+            for (var p = 0; p < src.Count; p++) SampleRow(src[p], height, width, xy, dst[p].AsSpan(y * width, width));
+        }
+    }
+
+    static void ColumnSteps(IReadOnlyList<double> inverse, Span<int> ad, Span<int> bd)
+    {
+        for (var x = 0; x < ad.Length; x++)
         {
             ad[x] = Round(inverse[0] * x * AbScale);
             bd[x] = Round(inverse[3] * x * AbScale);
         }
+    }
+
+    // Source positions of one destination row in 1/32 pixel (OpenCV's INTER_BITS), x then y per pixel.
+    static void SourcePositions(IReadOnlyList<double> inverse, int y, ReadOnlySpan<int> ad, ReadOnlySpan<int> bd, Span<int> xy)
+    {
         const int roundDelta = AbScale / InterTab / 2;
         const int shift = AbBits - InterBits;
-        for (var y = 0; y < height; y++)
+        var x0 = Round((inverse[1] * y + inverse[2]) * AbScale) + roundDelta;
+        var y0 = Round((inverse[4] * y + inverse[5]) * AbScale) + roundDelta;
+        for (var x = 0; x < ad.Length; x++)
         {
-            var x0 = Round((inverse[1] * y + inverse[2]) * AbScale) + roundDelta;
-            var y0 = Round((inverse[4] * y + inverse[5]) * AbScale) + roundDelta;
-            var row = dst.Slice(y * width, width);
-            for (var x = 0; x < width; x++)
+            xy[2 * x] = (x0 + ad[x]) >> shift;
+            xy[2 * x + 1] = (y0 + bd[x]) >> shift;
+        }
+    }
+
+    static void SampleRow(ReadOnlySpan<byte> src, int height, int width, ReadOnlySpan<int> xy, Span<byte> row)
+    {
+        for (var x = 0; x < row.Length; x++)
+        {
+            int xs = xy[2 * x], ys = xy[2 * x + 1];
+            int sx = xs >> InterBits, sy = ys >> InterBits;
+            int fx = xs & (InterTab - 1), fy = ys & (InterTab - 1);
+            int v00, v01, v10, v11;
+            if ((uint)sx < (uint)(width - 1) && (uint)sy < (uint)(height - 1))
             {
-                var xs = (x0 + ad[x]) >> shift;
-                var ys = (y0 + bd[x]) >> shift;
-                int sx = xs >> InterBits, sy = ys >> InterBits;
-                int fx = xs & (InterTab - 1), fy = ys & (InterTab - 1);
-                int w00 = (InterTab - fx) * (InterTab - fy), w01 = fx * (InterTab - fy), w10 = (InterTab - fx) * fy, w11 = fx * fy;
-                int v00, v01, v10, v11;
-                if ((uint)sx < (uint)(width - 1) && (uint)sy < (uint)(height - 1))
-                {
-                    var i = sy * width + sx;
-                    v00 = src[i]; v01 = src[i + 1]; v10 = src[i + width]; v11 = src[i + width + 1];
-                }
-                else if (sx >= width || sx + 1 < 0 || sy >= height || sy + 1 < 0)
-                {
-                    row[x] = 0;
-                    continue;
-                }
-                else
-                {
-                    v00 = At(src, height, width, sy, sx);
-                    v01 = At(src, height, width, sy, sx + 1);
-                    v10 = At(src, height, width, sy + 1, sx);
-                    v11 = At(src, height, width, sy + 1, sx + 1);
-                }
-                // Weights sum to 1024; OpenCV's 2^15 table is exactly these times 32.
-                row[x] = (byte)((v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11 + (1 << 9)) >> 10);
+                var i = sy * width + sx;
+                v00 = src[i]; v01 = src[i + 1]; v10 = src[i + width]; v11 = src[i + width + 1];
             }
+            else if (sx >= width || sx + 1 < 0 || sy >= height || sy + 1 < 0)
+            {
+                row[x] = 0;
+                continue;
+            }
+            else
+            {
+                v00 = At(src, height, width, sy, sx);
+                v01 = At(src, height, width, sy, sx + 1);
+                v10 = At(src, height, width, sy + 1, sx);
+                v11 = At(src, height, width, sy + 1, sx + 1);
+            }
+            int w00 = (InterTab - fx) * (InterTab - fy), w01 = fx * (InterTab - fy), w10 = (InterTab - fx) * fy, w11 = fx * fy;
+            // Weights sum to 1024; OpenCV's 2^15 table is exactly these times 32.
+            row[x] = (byte)((v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11 + (1 << 9)) >> 10);
         }
     }
 

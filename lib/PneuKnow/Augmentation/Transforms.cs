@@ -135,11 +135,14 @@ public sealed class ShiftScaleRotate : PairedTransform
     {
         int h = planes.Height, w = planes.Width;
         var inverse = Geometry.InvertAffine(Geometry.ShiftScaleRotateMatrix(h, w, angle, scale, dx, dy));
-        MapPlanes(planes.Image, h * w, (s, d) => Geometry.WarpBilinear(s, h, w, d, inverse));
-        MapPlanes(planes.Roi, h * w, (s, d) => Geometry.WarpBilinear(s, h, w, d, inverse));
+        // Image and ROI planes in one pass: the source positions of a draw are the same for all of them.
+        byte[][] image = planes.Image.Planes, roi = planes.Roi.Planes;
+        var sources = image.Concat(roi).ToArray();
+        var warped = sources.Select(_ => GC.AllocateUninitializedArray<byte>(h * w)).ToArray();
+        Geometry.WarpBilinear(sources, h, w, warped, inverse);
         var mask = GC.AllocateUninitializedArray<byte>(h * w);
         Geometry.WarpNearest(planes.Mask, h, w, mask, inverse);
-        planes.Resized(h, w, planes.Image.Planes, planes.Roi.Planes, mask);
+        planes.Resized(h, w, warped[..image.Length], warped[image.Length..], mask);
     }
 }
 
