@@ -170,9 +170,9 @@ public sealed class BatchLoader : IBatchSource
 
         var plane = h * w;
         // Written straight into libtorch's memory (see NativeHeap for why that memory is cheap to get).
-        var image = torch.empty([n, 3, h, w], ScalarType.Float32);
-        var roi = torch.empty([n, 3, h, w], ScalarType.Float32);
-        var mask = torch.empty([n, 1, h, w], ScalarType.Float32);
+        var image = torch.empty([n, 3, h, w], ScalarType.Float32, device: torch.CPU);
+        var roi = torch.empty([n, 3, h, w], ScalarType.Float32, device: torch.CPU);
+        var mask = torch.empty([n, 1, h, w], ScalarType.Float32, device: torch.CPU);
         try
         {
             Parallel.For(0, n, parallel, i =>

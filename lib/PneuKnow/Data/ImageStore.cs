@@ -58,8 +58,11 @@ public sealed class ImageStore
     public int CacheHits { get; }
     /// <summary>Images decoded from their source files.</summary>
     public int Decoded { get; }
-    /// <summary>Bytes of pixel memory held (three planes per image).</summary>
-    public long FootprintBytes => (long)Count * Size * Size * (BitDepth == 16 ? 5 : 3);
+    /// <summary>
+    /// Bytes of pixel memory held: three planes per image, except that planes read from the cache that are entirely 0
+    /// (the empty ROI and mask of an image without findings) are one shared array, counted once.
+    /// </summary>
+    public long FootprintBytes { get; }
 
     /// <summary>Bits per pixel of the image and ROI planes held.</summary>
     public int BitDepth { get; }
@@ -70,8 +73,18 @@ public sealed class ImageStore
     private ImageStore(IReadOnlyList<ManifestRecord> records, Stored[] items, int bitDepth, IReadOnlyList<string> classes, int size, IReadOnlyList<SkippedItem> skipped, int hits, int decoded)
     {
         Records = records; Classes = classes; Size = size; Skipped = skipped; CacheHits = hits; Decoded = decoded; BitDepth = bitDepth;
-        if (bitDepth == 16) _deep = items.Select(i => i.Sixteen!).ToArray();
-        else _items = items.Select(i => i.Eight!).ToArray();
+        var distinct = new HashSet<Array>(ReferenceEqualityComparer.Instance);
+        if (bitDepth == 16)
+        {
+            _deep = items.Select(i => i.Sixteen!).ToArray();
+            foreach (var d in _deep) { distinct.Add(d.Image); distinct.Add(d.Roi); distinct.Add(d.Mask); }
+        }
+        else
+        {
+            _items = items.Select(i => i.Eight!).ToArray();
+            foreach (var e in _items) { distinct.Add(e.Image); distinct.Add(e.Roi); distinct.Add(e.Mask); }
+        }
+        FootprintBytes = distinct.Sum(a => (long)Buffer.ByteLength(a));
     }
 
     // One decoded example at the store's depth: exactly one of the two is set.
@@ -101,12 +114,13 @@ public sealed class ImageStore
         var failures = new DataException?[recs.Count];
         var fromCache = new bool[recs.Count];
         var gate = new object();
+        var zero = new byte[size * size];
         using (var task = (progress ?? SilentProgress.Instance).Start("decode", recs.Count))
         {
             var po = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
             Parallel.For(0, recs.Count, po, i =>
             {
-                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, options.BitDepth, hashes); }
+                try { (results[i], fromCache[i]) = Load(recs[i], manifest.Path, size, options.BitDepth, hashes, zero); }
                 catch (DataException e) { failures[i] = e; }
                 lock (gate) task.Advance();
             });
@@ -172,7 +186,7 @@ public sealed class ImageStore
 
     // Decodes and resamples at 16 bits, then rounds once to 8 bits for an 8-bit store; the cache holds the store's depth
     // (an 8-bit entry is 3 size² bytes, a 16-bit one 5 size²), keyed separately.
-    private static (Stored, bool) Load(ManifestRecord r, string manifestPath, int size, int depth, ContentHashes? hashes)
+    private static (Stored, bool) Load(ManifestRecord r, string manifestPath, int size, int depth, ContentHashes? hashes, byte[] zero)
     {
         string? cachePath = null;
         if (hashes is not null)
@@ -193,7 +207,7 @@ public sealed class ImageStore
                 default: sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Canonical(r.Annotation))); break;
             }
             cachePath = Path.Combine(hashes.Directory, Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() + ".px");
-            if (TryReadCache(cachePath, size, depth, r.ClassCode) is { } hit) return (hit, true);
+            if (TryReadCache(cachePath, size, depth, r.ClassCode, zero) is { } hit) return (hit, true);
         }
         var imageBytes = ReadBytes(r.ImagePath, manifestPath, r.Line);
         var (w, h, image) = Decode(imageBytes, r.ImagePath, manifestPath, r.Line);
@@ -321,11 +335,15 @@ public sealed class ImageStore
         ? [e.Image, e.Roi, e.Mask]
         : [MemoryMarshal.AsBytes(item.Sixteen!.Image.AsSpan()).ToArray(), MemoryMarshal.AsBytes(item.Sixteen.Roi.AsSpan()).ToArray(), item.Sixteen.Mask];
 
-    // A hit costs one open, one vectored read straight into the planes the store keeps and one close: on the sandboxed
-    // 2-core machine every system call and every first touch of a page is expensive, so nothing is read twice or copied.
-    // The planes are allocated uninitialised on the pinned heap: they live as long as the store, so the GC never has
-    // to copy (and thereby touch fresh pages for) 200 MB of survivors, and zeroing memory about to be overwritten is waste.
-    private static Stored? TryReadCache(string path, int size, int depth, int label)
+    // A hit costs one open, one read into a per-thread scratch buffer that stays mapped, the checksum over it and one copy
+    // per plane into memory the store keeps. On the sandboxed 2-core machine the first touch of a page is what a load
+    // costs (measured by `pneuknow bench data`), so a plane that is entirely 0 (the empty ROI and mask of an image
+    // without findings, most of a chest X-ray set) is not copied but shared: the store's one zero plane of this size,
+    // which nothing writes to (transforms work on copies). The planes kept are allocated uninitialised on the pinned
+    // heap: they live as long as the store, so the GC never copies (and thereby touches fresh pages for) them.
+    [ThreadStatic] private static byte[]? _scratch;
+
+    private static Stored? TryReadCache(string path, int size, int depth, int label, byte[] zero)
     {
         if (!BitConverter.IsLittleEndian) return null; // 16-bit planes are stored little-endian
         int n = size * size;
@@ -336,14 +354,23 @@ public sealed class ImageStore
         {
             var head = new byte[HeaderBytes];
             var beyond = new byte[1]; // filled only if the file is longer than expected
-            var mask = GC.AllocateUninitializedArray<byte>(n, pinned: true);
             if (depth == 8)
             {
-                byte[] image = GC.AllocateUninitializedArray<byte>(n, pinned: true), roi = GC.AllocateUninitializedArray<byte>(n, pinned: true);
-                long got = RandomAccess.Read(handle, new Memory<byte>[] { head, image, roi, mask, beyond }, 0);
-                if (got != HeaderBytes + 3L * n || !Intact(head, size, image, roi, mask)) return null;
-                return new Stored(new AnnotatedImage(size, size, image, roi, mask, label), null);
+                if (_scratch is null || _scratch.Length != 3 * n) _scratch = new byte[3 * n];
+                var body = _scratch;
+                long got = RandomAccess.Read(handle, new Memory<byte>[] { head, body, beyond }, 0);
+                if (got != HeaderBytes + 3L * n || !Intact(head, size, body.AsSpan(0, n), body.AsSpan(n, n), body.AsSpan(2 * n, n))) return null;
+                byte[] Keep(int plane)
+                {
+                    var src = body.AsSpan(plane * n, n);
+                    if (!src.ContainsAnyExcept((byte)0)) return zero;
+                    var kept = GC.AllocateUninitializedArray<byte>(n, pinned: true);
+                    src.CopyTo(kept);
+                    return kept;
+                }
+                return new Stored(new AnnotatedImage(size, size, Keep(0), Keep(1), Keep(2), label), null);
             }
+            var mask = GC.AllocateUninitializedArray<byte>(n, pinned: true);
             ushort[] image16 = GC.AllocateUninitializedArray<ushort>(n, pinned: true), roi16 = GC.AllocateUninitializedArray<ushort>(n, pinned: true);
             long offset = ReadFully(handle, head, 0);
             offset += ReadFully(handle, MemoryMarshal.AsBytes(image16.AsSpan()), offset);

@@ -50,4 +50,33 @@ public class ImageCacheTests
         Assert.Equal((3, 2), (warm.CacheHits, warm.Decoded));
         for (int i = 0; i < 5; i++) Assert.Equal(cold.Get(i).Image, warm.Get(i).Image);
     }
+
+    // Planes read from the cache that are entirely 0 (an image without findings: empty ROI and mask) are one shared
+    // array; the footprint counts it once; the pixels are those decoded.
+    [Fact]
+    public void All_zero_planes_from_the_cache_are_shared_and_counted_once()
+    {
+        using var t = new TempDir();
+        DatasetBuilder.WriteAll(t.Path);
+        var m = Manifest.Load(t["manifest.csv"]);
+        var opts = new ImageStoreOptions { CacheDirectory = t["cache"] };
+        var cold = ImageStore.Open(m, 24, opts);
+        var warm = ImageStore.Open(m, 24, opts);
+        var empty = Enumerable.Range(0, 5).Where(i => cold.Get(i).Mask.All(v => v == 0)).ToList();
+        Assert.NotEmpty(empty);
+        var planes = Enumerable.Range(0, 5).SelectMany(i => new[] { warm.Get(i).Image, warm.Get(i).Roi, warm.Get(i).Mask }).ToList();
+        var zeroPlanes = planes.Where(p => p.All(v => v == 0)).ToList();
+        Assert.True(zeroPlanes.Count >= 2 * empty.Count);
+        Assert.All(zeroPlanes, p => Assert.Same(zeroPlanes[0], p));
+        Assert.All(planes.Where(p => !ReferenceEquals(p, zeroPlanes[0])), p => Assert.Contains(p, v => v != 0));
+        int distinct = planes.Distinct(ReferenceEqualityComparer.Instance).Count();
+        Assert.Equal(distinct * 24L * 24, warm.FootprintBytes);
+        Assert.Equal(5 * 3 * 24L * 24, cold.FootprintBytes);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(cold.Get(i).Image, warm.Get(i).Image);
+            Assert.Equal(cold.Get(i).Roi, warm.Get(i).Roi);
+            Assert.Equal(cold.Get(i).Mask, warm.Get(i).Mask);
+        }
+    }
 }
