@@ -11,22 +11,15 @@ namespace PneuKnow.Cli.Commands.Models;
 /// <summary><c>pneuknow models</c>: the zoo as a table.</summary>
 public sealed class ModelsCommand : Command<ModelsCommand.Settings>
 {
-    public sealed class Settings : TorchSettings
+    public sealed class Settings : ZooSettings
     {
         [CommandOption("--classes <N>")]
         [Description("Head outputs used for the parameter count (1000 gives the ImageNet reference counts).")]
         [DefaultValue(5)]
         public int Classes { get; init; } = 5;
 
-        [CommandOption("--size <PIXELS>")]
-        [Description("Input size for the feature-map shape and GFLOPs.")]
-        [DefaultValue(224)]
-        public int Size { get; init; } = 224;
-
         public override ValidationResult Validate() =>
-            Classes < 1 ? ValidationResult.Error($"--classes: expected a positive count, found {Classes}.")
-            : Size < 32 ? ValidationResult.Error($"--size: expected at least 32 pixels, found {Size}.")
-            : base.Validate();
+            Classes < 1 ? ValidationResult.Error($"--classes: expected a positive count, found {Classes}.") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
