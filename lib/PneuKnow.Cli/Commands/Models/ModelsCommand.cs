@@ -26,20 +26,13 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
     {
         TorchRuntime.Initialize(settings.Device, settings.Threads);
         var table = new Table().AddColumns("backbone", "parameters", $"features at {settings.Size}", "forward GFLOPs", "pretrained weights");
-        foreach (var name in BackboneZoo.Names)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var model = BackboneZoo.Create(new BackboneOptions(name, settings.Classes, Dropout: 0));
-            model.to(TorchRuntime.Device);
-            var c = BackboneComplexity.Measure(model, settings.Size);
-            var weights = BackboneZoo.PretrainedSource(name);
+        foreach (var (name, c, weights) in BackboneZoo.Describe(settings.Classes, settings.Size, cancellationToken))
             table.AddRow(
                 name,
                 c.Parameters.ToString("N0", CultureInfo.InvariantCulture),
                 string.Join("×", c.FeatureShape),
                 c.ForwardGFlops.ToString("F2", CultureInfo.InvariantCulture),
                 Markup.Escape(weights is null ? "no" : $"yes ({weights})"));
-        }
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine($"GFLOPs = 2 × multiply-accumulates of convolutions and linear layers, one image. Weights folder: {WeightStore.Folder} (${WeightStore.Variable}).");
         return 0;
