@@ -14,5 +14,4 @@ public class ZooSettings : TorchSettings
 
     public override ValidationResult Validate() =>
         Size < 32 ? ValidationResult.Error($"--size: expected at least 32 pixels, found {Size}.") : base.Validate();
-
 }
