@@ -321,9 +321,6 @@ public static class NotebookRunner
             written["metadata"]!["polyglot_notebook"] = source["metadata"]?["polyglot_notebook"]?.DeepClone();
             json = written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
-        var temp = outputPath + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        File.WriteAllText(temp, json);
-        File.Move(temp, outputPath, overwrite: true);
+        PneuKnow.Runtime.AtomicFile.WriteAllText(outputPath, json);
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+
 namespace PneuKnow.Models;
 
 /// <summary>What to build: an architecture, its head and optionally pretrained weights.</summary>
@@ -59,6 +61,27 @@ public static class BackboneZoo
     public static string? PretrainedSource(string architecture) =>
         Bundled.TryGetValue(architecture, out var b) ? b.Source() : WeightStore.Find(architecture);
 
+    /// <summary>
+    /// One row per architecture, in <see cref="Names"/> order: size and cost of the network with a
+    /// <paramref name="classes"/>-way head at <paramref name="size"/>² input, and where its pretrained weights come
+    /// from on this machine (<see cref="PretrainedSource"/>). What <c>pneuknow models</c> prints.
+    /// </summary>
+    /// <param name="classes">Head outputs (1000 gives the reference implementations' parameter counts).</param>
+    /// <param name="size">Input height and width for the feature-map shape and GFLOPs.</param>
+    /// <param name="cancellationToken">Stops between architectures.</param>
+    public static IReadOnlyList<ZooEntry> Describe(int classes = 1000, int size = 224, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<ZooEntry>();
+        foreach (var name in Names)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var model = Create(new BackboneOptions(name, classes, Dropout: 0));
+            model.to(PneuKnow.Runtime.TorchRuntime.Device);
+            rows.Add(new ZooEntry(name, BackboneComplexity.Measure(model, size), PretrainedSource(name)));
+        }
+        return rows;
+    }
+
     /// <summary>The architectures this zoo builds, in registration order.</summary>
     public static IReadOnlyList<string> Names => Factories.Keys.ToList();
 
@@ -99,6 +122,12 @@ public static class BackboneZoo
         return model;
     }
 }
+
+/// <summary>One row of the zoo table (<see cref="BackboneZoo.Describe"/>).</summary>
+/// <param name="Architecture">The backbone's name.</param>
+/// <param name="Complexity">Parameters, feature-map shape and forward GFLOPs.</param>
+/// <param name="PretrainedSource">Where its pretrained weights are on this machine; null when there are none.</param>
+public sealed record ZooEntry(string Architecture, BackboneComplexity Complexity, string? PretrainedSource);
 
 /// <summary>Argument checks shared by the builders.</summary>
 static class BackboneChecks

@@ -125,8 +125,8 @@ public sealed class CntkResNet18 : Backbone
     public override Tensor Features(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = maxpool.forward(nn.functional.relu(bn1.forward(conv1.forward(x))));
-        y = layer4.forward(layer3.forward(layer2.forward(layer1.forward(y))));
+        var y = maxpool.call(nn.functional.relu(bn1.call(conv1.call(x))));
+        y = layer4.call(layer3.call(layer2.call(layer1.call(y))));
         return y.MoveToOuterDisposeScope();
     }
 
@@ -135,7 +135,7 @@ public sealed class CntkResNet18 : Backbone
     {
         using var scope = NewDisposeScope();
         var pooled = nn.functional.adaptive_avg_pool2d(features, [1, 1]).flatten(1);
-        return fc.forward(dropout.forward(pooled)).MoveToOuterDisposeScope();
+        return fc.call(dropout.call(pooled)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -240,9 +240,9 @@ public sealed class CntkResNet18 : Backbone
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var y = nn.functional.relu(bn1.forward(conv1.forward(x)));
-            y = bn2.forward(conv2.forward(y));
-            var shortcut = downsample is null ? x : downsample.forward(x);
+            var y = nn.functional.relu(bn1.call(conv1.call(x)));
+            y = bn2.call(conv2.call(y));
+            var shortcut = downsample is null ? x : downsample.call(x);
             return nn.functional.relu(y + shortcut).MoveToOuterDisposeScope();
         }
     }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections;
 using System.Text.Json;
+using PneuKnow.Runtime;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -48,20 +49,14 @@ public static class StateDictFile
     /// <summary>Writes a state dict as safetensors, atomically (temporary file, then move).</summary>
     public static void WriteSafetensors(string path, IReadOnlyDictionary<string, Tensor> state)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = $"{full}.tmp-{Environment.ProcessId}";
         var cpu = state.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-                Safetensors.SaveStateDict(stream, cpu, leaveOpen: true);
-            File.Move(temp, full, overwrite: true);
+            AtomicFile.WriteStream(path, stream => Safetensors.SaveStateDict(stream, cpu, leaveOpen: true));
         }
         finally
         {
             foreach (var t in cpu.Values) t.Dispose();
-            if (File.Exists(temp)) File.Delete(temp);
         }
     }
 

@@ -10,7 +10,11 @@ namespace PneuKnow.Runtime;
 public static class AtomicFile
 {
     /// <summary>Writes through <paramref name="write"/>, which receives the temporary file's path (for APIs that save to a path).</summary>
-    public static void Write(string path, Action<string> write)
+    /// <param name="path">The target file; its folder is created when missing.</param>
+    /// <param name="write">Writes the whole content to the path it is given.</param>
+    /// <param name="mode">Unix permission bits the file gets before it replaces the target (e.g. a shared library's, so it stays
+    /// executable); null keeps what <paramref name="write"/> created. Ignored on Windows.</param>
+    public static void Write(string path, Action<string> write, UnixFileMode? mode = null)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -19,6 +23,7 @@ public static class AtomicFile
         try
         {
             write(temp);
+            if (mode is { } m && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, m);
             File.Move(temp, full, overwrite: true);
         }
         finally
@@ -41,4 +46,20 @@ public static class AtomicFile
 
     /// <summary>Writes bytes.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, temp => File.WriteAllBytes(temp, bytes));
+
+    /// <summary>
+    /// Replaces an existing file's bytes keeping its Unix permission bits (a patched shared library stays
+    /// executable, as an in-place edit would leave it).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    public static void ReplaceAllBytes(string path, byte[] bytes)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"replace: no file at {path}.", path);
+        UnixFileMode? mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(path);
+        Write(path, temp => File.WriteAllBytes(temp, bytes), mode);
+    }
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (replacing it), with the source's permission bits.</summary>
+    public static void Copy(string source, string destination) =>
+        Write(destination, temp => File.Copy(source, temp, overwrite: true));
 }

@@ -96,11 +96,7 @@ public static class ElfSymbolVersions
 
         var backup = path + ".orig";
         if (!File.Exists(backup)) File.Copy(path, backup);
-        var temp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllBytes(temp, bytes);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(temp, File.GetUnixFileMode(path));
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.ReplaceAllBytes(path, bytes);
         return true;
     }
 

@@ -232,10 +232,7 @@ public static class TorchRuntime
         foreach (var file in Directory.GetFiles(libTorchSource).Concat(Directory.GetFiles(bridgeSource)))
         {
             var dest = Path.Combine(target, Path.GetFileName(file));
-            if (File.Exists(dest)) continue;
-            var temp = dest + ".tmp-" + Environment.ProcessId;
-            File.Copy(file, temp, overwrite: true);
-            File.Move(temp, dest, overwrite: true);
+            if (!File.Exists(dest)) AtomicFile.Copy(file, dest);
         }
         attempts.Add($"{target}: consolidated native files from {libTorchSource} and {bridgeSource}");
         // libtorch-cpu-linux-x64/<version>/runtimes/linux-x64/native: the consolidated folder itself has no version in its path.

@@ -11,13 +11,8 @@ namespace PneuKnow.Cli.Commands.Models;
 /// <summary><c>pneuknow bench models</c>: throughput per backbone against the machine's GEMM rate.</summary>
 public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
 {
-    public sealed class Settings : TorchSettings
+    public sealed class Settings : ZooSettings
     {
-        [CommandOption("--size <PIXELS>")]
-        [Description("Input height and width.")]
-        [DefaultValue(224)]
-        public int Size { get; init; } = 224;
-
         [CommandOption("--batch <N>")]
         [Description("Images per batch (the paper trains with 8).")]
         [DefaultValue(8)]
@@ -33,8 +28,7 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
         public double Seconds { get; init; } = 2.0;
 
         public override ValidationResult Validate() =>
-            Size < 32 ? ValidationResult.Error($"--size: expected at least 32 pixels, found {Size}.")
-            : Batch < 1 ? ValidationResult.Error($"--batch: expected a positive count, found {Batch}.")
+            Batch < 1 ? ValidationResult.Error($"--batch: expected a positive count, found {Batch}.")
             : Seconds <= 0 ? ValidationResult.Error($"--seconds: expected a positive duration, found {Seconds}.")
             : base.Validate();
     }

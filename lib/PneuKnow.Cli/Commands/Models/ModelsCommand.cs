@@ -11,42 +11,28 @@ namespace PneuKnow.Cli.Commands.Models;
 /// <summary><c>pneuknow models</c>: the zoo as a table.</summary>
 public sealed class ModelsCommand : Command<ModelsCommand.Settings>
 {
-    public sealed class Settings : TorchSettings
+    public sealed class Settings : ZooSettings
     {
         [CommandOption("--classes <N>")]
         [Description("Head outputs used for the parameter count (1000 gives the ImageNet reference counts).")]
         [DefaultValue(5)]
         public int Classes { get; init; } = 5;
 
-        [CommandOption("--size <PIXELS>")]
-        [Description("Input size for the feature-map shape and GFLOPs.")]
-        [DefaultValue(224)]
-        public int Size { get; init; } = 224;
-
         public override ValidationResult Validate() =>
-            Classes < 1 ? ValidationResult.Error($"--classes: expected a positive count, found {Classes}.")
-            : Size < 32 ? ValidationResult.Error($"--size: expected at least 32 pixels, found {Size}.")
-            : base.Validate();
+            Classes < 1 ? ValidationResult.Error($"--classes: expected a positive count, found {Classes}.") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchRuntime.Initialize(settings.Device, settings.Threads);
         var table = new Table().AddColumns("backbone", "parameters", $"features at {settings.Size}", "forward GFLOPs", "pretrained weights");
-        foreach (var name in BackboneZoo.Names)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var model = BackboneZoo.Create(new BackboneOptions(name, settings.Classes, Dropout: 0));
-            model.to(TorchRuntime.Device);
-            var c = BackboneComplexity.Measure(model, settings.Size);
-            var weights = BackboneZoo.PretrainedSource(name);
+        foreach (var (name, c, weights) in BackboneZoo.Describe(settings.Classes, settings.Size, cancellationToken))
             table.AddRow(
                 name,
                 c.Parameters.ToString("N0", CultureInfo.InvariantCulture),
                 string.Join("×", c.FeatureShape),
                 c.ForwardGFlops.ToString("F2", CultureInfo.InvariantCulture),
                 Markup.Escape(weights is null ? "no" : $"yes ({weights})"));
-        }
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine($"GFLOPs = 2 × multiply-accumulates of convolutions and linear layers, one image. Weights folder: {WeightStore.Folder} (${WeightStore.Variable}).");
         return 0;

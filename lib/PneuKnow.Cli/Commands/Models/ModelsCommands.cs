@@ -7,9 +7,14 @@ internal static class ModelsCommands
 {
     public static void Register(IConfigurator config)
     {
-        config.AddCommand<ModelsCommand>("models")
-            .WithDescription("List the backbones: parameters, feature map and GFLOPs at 224, local pretrained weights.")
-            .WithExample("models", "--classes", "1000");
+        config.AddBranch("models", models =>
+        {
+            models.SetDescription("The backbone zoo. Alone: one row per backbone with parameters, feature map and GFLOPs at --size, local pretrained weights; `import`: store weights for a backbone.");
+            models.SetDefaultCommand<ModelsCommand>();
+            models.AddCommand<ModelsImportCommand>("import")
+                .WithDescription("Load a timm or torchvision state dict into a backbone and store it (timm names, safetensors) where training finds pretrained weights. Fails listing every missing, unexpected or shape-mismatched key unless --allow-partial.")
+                .WithExample("models", "import", "convnext_tiny", "convnext_tiny-983f1562.pth");
+        });
     }
 
     public static void RegisterBench(IConfigurator<CommandSettings> bench)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using System.Security.Cryptography;
+using PneuKnow.Runtime;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -111,21 +112,11 @@ public static class CntkResNet18WeightCache
         if (File.Exists(target)) return new CachedWeights(target, sha, false, clock.Elapsed);
 
         var imported = CntkResNet18Import.ReadWeights(onnxPath);
-        Directory.CreateDirectory(cacheDirectory);
-        string temp = Path.Combine(cacheDirectory, $".{FileName(sha)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(target, temp =>
         {
-            using (var scope = NewDisposeScope())
-            {
-                var dict = imported.ToDictionary(t => t.Name, t => tensor(t.Values, t.Shape));
-                Safetensors.SaveStateDict(temp, dict);
-            }
-            File.Move(temp, target, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            using var scope = NewDisposeScope();
+            Safetensors.SaveStateDict(temp, imported.ToDictionary(t => t.Name, t => tensor(t.Values, t.Shape)));
+        });
         return new CachedWeights(target, sha, true, clock.Elapsed);
     }
 
