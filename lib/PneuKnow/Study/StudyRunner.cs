@@ -12,8 +12,10 @@ namespace PneuKnow.Study;
 /// <param name="Backbones">Restrict the preset's backbones (null: all of them).</param>
 /// <param name="Runs">Override the preset's repeated-run count.</param>
 /// <param name="CacheDirectory">Decoded-image cache (null: none).</param>
+/// <param name="Units">Run only these units of the shard, by <see cref="StudyUnit.Key"/> (a worker's share, see
+/// <see cref="StudyWorkers"/>); the study stamp is then left to whoever runs the whole shard. Null: every unit.</param>
 public sealed record StudyOptions(string OutputDir, string DataRoot = "data/generated", ShardSpec Shard = default,
-    IReadOnlyList<string>? Backbones = null, int? Runs = null, string? CacheDirectory = null);
+    IReadOnlyList<string>? Backbones = null, int? Runs = null, string? CacheDirectory = null, IReadOnlyList<string>? Units = null);
 
 /// <summary>What a study run did.</summary>
 /// <param name="Preset">The preset as run (after --backbones/--runs overrides).</param>
@@ -56,7 +58,7 @@ public static class StudyRunner
         preset = Restrict(preset, options.Backbones, options.Runs);
         var shard = options.Shard.Count == 0 ? ShardSpec.All : options.Shard;
         var manifest = EnsureData(preset, options.DataRoot, progress);
-        var units = StudyGrid.Shard(StudyGrid.Units(preset), shard);
+        var units = Select(StudyGrid.Shard(StudyGrid.Units(preset), shard), options.Units);
         var runsRoot = Path.Combine(options.OutputDir, "runs");
         var done = new List<(StudyUnit, ExperimentResult)>();
         foreach (var unit in units)
@@ -67,8 +69,19 @@ public static class StudyRunner
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
             units.Select(u => u.Key).ToList());
-        stamp.Write(options.OutputDir);
+        if (options.Units is null) stamp.Write(options.OutputDir);
         return new StudyResult(preset, stamp, done, sw.Elapsed);
+    }
+
+    /// <summary>The units of <paramref name="shard"/> named in <paramref name="keys"/> (all when null), in grid order.</summary>
+    /// <exception cref="ArgumentException">A key that is not a unit of the shard; the message lists the valid ones.</exception>
+    public static IReadOnlyList<StudyUnit> Select(IReadOnlyList<StudyUnit> shard, IReadOnlyList<string>? keys)
+    {
+        if (keys is null) return shard;
+        var unknown = keys.Where(k => shard.All(u => u.Key != k)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"units: {string.Join(", ", unknown)} not in this study; expected some of {string.Join(", ", shard.Select(u => u.Key))}.");
+        return shard.Where(u => keys.Contains(u.Key)).ToList();
     }
 
     /// <summary>The split a preset reports: the held-out test split, or validation as the authors did.</summary>
@@ -84,13 +97,15 @@ public static class StudyRunner
         }
         var d = preset.Data;
         var splits = preset.Recipe == "paper" ? SplitFractions.Authors : SplitFractions.Default;
-        var dir = Path.GetFullPath(Path.Combine(dataRoot, $"phantom-{d.Images}-{d.ImageSize}px-seed{d.Seed}-{(preset.Recipe == "paper" ? "authors" : "heldout")}"));
+        // Every knob that changes the pixels is in the name, so a study never reuses another recipe's data.
+        var contrast = d.Conspicuity == 1.0 ? "" : FormattableString.Invariant($"-conspicuity{d.Conspicuity:0.##}");
+        var dir = Path.GetFullPath(Path.Combine(dataRoot, $"phantom-{d.Images}-{d.ImageSize}px-seed{d.Seed}{contrast}-{(preset.Recipe == "paper" ? "authors" : "heldout")}"));
         var manifest = Path.Combine(dir, PhantomGenerator.ManifestFileName);
         if (File.Exists(manifest)) return manifest;
         // Generate into a sibling folder and move it into place, so an interrupted generation is never mistaken for data.
         var temp = dir + ".tmp-" + Environment.ProcessId;
         if (Directory.Exists(temp)) Directory.Delete(temp, true);
-        PhantomGenerator.Generate(new PhantomOptions { Images = d.Images, Size = d.ImageSize, Seed = (ulong)d.Seed, Splits = splits }, temp, progress);
+        PhantomGenerator.Generate(new PhantomOptions { Images = d.Images, Size = d.ImageSize, Seed = (ulong)d.Seed, Splits = splits, Conspicuity = d.Conspicuity }, temp, progress);
         Directory.Move(temp, dir);
         return manifest;
     }
@@ -99,16 +114,17 @@ public static class StudyRunner
     public static ExperimentConfig ConfigFor(StudyPreset p, StudyUnit unit, string manifest, string runsRoot)
     {
         var dataDir = Path.GetDirectoryName(manifest)!;
+        bool pretrained = p.RequirePretrained || Models.BackboneZoo.PretrainedSource(unit.Backbone) is not null;
         StageConfig Stage(int epochs) => new StageConfig(p.Resolution, unit.Backbone, unit.Variant.Dropout, epochs, unit.Variant.Augmentation, p.BatchSize)
         {
-            LearningRate = p.LearningRate,
+            LearningRate = pretrained ? p.LearningRate : p.ScratchLearningRate ?? p.LearningRate,
             Schedule = p.Schedule switch
             {
                 "paper" => LearningRateScheduleKind.Paper,
                 "cosine" => LearningRateScheduleKind.Cosine,
                 _ => LearningRateScheduleKind.Constant,
             },
-            Pretrained = p.RequirePretrained || Models.BackboneZoo.PretrainedSource(unit.Backbone) is not null,
+            Pretrained = pretrained,
         };
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
             Cuda: 0, RepeatedRuns: p.Runs, Model: null, Teacher: null, Student: null)

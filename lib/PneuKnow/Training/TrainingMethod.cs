@@ -67,6 +67,20 @@ static class Forward
         foreach (var p in teacher.parameters()) p.requires_grad = false;
         teacher.eval();
     }
+
+    /// <summary>
+    /// The frozen teacher's feature map, and its logits when asked, for the ROI (or, as a control, the full image).
+    /// eval() on every call, not only in Freeze: the same teacher object may be used elsewhere in between
+    /// and left in train mode, where it would update its BatchNorm statistics and drop features.
+    /// </summary>
+    public static (Tensor Features, Tensor? Logits) FrozenTeacher(Backbone teacher, ScalarType teacherType, Batch batch, bool onRaw, bool withLogits)
+    {
+        using var _ = no_grad();
+        teacher.eval();
+        var input = (onRaw ? batch.Image : batch.Roi).to(teacherType);
+        var features = teacher.Features(Normalized(teacher, input));
+        return (features, withLogits ? teacher.Head(features) : null);
+    }
 }
 
 /// <summary>The baseline: cross-entropy on the full images.</summary>
@@ -179,13 +193,7 @@ public sealed class HkdStudent : ITrainingMethod
     public LossTerms Loss(Backbone model, Batch batch, int epoch)
     {
         double a = ConsistencyWeightAt(epoch);
-        Tensor target;
-        using (no_grad())
-        {
-            teacher.eval();
-            var input = (TeacherOnRaw ? batch.Image : batch.Roi).to(teacherType);
-            target = teacher.Features(Forward.Normalized(teacher, input));
-        }
+        var (target, _) = Forward.FrozenTeacher(teacher, teacherType, batch, TeacherOnRaw, withLogits: false);
         var (features, logits) = Forward.Run(model, batch.Image);
         var mapped = Adapter is null ? features : Adapter.forward(features);
         var consistency = DistillationLoss.Consistency(target, mapped, NormalizedFeatures);
@@ -248,15 +256,9 @@ public sealed class LogitKdStudent : ITrainingMethod
     public LossTerms Loss(Backbone model, Batch batch, int epoch)
     {
         double a = ConsistencyWeightAt(epoch);
-        Tensor teacherLogits;
-        using (no_grad())
-        {
-            teacher.eval();
-            var input = (TeacherOnRaw ? batch.Image : batch.Roi).to(teacherType);
-            teacherLogits = teacher.Head(teacher.Features(Forward.Normalized(teacher, input)));
-        }
+        var (_, teacherLogits) = Forward.FrozenTeacher(teacher, teacherType, batch, TeacherOnRaw, withLogits: true);
         var (_, logits) = Forward.Run(model, batch.Image);
-        var kd = LogitDistillation.Loss(logits, teacherLogits, Temperature);
+        var kd = LogitDistillation.Loss(logits, teacherLogits!, Temperature);
         var ce = Forward.CrossEntropy(logits, batch.Label);
         return new LossTerms(DistillationLoss.Combined(kd, ce, a), ce, kd, logits);
     }

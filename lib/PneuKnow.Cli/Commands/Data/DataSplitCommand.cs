@@ -15,7 +15,7 @@ public sealed class DataSplitCommand : Command<DataSplitCommand.Settings>
         public string Out { get; init; } = "";
 
         [CommandOption("--fractions <F>")]
-        [Description("Reassign every split: train,valid[,test] fractions (default 0.7,0.15,0.15).")]
+        [Description("Reassign every split: train,valid[[,test]] fractions (default 0.7,0.15,0.15).")]
         public string? Fractions { get; init; }
 
         [CommandOption("--carve-test <FRACTION>")]

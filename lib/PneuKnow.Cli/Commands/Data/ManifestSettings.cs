@@ -9,7 +9,7 @@ namespace PneuKnow.Cli.Commands.Data;
 public class ManifestSettings : CommandSettings
 {
     [CommandOption("--manifest <CSV>")]
-    [Description("Manifest CSV (file_name,class,split[,patient_id]); images in raw/ beside it.")]
+    [Description("Manifest CSV (file_name,class,split[[,patient_id]]); images in raw/ beside it.")]
     public string Manifest { get; init; } = "";
 
     [CommandOption("--format <FORMAT>")]

@@ -56,7 +56,7 @@ public sealed class SynthCommand : Command<SynthCommand.Settings>
         public double MultiImage { get; init; } = 0.2;
 
         [CommandOption("--splits <FRACTIONS>")]
-        [Description("train,valid[,test] image fractions, patient-level and stratified (default 0.7,0.15,0.15).")]
+        [Description("train,valid[[,test]] image fractions, patient-level and stratified (default 0.7,0.15,0.15).")]
         public string? Splits { get; init; }
 
         [CommandOption("--authors-splits")]

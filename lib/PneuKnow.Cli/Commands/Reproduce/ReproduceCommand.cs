@@ -45,6 +45,18 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         [CommandOption("--no-notebooks")]
         [Description("Do not execute the notebooks.")]
         public bool NoNotebooks { get; init; }
+
+        [CommandOption("--workers <N>")]
+        [Description("Units trained at once, each in its own process with threads/N intra-op threads (default 0: one per core, at most one per unit, on a CPU; 1 on a GPU).")]
+        [DefaultValue(0)]
+        public int Workers { get; init; }
+
+        [CommandOption("--unit <KEY>")]
+        [Description("Train only this unit (e.g. cntk_resnet18_do_kd) and write no tables; what each --workers process runs.")]
+        public string? Unit { get; init; }
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            Workers < 0 ? Spectre.Console.ValidationResult.Error($"--workers: expected 0 (automatic) or a positive count, found {Workers}.") : base.Validate();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -73,14 +85,36 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         StudyResult result;
         try
         {
+            if (s.Unit is not null)
+            {
+                result = TerminalProgress.Run(p => StudyRunner.Run(preset, new StudyOptions(outDir, s.Data, shard, Units: [s.Unit]), p, cancellationToken));
+                o.WriteLine($"unit {s.Unit}: trained in {result.Elapsed.TotalMinutes:F1} min");
+                return 0;
+            }
+            var units = StudyGrid.Shard(StudyGrid.Units(preset), shard);
+            int workers = s.Workers > 0 ? s.Workers : TorchRuntime.Device.type == TorchSharp.DeviceType.CUDA ? 1 : Math.Min(Environment.ProcessorCount, units.Count);
+            if (workers > 1 && units.Count > 1)
+            {
+                // Generated once here, so that workers never race to generate the same data.
+                StudyRunner.EnsureData(preset, s.Data, PneuKnow.Runtime.SilentProgress.Instance);
+                int threads = Math.Max(1, (s.Threads ?? Environment.ProcessorCount) / workers);
+                o.WriteLine($"workers: {workers} processes × {threads} thread(s); logs under {Path.Combine(outDir, "logs")}");
+                var outcomes = await TerminalProgress.RunAsync(p => StudyWorkers.RunAsync(preset, units, workers,
+                    (unit, cancel) => UnitWorker.RunAsync(s, unit.Key, threads, outDir, cancel), p, cancellationToken));
+                var failed = outcomes.Where(x => x.ExitCode != 0).ToList();
+                foreach (var f in failed)
+                    Console.Error.WriteLine($"error: unit {f.Unit.Key} failed (exit {f.ExitCode}); its log: {UnitWorker.LogPath(outDir, f.Unit.Key)}\n{UnitWorker.Tail(outDir, f.Unit.Key, 8)}");
+                if (failed.Count > 0) return 1;
+            }
+            // With workers every run is finished by now, and this pass only collects them (and writes the stamp).
             result = TerminalProgress.Run(p => StudyRunner.Run(preset, new StudyOptions(outDir, s.Data, shard), p, cancellationToken));
         }
-        catch (Exception e) when (e is PneuKnow.Training.TrainingException or PneuKnow.Training.ConfigException or PneuKnow.Data.DataException or FileNotFoundException or InvalidDataException)
+        catch (Exception e) when (e is PneuKnow.Training.TrainingException or PneuKnow.Training.ConfigException or PneuKnow.Data.DataException or FileNotFoundException or InvalidDataException or ArgumentException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
-        o.WriteLine($"trained: {result.Experiments.Count} experiment(s) in {result.Elapsed.TotalMinutes:F1} min");
+        o.WriteLine($"trained: {result.Experiments.Count} experiment(s) in {sw.Elapsed.TotalMinutes:F1} min");
         if (shard.Count > 1)
         {
             o.WriteLine($"shard {shard} done; combine all shards with: pneuknow merge <shard folders...> --out <dir>");

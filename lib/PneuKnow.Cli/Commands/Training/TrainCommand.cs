@@ -12,7 +12,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     public sealed class Settings : TorchSettings
     {
         [CommandArgument(0, "<CONFIG>")]
-        [Description("The authors' INI config (.txt/.ini, [settings] + [model] or [teacher]/[student]) or the JSON form (.json).")]
+        [Description("The authors' INI config (.txt/.ini, [[settings]] + [[model]] or [[teacher]]/[[student]]) or the JSON form (.json).")]
         public string Config { get; init; } = "";
 
         [CommandOption("--out <DIR>")]
