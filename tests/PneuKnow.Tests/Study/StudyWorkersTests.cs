@@ -11,13 +11,13 @@ public class StudyWorkersTests
     {
         var units = StudyGrid.Units(Quick);
         var order = StudyWorkers.LongestFirst(Quick, units).Select(u => u.Key).ToList();
-        // Distillation units (teacher + student: 3 × (4 + 1.25 × 8) = 42) before baselines (3 × 8 = 24), each group in grid order.
+        // Distillation units (teacher + student: 3 × (3 + 1.25 × 7) = 35.25) before baselines (3 × 7 = 21), each group in grid order.
         Assert.Equal(
             ["cntk_resnet18_do_kd", "cntk_resnet18_noroi_kd", "cntk_resnet18_roi30_kd", "resnet18_do_kd",
              "cntk_resnet18_do_baseline", "resnet18_do_baseline"],
             order);
-        Assert.Equal(42, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_kd")));
-        Assert.Equal(24, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_baseline")));
+        Assert.Equal(35.25, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_kd")));
+        Assert.Equal(21, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_baseline")));
     }
 
     [Theory]

@@ -47,16 +47,16 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         public bool NoNotebooks { get; init; }
 
         [CommandOption("--workers <N>")]
-        [Description("Units trained at once, each in its own process with threads/N intra-op threads (default 0: one per core, at most one per unit, on a CPU; 1 on a GPU).")]
-        [DefaultValue(0)]
-        public int Workers { get; init; }
+        [Description("Units trained at once, each in its own process with threads/N intra-op threads (default 1). On the 2-core VM two workers trained no faster than one process with two threads.")]
+        [DefaultValue(1)]
+        public int Workers { get; init; } = 1;
 
         [CommandOption("--unit <KEY>")]
         [Description("Train only this unit (e.g. cntk_resnet18_do_kd) and write no tables; what each --workers process runs.")]
         public string? Unit { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            Workers < 0 ? Spectre.Console.ValidationResult.Error($"--workers: expected 0 (automatic) or a positive count, found {Workers}.") : base.Validate();
+            Workers < 1 ? Spectre.Console.ValidationResult.Error($"--workers: expected a positive count, found {Workers}.") : base.Validate();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -92,7 +92,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
                 return 0;
             }
             var units = StudyGrid.Shard(StudyGrid.Units(preset), shard);
-            int workers = s.Workers > 0 ? s.Workers : TorchRuntime.Device.type == TorchSharp.DeviceType.CUDA ? 1 : Math.Min(Environment.ProcessorCount, units.Count);
+            int workers = s.Workers;
             if (workers > 1 && units.Count > 1)
             {
                 // Generated once here, so that workers never race to generate the same data.
