@@ -11,13 +11,13 @@ public class StudyWorkersTests
     {
         var units = StudyGrid.Units(Quick);
         var order = StudyWorkers.LongestFirst(Quick, units).Select(u => u.Key).ToList();
-        // Distillation units (teacher + student: 3 × (3 + 1.25 × 7) = 35.25) before baselines (3 × 7 = 21), each group in grid order.
+        // Distillation units (teacher + student: 3 × (3 + 1.25 × 5) = 27.75) before baselines (3 × 5 = 15), each group in grid order.
         Assert.Equal(
             ["cntk_resnet18_do_kd", "cntk_resnet18_noroi_kd", "cntk_resnet18_roi30_kd", "resnet18_do_kd",
              "cntk_resnet18_do_baseline", "resnet18_do_baseline"],
             order);
-        Assert.Equal(35.25, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_kd")));
-        Assert.Equal(21, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_baseline")));
+        Assert.Equal(27.75, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_kd")));
+        Assert.Equal(15, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_baseline")));
     }
 
     [Theory]
@@ -86,13 +86,13 @@ public class StudyWorkersTests
         // resnet18 has no weights bundled; a machine whose weight store holds some fine-tunes it instead.
         bool fromScratch = PneuKnow.Models.BackboneZoo.PretrainedSource("resnet18") is null;
         Assert.Equal(!fromScratch, scratch.Teacher!.Pretrained);
-        Assert.Equal(fromScratch ? 1e-3 : 1e-4, scratch.Teacher.LearningRate);
-        Assert.Equal(fromScratch ? 1e-3 : 1e-4, scratch.Student!.LearningRate);
+        Assert.Equal(fromScratch ? 1e-3 : 2e-4, scratch.Teacher.LearningRate);
+        Assert.Equal(fromScratch ? 1e-3 : 2e-4, scratch.Student!.LearningRate);
         Assert.True(tuned.Teacher!.Pretrained);
-        Assert.Equal(1e-4, tuned.Teacher.LearningRate);
-        Assert.Equal(1e-4, tuned.Student!.LearningRate);
+        Assert.Equal(2e-4, tuned.Teacher.LearningRate);
+        Assert.Equal(2e-4, tuned.Student!.LearningRate);
         // Without a scratch rate every backbone gets the preset's one rate.
         var plain = StudyRunner.ConfigFor(Quick with { ScratchLearningRate = null }, units.Single(u => u.Key == "resnet18_do_baseline"), "/data/manifest.csv", "/runs");
-        Assert.Equal(1e-4, plain.Model!.LearningRate);
+        Assert.Equal(2e-4, plain.Model!.LearningRate);
     }
 }
