@@ -139,30 +139,26 @@ public sealed class RoiTeacher(bool onRaw = false) : ITrainingMethod
 }
 
 /// <summary>
-/// The HKD student: <c>a_e · MSE(teacher.Features(roi), student.Features(image)) + (1 − a_e) · CE</c>
-/// with the teacher frozen and in eval mode, and a_e from <see cref="ConsistencyWeight"/>.
+/// What the two distilling students share: a frozen teacher fed the ROI (or, as a control, the full
+/// image), a guidance weight a_e from <see cref="ConsistencyWeight"/> over the first epochs, and the
+/// full image as the student's input at evaluation.
 /// </summary>
-public sealed class HkdStudent : ITrainingMethod
+public abstract class FrozenTeacherStudent : ITrainingMethod
 {
     readonly Backbone teacher;
     readonly ScalarType teacherType;
 
-    /// <summary>Creates the method around a trained teacher, which it freezes.</summary>
-    /// <param name="teacher">The trained teacher; its parameters stop requiring gradients and it is put in eval mode.</param>
-    /// <param name="kdEpochs">Epochs of guidance (40 in the paper).</param>
-    /// <param name="adapter">A <see cref="FeatureAdapter"/> for heterogeneous pairs, or null.</param>
-    /// <param name="normalizedFeatures">Compare unit-norm feature maps (see <see cref="DistillationLoss.Consistency"/>).</param>
+    /// <summary>Freezes <paramref name="teacher"/> (no gradients, eval mode) and checks the weight schedule.</summary>
+    /// <param name="teacher">The trained teacher.</param>
+    /// <param name="kdEpochs">Epochs of guidance.</param>
     /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI (a control).</param>
     /// <param name="initialWeight">a_0 (0.5 in the paper).</param>
-    public HkdStudent(Backbone teacher, int kdEpochs, FeatureAdapter? adapter = null, bool normalizedFeatures = false,
-        bool teacherOnRaw = false, double initialWeight = 0.5)
+    protected FrozenTeacherStudent(Backbone teacher, int kdEpochs, bool teacherOnRaw, double initialWeight)
     {
         if (kdEpochs < 0) throw new ArgumentOutOfRangeException(nameof(kdEpochs), kdEpochs, "kd_epochs: expected 0 or more.");
         ConsistencyWeight.At(0, kdEpochs, initialWeight);
         this.teacher = teacher;
         KdEpochs = kdEpochs;
-        Adapter = adapter;
-        NormalizedFeatures = normalizedFeatures;
         TeacherOnRaw = teacherOnRaw;
         InitialWeight = initialWeight;
         Forward.Freeze(teacher);
@@ -171,38 +167,63 @@ public sealed class HkdStudent : ITrainingMethod
 
     /// <summary>Epochs of guidance.</summary>
     public int KdEpochs { get; }
-    /// <summary>The adapter for heterogeneous pairs, or null.</summary>
-    public FeatureAdapter? Adapter { get; }
-    /// <summary>Whether unit-norm feature maps are compared.</summary>
-    public bool NormalizedFeatures { get; }
     /// <summary>Whether the teacher sees the full image instead of the ROI.</summary>
     public bool TeacherOnRaw { get; }
     /// <summary>a_0.</summary>
     public double InitialWeight { get; }
 
     /// <inheritdoc />
-    public string Name => "hkd_student";
+    public abstract string Name { get; }
     /// <inheritdoc />
     public bool HasConsistency => true;
     /// <inheritdoc />
-    public nn.Module<Tensor, Tensor>? Extra => Adapter;
+    public virtual nn.Module<Tensor, Tensor>? Extra => null;
     /// <inheritdoc />
     public double ConsistencyWeightAt(int epoch) => ConsistencyWeight.At(epoch, KdEpochs, InitialWeight);
+    /// <inheritdoc />
+    public abstract LossTerms Loss(Backbone model, Batch batch, int epoch);
+    /// <inheritdoc />
+    public Tensor EvaluationInput(Batch batch) => batch.Image;
+
+    /// <summary>The frozen teacher's feature map of this batch, and its logits when asked.</summary>
+    protected (Tensor Features, Tensor? Logits) Teacher(Batch batch, bool withLogits) =>
+        Forward.FrozenTeacher(teacher, teacherType, batch, TeacherOnRaw, withLogits);
+}
+
+/// <summary>
+/// The HKD student: <c>a_e · MSE(teacher.Features(roi), student.Features(image)) + (1 − a_e) · CE</c>
+/// with the teacher frozen and in eval mode, and a_e from <see cref="ConsistencyWeight"/>.
+/// </summary>
+/// <param name="teacher">The trained teacher; its parameters stop requiring gradients and it is put in eval mode.</param>
+/// <param name="kdEpochs">Epochs of guidance (40 in the paper).</param>
+/// <param name="adapter">A <see cref="FeatureAdapter"/> for heterogeneous pairs, or null.</param>
+/// <param name="normalizedFeatures">Compare unit-norm feature maps (see <see cref="DistillationLoss.Consistency"/>).</param>
+/// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI (a control).</param>
+/// <param name="initialWeight">a_0 (0.5 in the paper).</param>
+public sealed class HkdStudent(Backbone teacher, int kdEpochs, FeatureAdapter? adapter = null, bool normalizedFeatures = false,
+    bool teacherOnRaw = false, double initialWeight = 0.5) : FrozenTeacherStudent(teacher, kdEpochs, teacherOnRaw, initialWeight)
+{
+    /// <summary>The adapter for heterogeneous pairs, or null.</summary>
+    public FeatureAdapter? Adapter { get; } = adapter;
+    /// <summary>Whether unit-norm feature maps are compared.</summary>
+    public bool NormalizedFeatures { get; } = normalizedFeatures;
 
     /// <inheritdoc />
-    public LossTerms Loss(Backbone model, Batch batch, int epoch)
+    public override string Name => "hkd_student";
+    /// <inheritdoc />
+    public override nn.Module<Tensor, Tensor>? Extra => Adapter;
+
+    /// <inheritdoc />
+    public override LossTerms Loss(Backbone model, Batch batch, int epoch)
     {
         double a = ConsistencyWeightAt(epoch);
-        var (target, _) = Forward.FrozenTeacher(teacher, teacherType, batch, TeacherOnRaw, withLogits: false);
+        var (target, _) = Teacher(batch, withLogits: false);
         var (features, logits) = Forward.Run(model, batch.Image);
         var mapped = Adapter is null ? features : Adapter.forward(features);
         var consistency = DistillationLoss.Consistency(target, mapped, NormalizedFeatures);
         var ce = Forward.CrossEntropy(logits, batch.Label);
         return new LossTerms(DistillationLoss.Combined(consistency, ce, a), ce, consistency, logits);
     }
-
-    /// <inheritdoc />
-    public Tensor EvaluationInput(Batch batch) => batch.Image;
 }
 
 /// <summary>
@@ -210,11 +231,8 @@ public sealed class HkdStudent : ITrainingMethod
 /// with the same weight schedule as HKD so that only the kind of guidance differs. The frozen
 /// teacher sees the ROI image (its training domain) and the student the full image.
 /// </summary>
-public sealed class LogitKdStudent : ITrainingMethod
+public sealed class LogitKdStudent : FrozenTeacherStudent
 {
-    readonly Backbone teacher;
-    readonly ScalarType teacherType;
-
     /// <summary>Creates the method around a trained teacher, which it freezes.</summary>
     /// <param name="teacher">The trained teacher.</param>
     /// <param name="kdEpochs">Epochs of guidance.</param>
@@ -222,47 +240,26 @@ public sealed class LogitKdStudent : ITrainingMethod
     /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI.</param>
     /// <param name="initialWeight">a_0.</param>
     public LogitKdStudent(Backbone teacher, int kdEpochs, double temperature = 4.0, bool teacherOnRaw = false, double initialWeight = 0.5)
+        : base(teacher, kdEpochs, teacherOnRaw, initialWeight)
     {
-        ConsistencyWeight.At(0, kdEpochs, initialWeight);
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "kd_temperature: expected a positive number.");
-        this.teacher = teacher;
-        KdEpochs = kdEpochs;
         Temperature = temperature;
-        TeacherOnRaw = teacherOnRaw;
-        InitialWeight = initialWeight;
-        Forward.Freeze(teacher);
-        teacherType = Forward.TypeOf(teacher);
     }
 
-    /// <summary>Epochs of guidance.</summary>
-    public int KdEpochs { get; }
     /// <summary>Softening temperature.</summary>
     public double Temperature { get; }
-    /// <summary>Whether the teacher sees the full image instead of the ROI.</summary>
-    public bool TeacherOnRaw { get; }
-    /// <summary>a_0.</summary>
-    public double InitialWeight { get; }
 
     /// <inheritdoc />
-    public string Name => "logit_kd_student";
-    /// <inheritdoc />
-    public bool HasConsistency => true;
-    /// <inheritdoc />
-    public nn.Module<Tensor, Tensor>? Extra => null;
-    /// <inheritdoc />
-    public double ConsistencyWeightAt(int epoch) => ConsistencyWeight.At(epoch, KdEpochs, InitialWeight);
+    public override string Name => "logit_kd_student";
 
     /// <inheritdoc />
-    public LossTerms Loss(Backbone model, Batch batch, int epoch)
+    public override LossTerms Loss(Backbone model, Batch batch, int epoch)
     {
         double a = ConsistencyWeightAt(epoch);
-        var (_, teacherLogits) = Forward.FrozenTeacher(teacher, teacherType, batch, TeacherOnRaw, withLogits: true);
+        var (_, teacherLogits) = Teacher(batch, withLogits: true);
         var (_, logits) = Forward.Run(model, batch.Image);
         var kd = LogitDistillation.Loss(logits, teacherLogits!, Temperature);
         var ce = Forward.CrossEntropy(logits, batch.Label);
         return new LossTerms(DistillationLoss.Combined(kd, ce, a), ce, kd, logits);
     }
-
-    /// <inheritdoc />
-    public Tensor EvaluationInput(Batch batch) => batch.Image;
 }

@@ -12,17 +12,10 @@ namespace PneuKnow.Tests.Training;
 public class ExperimentTests : IDisposable
 {
     // Run folders hold real checkpoints (tens of MB for resnet18): each test removes what it wrote.
-    static readonly List<string> Dirs = [];
-    static string Dir(string name) { var d = TrainingSetup.TempDir(name); lock (Dirs) Dirs.Add(d); return d; }
+    readonly TempFolders folders = new();
+    string Dir(string name) => folders.Create(name);
 
-    public void Dispose()
-    {
-        lock (Dirs)
-        {
-            foreach (var d in Dirs) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
-            Dirs.Clear();
-        }
-    }
+    public void Dispose() => folders.Dispose();
 
     static readonly Lazy<string> Phantom = new(() =>
     {
@@ -38,7 +31,7 @@ public class ExperimentTests : IDisposable
 
     public ExperimentTests() => TorchRuntime.Initialize("cpu");
 
-    static string Config(string kind, string name, string extraTeacher = "", string extraStudent = "")
+    string Config(string kind, string name, string extraTeacher = "", string extraStudent = "")
     {
         var dir = Dir("config");
         var stage = "\"resolution\": 32, \"model_architecture\": \"resnet18\", \"dropout_percent\": 0.5, \"augmentations\": \"weak\", \"batch_size\": 6, \"pretrained\": false, \"schedule\": \"constant\", \"learning_rate\": 0.001";

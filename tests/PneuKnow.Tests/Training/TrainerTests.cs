@@ -14,17 +14,10 @@ namespace PneuKnow.Tests.Training;
 public class TrainerTests : IDisposable
 {
     // Run folders hold real checkpoints (tens of MB for resnet18): each test removes what it wrote.
-    static readonly List<string> Dirs = [];
-    static string Dir(string name) { var d = TrainingSetup.TempDir(name); lock (Dirs) Dirs.Add(d); return d; }
+    readonly TempFolders folders = new();
+    string Dir(string name) => folders.Create(name);
 
-    public void Dispose()
-    {
-        lock (Dirs)
-        {
-            foreach (var d in Dirs) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
-            Dirs.Clear();
-        }
-    }
+    public void Dispose() => folders.Dispose();
 
     public TrainerTests() => TorchRuntime.Initialize("cpu");
 

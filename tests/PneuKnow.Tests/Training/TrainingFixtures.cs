@@ -106,6 +106,28 @@ sealed class SyntheticBatchSource : IBatchSource
     }
 }
 
+/// <summary>Temporary folders made through <see cref="TrainingSetup.TempDir"/>, deleted on dispose.</summary>
+sealed class TempFolders : IDisposable
+{
+    readonly List<string> dirs = [];
+
+    public string Create(string name)
+    {
+        var d = TrainingSetup.TempDir(name);
+        lock (dirs) dirs.Add(d);
+        return d;
+    }
+
+    public void Dispose()
+    {
+        lock (dirs)
+        {
+            foreach (var d in dirs) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+            dirs.Clear();
+        }
+    }
+}
+
 static class TrainingSetup
 {
     public static readonly string[] Classes = ["a", "b", "c"];

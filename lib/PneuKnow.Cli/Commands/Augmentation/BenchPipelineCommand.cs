@@ -65,7 +65,7 @@ public sealed class BenchPipelineCommand : Command<BenchPipelineCommand.Settings
     {
         var runtime = TorchRuntime.Initialize(settings.Device, settings.Threads);
         var o = Console.Out;
-        o.WriteLine($"machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, load average {LoadAverage()} before the run (other processes share these cores)");
+        o.WriteLine($"machine: {BenchMachine.CpuModel()}, {Environment.ProcessorCount} logical cores, load average {BenchMachine.LoadAverage(1)} before the run (other processes share these cores)");
         o.WriteLine($"torch: {runtime.DeviceDescription}, {runtime.Threads} threads; loader workers: {(settings.Workers == 0 ? Environment.ProcessorCount : settings.Workers)}");
         o.WriteLine($"data: {settings.Images} synthetic {settings.Size}×{settings.Size} pictures in memory, batch {settings.Batch}");
 
@@ -157,23 +157,5 @@ public sealed class BenchPipelineCommand : Command<BenchPipelineCommand.Settings
             }
         }
         return (compute / measured, wait / measured);
-    }
-
-    static string CpuModel()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-        }
-        catch (IOException) { return "unknown CPU"; }
-        catch (UnauthorizedAccessException) { return "unknown CPU"; }
-    }
-
-    static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
-        catch (IOException) { return "unknown"; }
-        catch (UnauthorizedAccessException) { return "unknown"; }
     }
 }

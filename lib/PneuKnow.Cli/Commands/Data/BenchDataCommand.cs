@@ -44,10 +44,10 @@ public sealed class BenchDataCommand : Command<BenchDataCommand.Settings>
         if (Directory.Exists(cache)) Directory.Delete(cache, true);
         try
         {
-            o.WriteLine($"machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+            o.WriteLine($"machine: {BenchMachine.CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
             o.WriteLine($"workload: {s.Images} phantom images at {s.Size} px, threads {(s.Threads > 0 ? s.Threads : Environment.ProcessorCount)}");
 
-            o.WriteLine($"load average before: {LoadAverage()} (wall-clock rates on a shared machine are lower bounds; cpu s is this process's CPU time)");
+            o.WriteLine($"load average before: {BenchMachine.LoadAverage()} (wall-clock rates on a shared machine are lower bounds; cpu s is this process's CPU time)");
             int threads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount;
             var clock = new StageClock();
             var ds = PhantomGenerator.Generate(new PhantomOptions { Images = s.Images, Size = s.Size, Threads = s.Threads }, dir);
@@ -96,12 +96,6 @@ public sealed class BenchDataCommand : Command<BenchDataCommand.Settings>
         }
     }
 
-    private static string LoadAverage()
-    {
-        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
-        catch (IOException) { return "unknown"; }
-    }
-
     // Wall-clock and process CPU time between laps.
     private sealed class StageClock
     {
@@ -114,16 +108,5 @@ public sealed class BenchDataCommand : Command<BenchDataCommand.Settings>
             _wall.Restart(); _cpu = cpu;
             return r;
         }
-    }
-
-    private static string CpuModel()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
-        }
-        catch (IOException) { }
-        return RuntimeInformation.ProcessArchitecture.ToString();
     }
 }
