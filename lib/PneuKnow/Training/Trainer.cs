@@ -71,11 +71,12 @@ public static class Trainer
         var folder = new RunFolder(run.Directory);
         System.IO.Directory.CreateDirectory(folder.Directory);
         var (key, runJson) = Describe(run);
+        string Differences() => RunIdentity.Differences(folder.Config, runJson);
 
         if (File.Exists(folder.Result))
         {
             var done = Read<ResultFile>(folder.Result);
-            if (done.Key != key) throw Foreign(folder, folder.Result);
+            if (done.Key != key) throw Foreign(folder, folder.Result, Differences());
             return new TrainingResult(folder.Directory, done.BestEpoch, done.BestValidLoss, done.BestValidAccuracy,
                 done.TestLoss, done.TestAccuracy, done.Epochs, done.Timings, Reused: true);
         }
@@ -95,7 +96,7 @@ public static class Trainer
         if (File.Exists(folder.State))
         {
             state = Read<ResumeState>(folder.State);
-            if (state.Key != key) throw Foreign(folder, folder.State);
+            if (state.Key != key) throw Foreign(folder, folder.State, Differences());
             int last = state.CompletedEpochs - 1;
             model.load(folder.ModelAfter(last));
             if (extra is not null) extra.load(folder.ExtraAfter(last));
@@ -372,7 +373,7 @@ public static class Trainer
         }
     }
 
-    static TrainingException Foreign(RunFolder folder, string file) => new(
-        $"{file}: this run folder holds a run of a different configuration (see {folder.Config}); " +
+    static TrainingException Foreign(RunFolder folder, string file, string differences) => new(
+        $"{file}: this run folder holds a run of a different configuration (see {folder.Config}{differences}); " +
         "use another output folder or delete this one to start over.");
 }
