@@ -86,7 +86,7 @@ public static class Experiment
                 runs.Add(Trainer.Train(new TrainingRun(model, new Baseline(), data, stage.ToTrainerOptions(false, seed),
                     Path.Combine(root, "baseline", $"run_{k}"))
                 {
-                    Fold = k, Description = $"baseline run {k}", EpochCompleted = Report(options, "baseline", k), ConfigJson = RunJson(config, "model", stage, k, seed),
+                    Fold = k, Description = $"baseline run {k}", EpochCompleted = Report(options, "baseline", k), ConfigJson = RunJson(config, "model", stage, k, seed, options),
                 }, progress, cancel));
             }
             WriteSummaries(Path.Combine(root, "baseline"), $"{config.ExperimentName}_{stage.Architecture}", runs, consistency: false);
@@ -105,7 +105,7 @@ public static class Experiment
             teachers.Add(Trainer.Train(new TrainingRun(model, new RoiTeacher(onRaw: teacherStage.TeacherInput == "raw"), data,
                 teacherStage.ToTrainerOptions(true, seed), Path.Combine(root, "teacher", $"run_{k}"))
             {
-                Fold = k, Description = $"teacher run {k}", EpochCompleted = Report(options, "teacher", k), ConfigJson = RunJson(config, "teacher", teacherStage, k, seed),
+                Fold = k, Description = $"teacher run {k}", EpochCompleted = Report(options, "teacher", k), ConfigJson = RunJson(config, "teacher", teacherStage, k, seed, options),
             }, progress, cancel));
         }
         WriteSummaries(Path.Combine(root, "teacher"), $"{config.ExperimentName}_teacher_{teacherStage.Architecture}", teachers, consistency: false);
@@ -127,7 +127,7 @@ public static class Experiment
                 Path.Combine(root, "student", $"run_{k}"))
             {
                 Fold = k, Description = $"student run {k}", EpochCompleted = Report(options, "student", k),
-                ConfigJson = RunJson(config, "student", studentStage, k, seed, teachers[k].Directory),
+                ConfigJson = RunJson(config, "student", studentStage, k, seed, options, teachers[k].Directory),
             }, progress, cancel));
             adapter?.Dispose();
         }
@@ -172,15 +172,21 @@ public static class Experiment
 
     static Backbone Build(StageConfig stage, int classes, long seed, ExperimentOptions options, Device device)
     {
-        manual_seed(Seeds.Derive(seed, "init"));
+        manual_seed(InitSeed(seed));
         bool pretrained = options.Pretrained ?? stage.Pretrained;
         var model = BackboneZoo.Create(new BackboneOptions(stage.Architecture, classes, stage.Dropout, Weights: pretrained ? BackboneZoo.Pretrained : null));
         model.to(device);
         return model;
     }
 
-    static string RunJson(ExperimentConfig config, string role, StageConfig stage, int run, long seed, string? teacherRun = null)
+    /// <summary>The torch seed set just before a run's backbone is built.</summary>
+    static long InitSeed(long runSeed) => Seeds.Derive(runSeed, "init");
+
+    static string RunJson(ExperimentConfig config, string role, StageConfig stage, int run, long seed, ExperimentOptions options, string? teacherRun = null)
     {
+        // The initialisation Build actually used (the override included) is part of the run's identity.
+        bool pretrained = options.Pretrained ?? stage.Pretrained;
+        stage = stage with { Pretrained = pretrained };
         var o = new System.Text.Json.Nodes.JsonObject
         {
             ["experiment_name"] = config.ExperimentName,
@@ -191,6 +197,7 @@ public static class Experiment
             ["roi_data_dir"] = config.RoiDataDir,
             ["metadata_file"] = config.MetadataFile,
             ["stage"] = ExperimentConfig.StageJson(stage, role == "model" ? "model" : role),
+            ["initialisation"] = BackboneInitialisation.Describe(stage.Architecture, pretrained, InitSeed(seed)),
         };
         if (teacherRun is not null) o["teacher_run"] = teacherRun;
         return o.ToJsonString();

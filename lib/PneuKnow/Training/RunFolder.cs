@@ -19,6 +19,7 @@ namespace PneuKnow.Training;
 /// predictions_valid.csv  class probabilities of the selected checkpoint on the validation split
 /// predictions_test.csv   the same on the held-out test split, when there is one
 /// result.json            selected epoch and its metrics; present only once the run is complete
+/// failed.json            why the run failed (divergence, a non-finite loss); present instead of result.json
 /// </code>
 /// </summary>
 public sealed class RunFolder(string directory)
@@ -49,6 +50,8 @@ public sealed class RunFolder(string directory)
     public string Predictions(string split) => Path.Combine(Directory, $"predictions_{split}.csv");
     /// <summary>The final result.</summary>
     public string Result => Path.Combine(Directory, "result.json");
+    /// <summary>The failure record of a run that diverged or hit a non-finite loss (see <see cref="RunFailure"/>).</summary>
+    public string Failed => Path.Combine(Directory, "failed.json");
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -95,3 +98,9 @@ public sealed class RunFolder(string directory)
     /// <summary>Round-trip number format, invariant culture.</summary>
     internal static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
+
+/// <summary>What <c>failed.json</c> holds: the run identity it belongs to, the epoch and why.</summary>
+/// <param name="Key">The run key (see <see cref="Trainer"/>).</param>
+/// <param name="Epoch">0-based epoch in which the run failed.</param>
+/// <param name="Reason">The message the run stopped with.</param>
+public sealed record RunFailure(string Key, int Epoch, string Reason);

@@ -47,7 +47,7 @@ public static class Trainer
     sealed record ResumeState(
         string Key, int CompletedEpochs, long ScheduleSteps, double ScheduleRate,
         int BestEpoch, double BestValidLoss, double BestValidAccuracy,
-        List<EpochRecord> Epochs, List<EpochTiming> Timings);
+        List<EpochRecord> Epochs, List<EpochTiming> Timings, double FirstBatchLoss = double.NaN);
 
     sealed record ResultFile(
         string Key, int BestEpoch, double BestValidLoss, double BestValidAccuracy, double? TestLoss, double? TestAccuracy,
@@ -71,11 +71,21 @@ public static class Trainer
         var folder = new RunFolder(run.Directory);
         System.IO.Directory.CreateDirectory(folder.Directory);
         var (key, runJson) = Describe(run);
+        string Differences() => RunIdentity.Differences(folder.Config, runJson);
+
+        if (File.Exists(folder.Failed))
+        {
+            // A failed run is deterministic: training it again would fail the same way, so it is refused until its record is removed.
+            var failed = Read<RunFailure>(folder.Failed);
+            if (failed.Key != key) throw Foreign(folder, folder.Failed, Differences());
+            throw new TrainingException($"{folder.Directory}: this run failed in epoch {failed.Epoch}: {failed.Reason} " +
+                $"(recorded in {folder.Failed}; delete that file to train it again).");
+        }
 
         if (File.Exists(folder.Result))
         {
             var done = Read<ResultFile>(folder.Result);
-            if (done.Key != key) throw Foreign(folder, folder.Result);
+            if (done.Key != key) throw Foreign(folder, folder.Result, Differences());
             return new TrainingResult(folder.Directory, done.BestEpoch, done.BestValidLoss, done.BestValidAccuracy,
                 done.TestLoss, done.TestAccuracy, done.Epochs, done.Timings, Reused: true);
         }
@@ -95,7 +105,7 @@ public static class Trainer
         if (File.Exists(folder.State))
         {
             state = Read<ResumeState>(folder.State);
-            if (state.Key != key) throw Foreign(folder, folder.State);
+            if (state.Key != key) throw Foreign(folder, folder.State, Differences());
             int last = state.CompletedEpochs - 1;
             model.load(folder.ModelAfter(last));
             if (extra is not null) extra.load(folder.ExtraAfter(last));
@@ -114,7 +124,14 @@ public static class Trainer
         for (int epoch = state.CompletedEpochs; epoch < options.Epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            var (record, timing) = RunEpoch(run, folder, optimizer, schedule, dtype, epoch, progress, cancel);
+            EpochRecord record;
+            EpochTiming timing;
+            double firstBatchLoss;
+            try { (record, timing, firstBatchLoss) = RunEpoch(run, folder, optimizer, schedule, dtype, epoch, progress, cancel); }
+            catch (NonFiniteLossException e) { throw Fail(folder, key, epoch, e.Message); }
+            if (epoch == 0) state = state with { FirstBatchLoss = firstBatchLoss };
+            if (DivergenceGuard.Check(state.FirstBatchLoss, record) is { } diverged)
+                throw Fail(folder, key, epoch, $"{folder.Directory}: {diverged}");
             bool better = state.BestEpoch < 0 || (options.Criterion == CheckpointCriterion.ValidationLoss
                 ? record.ValidLoss < state.BestValidLoss
                 : record.ValidAccuracy > state.BestValidAccuracy);
@@ -135,7 +152,7 @@ public static class Trainer
         return Finish(run, folder, key, state, dtype);
     }
 
-    static (EpochRecord, EpochTiming) RunEpoch(TrainingRun run, RunFolder folder, TorchSharp.Modules.Adam optimizer,
+    static (EpochRecord, EpochTiming, double FirstBatchLoss) RunEpoch(TrainingRun run, RunFolder folder, TorchSharp.Modules.Adam optimizer,
         LearningRateSchedule schedule, ScalarType dtype, int epoch, IProgress progress, CancellationToken cancel)
     {
         var model = run.Model;
@@ -147,7 +164,7 @@ public static class Trainer
         model.train();
         extra?.train();
         double weight = method.ConsistencyWeightAt(epoch);
-        double sumLoss = 0, sumCons = 0, sumCls = 0;
+        double sumLoss = 0, sumCons = 0, sumCls = 0, firstLoss = double.NaN;
         long correct = 0, seen = 0;
         int batches = 0;
         var clock = Stopwatch.StartNew();
@@ -183,12 +200,13 @@ public static class Trainer
                         $"use a smaller batch_size (e.g. {Math.Max(1, batch.Size / 2)}) or a lower resolution.", e);
                 }
                 if (!float.IsFinite(loss) || !float.IsFinite(cls) || !float.IsFinite(cons))
-                    throw new TrainingException(
+                    throw new NonFiniteLossException(
                         $"{folder.Directory}: the loss became {loss.ToString(CultureInfo.InvariantCulture)} (classification {cls.ToString(CultureInfo.InvariantCulture)}, " +
                         $"consistency {cons.ToString(CultureInfo.InvariantCulture)}) at epoch {epoch}, batch {batches} (learning rate {schedule.Rate:G4}); " +
                         "training stopped. Lower the learning rate, check the input images, or use float32 precision.");
                 schedule.AfterBatch();
                 SetRate(optimizer, schedule.Rate);
+                if (batches == 0) firstLoss = loss;
                 sumLoss += loss;
                 sumCls += cls;
                 sumCons += cons;
@@ -206,7 +224,7 @@ public static class Trainer
             var valid = Evaluate(model, method, run.Data.Valid, dtype, run.Data.Classes, keepRows: false);
             double validSeconds = clock.Elapsed.TotalSeconds;
             if (!double.IsFinite(valid.Loss))
-                throw new TrainingException(
+                throw new NonFiniteLossException(
                     $"{folder.Directory}: the validation loss became {valid.Loss.ToString(CultureInfo.InvariantCulture)} after epoch {epoch} although training losses were finite; " +
                     "a common cause is a training batch of one example reaching a 1×1 feature map, which makes batch-norm running variances NaN: " +
                     "use a larger resolution or a batch size that does not leave a final batch of one.");
@@ -216,7 +234,7 @@ public static class Trainer
                 method.HasConsistency ? sumCons / batches : null, sumCls / batches,
                 valid.Accuracy, valid.Loss, schedule.Rate, weight);
             var timing = new EpochTiming(epoch, trainSeconds, validSeconds, seen / Math.Max(trainSeconds, 1e-9), ResidentBytes());
-            return (record, timing);
+            return (record, timing, firstLoss);
         }
     }
 
@@ -372,7 +390,17 @@ public static class Trainer
         }
     }
 
-    static TrainingException Foreign(RunFolder folder, string file) => new(
-        $"{file}: this run folder holds a run of a different configuration (see {folder.Config}); " +
+    /// <summary>Records the failure in the run folder (so tables and reruns see it) and returns the exception to throw.</summary>
+    static TrainingException Fail(RunFolder folder, string key, int epoch, string reason)
+    {
+        AtomicFile.WriteAllText(folder.Failed, JsonSerializer.Serialize(new RunFailure(key, epoch, reason), RunFolder.Json));
+        return new TrainingException(reason + $" The run is marked failed in {folder.Failed}.");
+    }
+
+    /// <summary>A non-finite training or validation loss inside an epoch; <see cref="Train"/> marks the run failed.</summary>
+    sealed class NonFiniteLossException(string message) : Exception(message);
+
+    static TrainingException Foreign(RunFolder folder, string file, string differences) => new(
+        $"{file}: this run folder holds a run of a different configuration (see {folder.Config}{differences}); " +
         "use another output folder or delete this one to start over.");
 }

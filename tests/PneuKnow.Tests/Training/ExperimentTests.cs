@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
 using PneuKnow.Evaluation;
@@ -31,10 +32,10 @@ public class ExperimentTests : IDisposable
 
     public ExperimentTests() => TorchRuntime.Initialize("cpu");
 
-    string Config(string kind, string name, string extraTeacher = "", string extraStudent = "")
+    string Config(string kind, string name, string extraTeacher = "", string extraStudent = "", string architecture = "resnet18", bool pretrained = false)
     {
         var dir = Dir("config");
-        var stage = "\"resolution\": 32, \"model_architecture\": \"resnet18\", \"dropout_percent\": 0.5, \"augmentations\": \"weak\", \"batch_size\": 6, \"pretrained\": false, \"schedule\": \"constant\", \"learning_rate\": 0.001";
+        var stage = $"\"resolution\": 32, \"model_architecture\": \"{architecture}\", \"dropout_percent\": 0.5, \"augmentations\": \"weak\", \"batch_size\": 6, \"pretrained\": {(pretrained ? "true" : "false")}, \"schedule\": \"constant\", \"learning_rate\": 0.001";
         var sections = kind == "baseline"
             ? $"\"model\": {{ {stage}, \"epochs\": 1 }}"
             : $"\"teacher\": {{ {stage}, \"epochs\": 1, \"roi_percent\": 0.5{extraTeacher} }}, \"student\": {{ {stage}, \"epochs\": 2, \"kd_epochs\": 1{extraStudent} }}";
@@ -94,6 +95,33 @@ public class ExperimentTests : IDisposable
         Assert.True(again.Teachers.Single().Reused);
         Assert.True(again.Students.Single().Reused);
         Assert.Equal(student.BestValidLoss, again.Students.Single().BestValidLoss);
+    }
+
+    [Fact]
+    public void Initialisation_is_part_of_the_run_identity_so_a_random_init_run_is_never_reused_as_pretrained()
+    {
+        // cntk_resnet18's ImageNet weights ship with the build, so this runs on any machine.
+        var config = ExperimentConfig.Load(Config("baseline", "init", architecture: "cntk_resnet18", pretrained: true));
+        var root = Dir("out-init");
+        var random = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: root, Pretrained: false)).Baselines.Single();
+        var recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(random.Directory, "run.json")))!["config"]!;
+        Assert.False(recorded["stage"]!["pretrained"]!.GetValue<bool>());
+        Assert.Matches("^random:-?[0-9]+$", recorded["initialisation"]!.GetValue<string>());
+
+        // The same config with weights: the random-init run is refused, naming the setting, not reused as finished.
+        var refused = Assert.Throws<TrainingException>(() => Experiment.Run(config, options: new ExperimentOptions(OutputRoot: root)));
+        Assert.Contains("config.initialisation (\"random:", refused.Message);
+
+        // Elsewhere it trains anew and records the digest of the weights file it started from.
+        var pretrained = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: Dir("out-init-pretrained"))).Baselines.Single();
+        Assert.False(pretrained.Reused);
+        string onnx = PneuKnow.Models.Onnx.CntkResNet18Files.Locate().ModelPath;
+        string digest;
+        using (var stream = File.OpenRead(onnx)) digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+        var again = JsonNode.Parse(File.ReadAllText(Path.Combine(pretrained.Directory, "run.json")))!["config"]!;
+        Assert.True(again["stage"]!["pretrained"]!.GetValue<bool>());
+        Assert.Equal($"pretrained:{digest}", again["initialisation"]!.GetValue<string>());
+        Assert.NotEqual(random.BestValidLoss, pretrained.BestValidLoss);
     }
 
     [Fact]

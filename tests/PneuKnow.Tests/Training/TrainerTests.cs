@@ -149,6 +149,61 @@ public class TrainerTests : IDisposable
         Assert.Contains("epoch 1, batch 2", e.Message);
     }
 
+    /// <summary>Cross-entropy scaled by 10⁴ from epoch <paramref name="epoch"/> on: finite, Adam still steps sanely, but the logged loss is a diverged run's.</summary>
+    sealed class BlowsUpFrom(int epoch) : ITrainingMethod
+    {
+        public string Name => "blows_up";
+        public bool HasConsistency => false;
+        public nn.Module<Tensor, Tensor>? Extra => null;
+        public double ConsistencyWeightAt(int e) => 0;
+        public Tensor EvaluationInput(Batch b) => b.Image;
+        public LossTerms Loss(Backbone model, Batch b, int e)
+        {
+            var logits = model.Head(model.Features(model.Normalize(b.Image)));
+            var ce = nn.functional.cross_entropy(logits, b.Label);
+            if (e >= epoch) ce = ce * 1e4f;
+            return new LossTerms(ce, ce, null, logits);
+        }
+    }
+
+    [Fact]
+    public void A_finite_but_diverged_loss_marks_the_run_failed_and_a_rerun_refuses_without_training()
+    {
+        var dir = Dir("diverged");
+        int epochs = 0;
+        TrainingRun Run() => new(TrainingSetup.Model(3), new BlowsUpFrom(1), TrainingSetup.Data(), new TrainerOptions(3, Seed: 3), dir)
+        {
+            EpochCompleted = (_, _) => epochs++,
+        };
+        var e = Assert.Throws<TrainingException>(() => Trainer.Train(Run()));
+        Assert.Contains("diverged", e.Message);
+        Assert.Contains("epoch 1's training loss", e.Message);
+        Assert.Equal(1, epochs);   // epoch 0 was healthy and committed
+        using (var failed = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "failed.json"))))
+        {
+            Assert.Equal(1, failed.RootElement.GetProperty("epoch").GetInt32());
+            Assert.Contains("diverged", failed.RootElement.GetProperty("reason").GetString());
+        }
+        // No result and no predictions: nothing of this run can reach a table as if it had finished.
+        Assert.False(File.Exists(Path.Combine(dir, "result.json")));
+        Assert.Empty(Directory.GetFiles(dir, "predictions_*.csv"));
+
+        var again = Assert.Throws<TrainingException>(() => Trainer.Train(Run()));
+        Assert.Contains("failed in epoch 1", again.Message);
+        Assert.Contains("failed.json", again.Message);
+        Assert.Equal(1, epochs);
+    }
+
+    [Fact]
+    public void A_nan_loss_marks_the_run_failed()
+    {
+        var dir = Dir("nan-marked");
+        var run = new TrainingRun(TrainingSetup.Model(3), new PoisonedAt(0, 1), TrainingSetup.Data(), new TrainerOptions(2, Seed: 3), dir);
+        Assert.Throws<TrainingException>(() => Trainer.Train(run));
+        Assert.True(File.Exists(Path.Combine(dir, "failed.json")));
+        Assert.False(File.Exists(Path.Combine(dir, "result.json")));
+    }
+
     sealed class OutOfMemoryAt(int batch) : ITrainingMethod
     {
         int seen;
