@@ -19,6 +19,7 @@ public static class CliApp
     {
         config.SetApplicationName("pneuknow");
         config.ValidateExamples();
+        config.SetInterceptor(new TorchSettingsInterceptor());
         config.AddCommand<InfoCommand>("info")
             .WithDescription("Print TorchSharp/libtorch versions, the device, threads and how the native libraries were loaded.")
             .WithExample("info", "--device", "cpu");

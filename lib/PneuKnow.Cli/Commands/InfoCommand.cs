@@ -24,6 +24,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         o.WriteLine($"threads:    {r.Threads}");
         o.WriteLine($"native:     {r.NativeStatus}");
         o.WriteLine($"loaded:     {r.LibTorchPath}");
+        o.WriteLine($"oneDNN ISA: {(OneDnnIsa.Current is { } isa ? isa.ToString() : "not decided (not Linux x64)")}");
         if (settings.Verbose)
             foreach (var a in r.Attempts) o.WriteLine($"  tried {a}");
         return 0;

@@ -15,8 +15,33 @@ public class TorchSettings : CommandSettings
     [Description("Intra-op CPU threads (default: all cores).")]
     public int? Threads { get; init; }
 
-    public override Spectre.Console.ValidationResult Validate() =>
-        Threads is <= 0
-            ? Spectre.Console.ValidationResult.Error($"--threads: expected a positive count, found {Threads}.")
-            : Spectre.Console.ValidationResult.Success();
+    [CommandOption("--onednn-isa <ISA>")]
+    [Description("oneDNN's instruction set on CPU: auto (a convolution self-test, cached per machine), full, avx512, avx2 or sse41. Overrides PNEUKNOW_ONEDNN_ISA.")]
+    public string? OneDnnIsa { get; init; }
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        if (Threads is <= 0) return Spectre.Console.ValidationResult.Error($"--threads: expected a positive count, found {Threads}.");
+        try
+        {
+            if (OneDnnIsa is not null) PneuKnow.Runtime.OneDnnIsa.Parse(OneDnnIsa, "--onednn-isa");
+        }
+        catch (ArgumentException e)
+        {
+            return Spectre.Console.ValidationResult.Error(e.Message);
+        }
+        return Spectre.Console.ValidationResult.Success();
+    }
+}
+
+/// <summary>Hands <c>--onednn-isa</c> to the runtime before any command initialises torch.</summary>
+sealed class TorchSettingsInterceptor : ICommandInterceptor
+{
+    public void Intercept(CommandContext context, CommandSettings settings)
+    {
+        if (settings is TorchSettings { OneDnnIsa: { } isa })
+            PneuKnow.Runtime.OneDnnIsa.Request = PneuKnow.Runtime.OneDnnIsa.Parse(isa, "--onednn-isa");
+    }
+
+    public void InterceptResult(CommandContext context, CommandSettings settings, ref int result) { }
 }

@@ -88,6 +88,16 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>The self-test child's load: exactly <paramref name="nativeDir"/>, with oneDNN's cap left to the parent.</summary>
+    internal static void InitializeForSelfTest(string nativeDir)
+    {
+        lock (Gate)
+        {
+            _native ??= LoadNative(nativeDir);
+            _device = torch.CPU;
+        }
+    }
+
     static (torch.Device, string) ChooseDevice(string spec)
     {
         var s = spec.Trim().ToLowerInvariant();
@@ -114,7 +124,7 @@ public static class TorchRuntime
 
     sealed record NativeLoad(string Status, string LibTorchPath, string LibTorchVersion, IReadOnlyList<string> Attempts);
 
-    static NativeLoad LoadNative()
+    static NativeLoad LoadNative(string? onlyDir = null)
     {
         var attempts = new List<string>();
         if (!OperatingSystem.IsLinux())
@@ -124,11 +134,10 @@ public static class TorchRuntime
             return new NativeLoad("TorchSharp's own loader (not Linux)", "", "unknown", attempts);
         }
 
-        // Must precede the first libtorch load: oneDNN reads its ISA cap from the C environment once.
-        var isaNote = OneDnnIsa.Apply();
-        if (isaNote is not null) attempts.Add(isaNote);
+        string? isaNote = null;
+        bool isaDecided = onlyDir is not null; // the self-test child runs at the cap its parent set
         var torchSharpDir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? AppContext.BaseDirectory;
-        foreach (var (dir, versionHint) in CandidateNativeDirs(torchSharpDir, attempts))
+        foreach (var (dir, versionHint) in onlyDir is null ? CandidateNativeDirs(torchSharpDir, attempts) : [(onlyDir, null)])
         {
             var libTorch = Path.Combine(dir, "libtorch.so");
             var bridge = Path.Combine(dir, "libLibTorchSharp.so");
@@ -136,6 +145,14 @@ public static class TorchRuntime
             {
                 attempts.Add($"{dir}: skipped, needs both libtorch.so and libLibTorchSharp.so");
                 continue;
+            }
+
+            // Must precede the first libtorch load: oneDNN reads its ISA cap from the C environment once.
+            if (!isaDecided)
+            {
+                isaDecided = true;
+                isaNote = OneDnnIsa.Apply(dir, versionHint ?? LibTorchVersionOf(dir));
+                if (isaNote is not null) attempts.Add(isaNote);
             }
 
             // Absolute path first: a system libtorch (e.g. Debian's libtorch-dev) must not win by bare name.

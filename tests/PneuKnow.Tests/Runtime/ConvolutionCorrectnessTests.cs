@@ -7,7 +7,8 @@ namespace PneuKnow.Tests.Runtime;
 /// <summary>
 /// float32 convolutions (forward, input and weight gradients) against the same convolution in
 /// float64, which does not go through oneDNN. On the AMD EPYC machines of this project the shapes
-/// below were 20-40 % off (or NaN) until <see cref="OneDnnIsa"/> capped oneDNN.
+/// below were 20-40 % off (or NaN) at AVX2/AVX-512; <see cref="OneDnnSelfTest"/> runs the same
+/// kind of check in a child process and caps oneDNN where it fails, so these must pass on every machine.
 /// </summary>
 public class ConvolutionCorrectnessTests
 {

@@ -54,7 +54,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var report = TorchRuntime.Initialize(s.Device, s.Threads);
         var device = TorchRuntime.Device;
         var o = Console.Out;
-        o.WriteLine($"machine: {report.DeviceDescription}, {report.Threads} threads, TorchSharp {report.TorchSharpVersion}, libtorch {report.LibTorchVersion}");
+        o.WriteLine($"machine: {BenchMachine.CpuModel()}, {report.DeviceDescription}, {report.Threads} threads, TorchSharp {report.TorchSharpVersion}, libtorch {report.LibTorchVersion}, load average {BenchMachine.LoadAverage()} before the run");
+        if (OneDnnIsa.Current is { } isa) o.WriteLine($"oneDNN:  {isa}");
         o.WriteLine($"model:   {s.Arch}, {s.Size} px, batch {s.Batch}, {s.Batches} batches/epoch, {s.Epochs} epochs (epoch 1 not timed)");
 
         manual_seed(1);
@@ -88,9 +89,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var timed = timings.Skip(1).ToList();
         double trainer = timed.Sum(t => s.Batch * (double)s.Batches) / timed.Sum(t => t.TrainSeconds);
         double whole = timed.Sum(t => s.Batch * (double)s.Batches) / wall.Skip(1).Sum();
-        o.WriteLine($"bare loop: {bare:F1} images/s (before {bare1:F1}, after {bare2:F1})");
-        o.WriteLine($"trainer:   {trainer:F1} images/s in the training pass; {whole:F1} images/s per whole epoch (with validation of {s.Batch} images, checkpoint and logs)");
-        o.WriteLine($"ratio: {trainer / bare:F2}");
+        static string S(double v) => BenchMachine.Significant3(v);
+        o.WriteLine($"bare loop: {S(bare)} images/s (before {S(bare1)}, after {S(bare2)})");
+        o.WriteLine($"trainer:   {S(trainer)} images/s in the training pass; {S(whole)} images/s per whole epoch (with validation of {s.Batch} images, checkpoint and logs)");
+        o.WriteLine($"ratio: {S(trainer / bare)} (trainer ÷ bare loop; target ≥ 0.9)");
         long rss2 = timings[1].ResidentBytes, rssLast = timings[^1].ResidentBytes;
         o.WriteLine($"rss: epoch 2 {rss2 / 1048576.0:F1} MiB, epoch {timings.Count} {rssLast / 1048576.0:F1} MiB ({100.0 * (rssLast - rss2) / rss2:+0.0;-0.0} %)");
         foreach (var t in images.Concat(labels)) t.Dispose();
