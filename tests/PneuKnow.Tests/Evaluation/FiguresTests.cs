@@ -106,7 +106,8 @@ public class FiguresTests
             Figures.Confusion(report, normalise: true),
             Figures.AccuracyVsRoiFraction([("HKD student", 0.1, group["accuracy"]), ("HKD student", 1.0, group["accuracy"])], [("baseline", 0.78)]),
         };
-        var path = Path.Combine(Path.GetTempPath(), $"pneuknow-fig-{Guid.NewGuid():N}.html");
+        var dir = Directory.CreateTempSubdirectory("pneuknow-fig-").FullName;
+        var path = Path.Combine(dir, "figure.html");
         try
         {
             foreach (var c in charts)
@@ -122,6 +123,6 @@ public class FiguresTests
             }
             Assert.Contains($"AUC {group.PerRun[0].Roc.MicroAuc:F3}", FigureFile.ToSelfContainedHtml(charts[2]));
         }
-        finally { File.Delete(path); }
+        finally { Directory.Delete(dir, true); }
     }
 }
