@@ -126,7 +126,7 @@ public static class NotebookRunner
             OneAtATime.Release();
         }
 
-        WriteAtomically(path, document, plan.Select(s => s.Element).ToList(), outputPath);
+        WriteAtomically(path, document, plan.Select(s => s.Element).ToList(), outputPath, (request.Parameters ?? new Dictionary<string, string>()).Values);
         return new NotebookRunResult(request.NotebookPath, outputPath, ran, clock.Elapsed, failure);
     }
 
@@ -274,12 +274,14 @@ public static class NotebookRunner
                     break;
                 case DisplayedValueProduced d:
                     var element = new DisplayElement(d.FormattedValues.ToDictionary(f => f.MimeType, f => (object)f.Value));
+                    AddStaticChart(d.Value, element.Data);
                     if (d.ValueId is { } valueId) displays[valueId] = element;
                     cell.Outputs.Add(element);
                     break;
                 case ReturnValueProduced r:
                     var returned = new ReturnValueElement();
                     foreach (var f in r.FormattedValues) returned.Data[f.MimeType] = f.Value;
+                    AddStaticChart(r.Value, returned.Data);
                     cell.Outputs.Add(returned);
                     break;
                 case ErrorProduced p:
@@ -299,11 +301,24 @@ public static class NotebookRunner
         return error;
     }
 
+    /// <summary>
+    /// A chart output becomes a PNG (rendered by the headless Chromium of <see cref="PneuKnow.Plots.FigureFile.Browser"/>)
+    /// instead of Plotly.NET's HTML, which loads require.js and plotly.js from CDNs: GitHub, nbviewer, an offline
+    /// viewer and a PDF export show the PNG, where the HTML shows nothing. Rerunning the notebook in VS Code or
+    /// Jupyter gives the interactive chart again. Without a browser the HTML is kept.
+    /// </summary>
+    static void AddStaticChart(object? value, IDictionary<string, object> data)
+    {
+        if (value is not Plotly.NET.GenericChart chart || PneuKnow.Plots.FigureFile.Browser.Find() is null) return;
+        data["image/png"] = Convert.ToBase64String(PneuKnow.Plots.FigureFile.Browser.RenderPng(chart));
+        data.Remove("text/html");
+    }
+
     static string PlainText(DisplayEvent e) =>
         e.FormattedValues.FirstOrDefault(f => f.MimeType == PlainTextFormatter.MimeType)?.Value
         ?? e.FormattedValues.FirstOrDefault()?.Value ?? "";
 
-    static void WriteAtomically(string sourcePath, InteractiveDocument parsed, List<InteractiveDocumentElement> elements, string outputPath)
+    static void WriteAtomically(string sourcePath, InteractiveDocument parsed, List<InteractiveDocumentElement> elements, string outputPath, IEnumerable<string> parameterValues)
     {
         // ToJupyterJson on the parsed document can throw InvalidCastException; a fresh document built from its
         // elements and metadata serialises (DESIGN.md §7).
@@ -321,6 +336,59 @@ public static class NotebookRunner
             written["metadata"]!["polyglot_notebook"] = source["metadata"]?["polyglot_notebook"]?.DeepClone();
             json = written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         }
+        json = WithCellIds(json, sourcePath);
+        json = WithoutAbsolutePaths(json, sourcePath, outputPath, parameterValues);
         PneuKnow.Runtime.AtomicFile.WriteAllText(outputPath, json);
+    }
+
+    /// <summary>
+    /// nbformat 4.5 cell ids (present and unique): a source cell keeps its own id, or gets <c>cell-N</c> from its
+    /// position in the source notebook, so ids stay the same from one run to the next; the injected parameters
+    /// cell is <c>injected-parameters</c>.
+    /// </summary>
+    static string WithCellIds(string json, string sourcePath)
+    {
+        var written = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        var sourceCells = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sourcePath))!["cells"]!.AsArray()
+            .Where(c => !(c?["metadata"]?["tags"]?.AsArray().Any(t => t?.GetValue<string>() == NotebookParameters.InjectedTag) ?? false)).ToList();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        int next = 0;
+        foreach (var cell in written["cells"]!.AsArray())
+        {
+            bool injected = cell?["metadata"]?["tags"]?.AsArray().Any(t => t?.GetValue<string>() == NotebookParameters.InjectedTag) ?? false;
+            string id;
+            if (injected) id = "injected-parameters";
+            else
+            {
+                var own = next < sourceCells.Count ? sourceCells[next]?["id"]?.GetValue<string>() : null;
+                id = own ?? $"cell-{next + 1}";
+                next++;
+            }
+            while (!used.Add(id)) id += "-1";
+            cell!["id"] = id;
+        }
+        written["nbformat"] = 4;
+        written["nbformat_minor"] = Math.Max(5, written["nbformat_minor"]?.GetValue<int>() ?? 5);
+        return written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    /// <summary>
+    /// Rewrites the absolute folders this run knows (the repository the notebook lives in, the output folder and
+    /// absolute path parameters) as paths relative to the executed copy, so that an executed notebook names no
+    /// folder of the machine it ran on, and its injected parameters still point at the same places from where it lies.
+    /// </summary>
+    static string WithoutAbsolutePaths(string json, string sourcePath, string outputPath, IEnumerable<string> parameterValues)
+    {
+        var outputDir = Path.GetDirectoryName(outputPath)!;
+        var roots = parameterValues.Where(v => Path.IsPathFullyQualified(v)).Select(v => Path.TrimEndingDirectorySeparator(Path.GetFullPath(v)))
+            .Append(outputDir)
+            .Append(Path.GetDirectoryName(Path.GetDirectoryName(sourcePath)!)!)
+            .Where(r => r.Length > 1).Distinct().OrderByDescending(r => r.Length).ToList();
+        foreach (var root in roots)
+        {
+            var relative = Path.GetRelativePath(outputDir, root).Replace('\\', '/');
+            json = json.Replace(root, relative == "." ? "." : relative);
+        }
+        return json;
     }
 }

@@ -27,6 +27,13 @@ public static class EvaluationReport
         Directory.CreateDirectory(folder);
         var files = new List<string>();
         string Out(string name) { var p = Path.Combine(folder, name); files.Add(p); return p; }
+        string? warning = null;
+        void Figure(Plotly.NET.GenericChart chart, string name)
+        {
+            var saved = FigureFile.Save(chart, Path.Combine(folder, name));
+            files.AddRange(saved.Files);
+            warning ??= saved.Warning;
+        }
         var names = RunMetrics.MetricNames(groups[0].Classes);
 
         var perRun = new List<DataFrameColumn>
@@ -68,13 +75,13 @@ public static class EvaluationReport
         foreach (var g in groups)
         {
             var safe = string.Concat(g.Group.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
-            FigureFile.SaveHtml(Figures.Roc(g.PerRun[0].Roc, $"ROC of {g.Group} / {g.Runs[0]}"), Out($"roc_{safe}.html"));
+            Figure(Figures.Roc(g.PerRun[0].Roc, $"ROC of {g.Group} / {g.Runs[0]}"), $"roc_{safe}.html");
             var k = g.Classes.Count;
             var summed = new int[k, k];
             foreach (var r in g.PerRun) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) summed[i, j] += r.Report.Confusion[i, j];
-            FigureFile.SaveHtml(Figures.Confusion(g.PerRun[0].Report with { Confusion = summed }, title: $"Confusion of {g.Group} (summed over {g.Runs.Count} runs)"), Out($"confusion_{safe}.html"));
+            Figure(Figures.Confusion(g.PerRun[0].Report with { Confusion = summed }, title: $"Confusion of {g.Group} (summed over {g.Runs.Count} runs)"), $"confusion_{safe}.html");
         }
-        FigureFile.SaveHtml(Figures.ClassF1(groups.Select(g => (g.Group, g)).ToArray()), Out("class_f1.html"));
-        return new EvaluationOutput(files, [FigureFile.PngUnavailableWarning(folder)]);
+        Figure(Figures.ClassF1(groups.Select(g => (g.Group, g)).ToArray()), "class_f1.html");
+        return new EvaluationOutput(files, warning is null ? [] : [warning]);
     }
 }

@@ -28,6 +28,38 @@ public static class TableFormat
     /// </summary>
     public static string ToMarkdown(DataFrame table, int digits = 4)
     {
+        var (titles, numeric, rows) = Cells(table, digits);
+        string Escape(string s) => s.Replace("|", "\\|").Replace("\n", " ");
+        var sb = new StringBuilder();
+        sb.Append("| ").AppendJoin(" | ", titles.Select(Escape)).Append(" |\n");
+        sb.Append('|').AppendJoin("|", numeric.Select(n => n ? " ---: " : " --- ")).Append("|\n");
+        foreach (var row in rows) sb.Append("| ").AppendJoin(" | ", row.Select(Escape)).Append(" |\n");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The same table as <see cref="ToMarkdown"/> as an HTML <c>&lt;table&gt;</c> (numbers right-aligned): what a
+    /// notebook displays, since notebook viewers render HTML outputs but show printed Markdown as source text.
+    /// </summary>
+    public static string ToHtml(DataFrame table, int digits = 4)
+    {
+        var (titles, numeric, rows) = Cells(table, digits);
+        string Escape(string s) => System.Net.WebUtility.HtmlEncode(s);
+        var sb = new StringBuilder("<table>\n<thead><tr>");
+        for (int c = 0; c < titles.Count; c++) sb.Append(numeric[c] ? "<th style=\"text-align:right\">" : "<th style=\"text-align:left\">").Append(Escape(titles[c])).Append("</th>");
+        sb.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in rows)
+        {
+            sb.Append("<tr>");
+            for (int c = 0; c < row.Count; c++) sb.Append(numeric[c] ? "<td style=\"text-align:right\">" : "<td style=\"text-align:left\">").Append(Escape(row[c])).Append("</td>");
+            sb.Append("</tr>\n");
+        }
+        return sb.Append("</tbody>\n</table>\n").ToString();
+    }
+
+    /// <summary>Column titles, whether each column is numeric, and the formatted cells (mean ± std merged, NaN as an em dash).</summary>
+    private static (List<string> Titles, List<bool> Numeric, List<List<string>> Rows) Cells(DataFrame table, int digits)
+    {
         var names = table.Columns.Select(c => c.Name).ToList();
         var layout = new List<(string Title, int Column, int Std)>();
         foreach (var (name, i) in names.Select((n, i) => (n, i)))
@@ -47,22 +79,18 @@ public static class TableFormat
             IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
             _ => v.ToString() ?? "",
         };
-        string Escape(string s) => s.Replace("|", "\\|").Replace("\n", " ");
-        var sb = new StringBuilder();
-        sb.Append("| ").AppendJoin(" | ", layout.Select(l => Escape(l.Title))).Append(" |\n");
-        sb.Append('|').AppendJoin("|", layout.Select(l => table.Columns[l.Column] is StringDataFrameColumn ? " --- " : " ---: ")).Append("|\n");
+        var rows = new List<List<string>>();
         for (long r = 0; r < table.Rows.Count; r++)
         {
-            var cells = layout.Select(l =>
+            rows.Add(layout.Select(l =>
             {
                 var v = table.Columns[l.Column][r];
-                if (l.Std < 0) return Escape(Number(v));
+                if (l.Std < 0) return Number(v);
                 var mean = Convert.ToDouble(v, CultureInfo.InvariantCulture);
                 return double.IsNaN(mean) ? "—" : $"{Number(v)} ± {Number(table.Columns[l.Std][r])}";
-            });
-            sb.Append("| ").AppendJoin(" | ", cells).Append(" |\n");
+            }).ToList());
         }
-        return sb.ToString();
+        return (layout.Select(l => l.Title).ToList(), layout.Select(l => table.Columns[l.Column] is not StringDataFrameColumn).ToList(), rows);
     }
 
     private static void WriteAtomically(string path, Action<Stream> write) => Runtime.AtomicFile.WriteStream(path, write);

@@ -1,32 +1,171 @@
 using Microsoft.FSharp.Core;
 using Plotly.NET;
+using Plotly.NET.ImageExport;
 
 namespace PneuKnow.Plots;
 
-/// <summary>Saves figures for offline viewing.</summary>
+/// <summary>What <see cref="FigureFile.Save"/> wrote for one figure.</summary>
+/// <param name="Html">The interactive page (always written).</param>
+/// <param name="Png">The PNG, or null when no browser was found.</param>
+/// <param name="Svg">The SVG, or null when no browser was found.</param>
+/// <param name="Warning">Why PNG/SVG are missing and how to get them, or null when both were written.</param>
+public sealed record SavedFigure(string Html, string? Png, string? Svg, string? Warning)
+{
+    /// <summary>The files written, HTML first.</summary>
+    public IReadOnlyList<string> Files => new[] { Html, Png, Svg }.OfType<string>().ToList();
+}
+
+/// <summary>
+/// Saves figures for reading anywhere: interactive HTML that loads one shared <c>plotly.min.js</c> placed beside
+/// it (offline, no CDN, no per-figure copy of the 3.6 MB library), and PNG and SVG rendered by Plotly.NET's own
+/// image export in a headless Chromium (<see cref="Browser"/>).
+/// </summary>
 public static class FigureFile
 {
+    /// <summary>Name of the shared plotly.js file written beside the HTML figures (the version Plotly.NET embeds).</summary>
+    public const string PlotlyJsFileName = "plotly.min.js";
+
+    /// <summary>Pixel scale of the PNG: a figure laid out at 800 px is written 1600 px wide, ≥ 150 dpi at 10 inches.</summary>
+    public const double PngScale = 2.0;
+
+    /// <summary>Default layout size in CSS pixels (the PNG is <see cref="PngScale"/> times larger).</summary>
+    public const int DefaultWidth = 800, DefaultHeight = 520;
+
     /// <summary>
-    /// A self-contained HTML page: plotly.js itself is embedded (<see cref="PlotlyJSReference.Full"/>), so the
-    /// file opens without a network, unlike notebook output which loads plotly.js from a CDN.
+    /// An HTML page that loads plotly.js from <paramref name="plotlyJsSource"/> (relative to the page; the default is
+    /// the shared file <see cref="PlotlyJsFileName"/> written beside it by <see cref="Save"/>).
     /// </summary>
+    public static string ToHtml(GenericChart chart, string plotlyJsSource = PlotlyJsFileName)
+    {
+        // PlotlyJSReference.CDN takes any script URL: a relative one makes the page load the shared local file.
+        var options = DisplayOptions.init(null, null, null, null, null, null, new FSharpOption<PlotlyJSReference>(PlotlyJSReference.NewCDN(plotlyJsSource)));
+        return GenericChart.toEmbeddedHTML(GenericChart.addDisplayOptions(options, chart));
+    }
+
+    /// <summary>A page with plotly.js inlined (for a browser that renders one figure; too large to commit many of).</summary>
     public static string ToSelfContainedHtml(GenericChart chart)
     {
-        // DisplayOptions.init's parameters are F# options; null is None.
         var options = DisplayOptions.init(null, null, null, null, null, null, new FSharpOption<PlotlyJSReference>(PlotlyJSReference.Full));
         return GenericChart.toEmbeddedHTML(GenericChart.addDisplayOptions(options, chart));
     }
 
-    /// <summary>Writes <see cref="ToSelfContainedHtml"/> to <paramref name="path"/> atomically.</summary>
+    /// <summary>The minified plotly.js that Plotly.NET embeds (the version its charts are written for).</summary>
+    public static byte[] PlotlyJs()
+    {
+        var assembly = typeof(GenericChart).Assembly;
+        var name = assembly.GetManifestResourceNames().FirstOrDefault(n => n.StartsWith("Plotly.NET.plotly-", StringComparison.Ordinal) && n.EndsWith(".min.js", StringComparison.Ordinal))
+                   ?? throw new InvalidOperationException($"{assembly.GetName().Name}: expected an embedded resource Plotly.NET.plotly-<version>.min.js, found {string.Join(", ", assembly.GetManifestResourceNames())}.");
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        return memory.ToArray();
+    }
+
+    /// <summary>Writes <see cref="PlotlyJsFileName"/> into <paramref name="folder"/> unless it is already there with the same size.</summary>
+    public static string EnsurePlotlyJs(string folder)
+    {
+        var path = Path.Combine(folder, PlotlyJsFileName);
+        var js = PlotlyJs();
+        if (!File.Exists(path) || new FileInfo(path).Length != js.Length)
+            Runtime.AtomicFile.WriteStream(path, s => s.Write(js));
+        return path;
+    }
+
+    /// <summary>Writes the HTML page (<see cref="ToHtml"/>) atomically, and the shared plotly.js beside it.</summary>
     public static void SaveHtml(GenericChart chart, string path)
     {
-        Runtime.AtomicFile.WriteAllText(path, ToSelfContainedHtml(chart));
+        EnsurePlotlyJs(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Runtime.AtomicFile.WriteAllText(path, ToHtml(chart));
     }
 
     /// <summary>
-    /// PNG export is not available in this build: it needs Plotly.NET.ImageExport and a headless Chromium
-    /// (Debian's <c>/usr/bin/chromium</c>), neither of which the engine references. Returns the warning to show.
+    /// Writes <c>name.html</c> (with the shared plotly.js beside it), and where a browser is found <c>name.png</c>
+    /// (<see cref="PngScale"/>× the layout size) and <c>name.svg</c>. <paramref name="htmlPath"/> must end in <c>.html</c>.
     /// </summary>
-    public static string PngUnavailableWarning(string path) =>
-        $"PNG not written for {path}: PNG export needs Plotly.NET.ImageExport and a Chromium (e.g. /usr/bin/chromium), which this build does not use; the HTML beside it is self-contained.";
+    /// <exception cref="ArgumentException">The path does not end in <c>.html</c>.</exception>
+    public static SavedFigure Save(GenericChart chart, string htmlPath, int width = DefaultWidth, int height = DefaultHeight)
+    {
+        if (!htmlPath.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Expected a figure path ending in .html, found '{htmlPath}'.", nameof(htmlPath));
+        SaveHtml(chart, htmlPath);
+        var stem = htmlPath[..^".html".Length];
+        if (Browser.Find() is null) return new SavedFigure(htmlPath, null, null, Browser.MissingMessage(htmlPath));
+        var png = stem + ".png";
+        var svg = stem + ".svg";
+        var pngBytes = Browser.RenderPng(chart, width, height);
+        Runtime.AtomicFile.WriteStream(png, s => s.Write(pngBytes));
+        Runtime.AtomicFile.WriteAllText(svg, Browser.RenderSvg(chart, width, height));
+        return new SavedFigure(htmlPath, png, svg, null);
+    }
+
+    /// <summary>Old name of <see cref="Browser.MissingMessage"/>, kept for callers that only write HTML.</summary>
+    public static string PngUnavailableWarning(string path) => Browser.MissingMessage(path);
+
+    /// <summary>
+    /// The headless Chromium that renders PNG and SVG: <c>$PNEUKNOW_CHROMIUM</c>, else Debian's
+    /// <c>/usr/bin/chromium</c> (<c>apt-get install chromium</c>) or another usual install path. Launched with
+    /// <c>--no-sandbox</c> (needed as root, as on CI) and never downloaded: PuppeteerSharp's own fetcher needs a network.
+    /// </summary>
+    public static class Browser
+    {
+        /// <summary>Environment variable naming the browser executable.</summary>
+        public const string EnvironmentVariable = "PNEUKNOW_CHROMIUM";
+
+        static readonly string[] Candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable", "/snap/bin/chromium"];
+        static readonly object Gate = new();
+        static bool configured;
+
+        /// <summary>The browser executable, or null when none is installed.</summary>
+        public static string? Find()
+        {
+            var named = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            if (!string.IsNullOrWhiteSpace(named)) return File.Exists(named) ? named : null;
+            return Candidates.FirstOrDefault(File.Exists);
+        }
+
+        /// <summary>The one line shown where no browser is found: the HTML is written, this says how to get PNG/SVG.</summary>
+        public static string MissingMessage(string path) =>
+            $"PNG/SVG not written for {path} (HTML written): no Chromium found at ${EnvironmentVariable} or {string.Join(", ", Candidates)}; " +
+            "install one (Debian/Ubuntu: apt-get install chromium) or set $" + EnvironmentVariable + ", then rerun.";
+
+        static string Require()
+        {
+            var path = Find() ?? throw new InvalidOperationException(MissingMessage("this figure"));
+            lock (Gate)
+            {
+                if (!configured)
+                {
+                    PuppeteerSharpRendererOptions.localBrowserExecutablePath = new FSharpOption<string>(path);
+                    var launch = PuppeteerSharpRendererOptions.launchOptions;
+                    launch.Headless = true;
+                    launch.Args = [.. launch.Args ?? [], "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"];
+                    configured = true;
+                }
+            }
+            return path;
+        }
+
+        // The page the browser renders inlines plotly.js: it must draw with no network.
+        static GenericChart Offline(GenericChart chart) =>
+            GenericChart.addDisplayOptions(DisplayOptions.init(null, null, null, null, null, null, new FSharpOption<PlotlyJSReference>(PlotlyJSReference.Full)), chart);
+
+        /// <summary>Renders <paramref name="chart"/> as PNG bytes at <see cref="PngScale"/>× the layout size.</summary>
+        /// <exception cref="InvalidOperationException">No browser installed (<see cref="MissingMessage"/>).</exception>
+        public static byte[] RenderPng(GenericChart chart, int width = DefaultWidth, int height = DefaultHeight)
+        {
+            Require();
+            var dataUri = ((IGenericChartRenderer)new PuppeteerSharpRenderer()).RenderPNG(width, height, PngScale, Offline(chart));
+            return Convert.FromBase64String(dataUri[(dataUri.IndexOf(',') + 1)..]);
+        }
+
+        /// <summary>Renders <paramref name="chart"/> as an SVG document.</summary>
+        /// <exception cref="InvalidOperationException">No browser installed (<see cref="MissingMessage"/>).</exception>
+        public static string RenderSvg(GenericChart chart, int width = DefaultWidth, int height = DefaultHeight)
+        {
+            Require();
+            var svg = ((IGenericChartRenderer)new PuppeteerSharpRenderer()).RenderSVG(width, height, 1.0, Offline(chart));
+            // Plotly.toImage returns a data URI; undo its percent-encoding to get the document.
+            return svg.StartsWith("data:image/svg+xml,", StringComparison.Ordinal) ? Uri.UnescapeDataString(svg["data:image/svg+xml,".Length..]) : svg;
+        }
+    }
 }

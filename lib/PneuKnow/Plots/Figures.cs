@@ -117,10 +117,13 @@ public static class Figures
                 ShowMarkers: true, LineColor: Palette(i), LineWidth: 2.0), mine.Select(p => p.Accuracy.Std));
         }).ToList();
         double lo = points.Min(p => p.Fraction), hi = points.Max(p => p.Fraction);
-        foreach (var (label, accuracy) in references ?? [])
-            charts.Add(CSharpChart.Line<double, double, string>([lo, hi], [accuracy, accuracy], Name: label, LineDash: StyleParam.DrawingStyle.Dot,
-                LineColor: Color.fromString("gray")));
-        return Styled(CSharpChart.Combine(charts), title, "fraction of training images with ROI", "accuracy");
+        // Each reference its own dash and colour, so they can be told apart in print.
+        StyleParam.DrawingStyle[] dashes = [StyleParam.DrawingStyle.Dash, StyleParam.DrawingStyle.DashDot, StyleParam.DrawingStyle.LongDash, StyleParam.DrawingStyle.Dot];
+        string[] greys = ["#000000", "#7F7F7F", "#CC79A7", "#56B4E9"];
+        foreach (var ((label, accuracy), i) in (references ?? []).Select((r, i) => (r, i)))
+            charts.Add(CSharpChart.Line<double, double, string>([lo, hi], [accuracy, accuracy], Name: label, LineDash: dashes[i % dashes.Length],
+                LineColor: Color.fromString(greys[i % greys.Length]), LineWidth: 2.0));
+        return FigureStyle.Apply(CSharpChart.Combine(charts), title + "<br><sup>mean ± std over runs; 0 % is the baseline (no annotated image)</sup>", "fraction of training images with ROI", "accuracy");
     }
 
     private static GenericChart WithError(GenericChart chart, IEnumerable<double> std) =>

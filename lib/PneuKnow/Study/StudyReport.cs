@@ -122,8 +122,8 @@ public static class StudyReport
 
     /// <summary>
     /// Writes <c>tables/</c> (accuracy, class scores, published comparison; CSV and Markdown, plus
-    /// <c>headline.md</c>) and <c>figures/</c> (accuracy per backbone, accuracy vs ROI fraction, loss
-    /// curves per unit; self-contained HTML) into the study folder. Returns the files written.
+    /// <c>headline.md</c>) and <c>figures/</c> (accuracy with per-run points and 95 % CIs, accuracy vs ROI fraction, and per backbone training
+    /// curves, confusion matrices and per-class F1; HTML with one shared plotly.min.js, plus PNG and SVG where a Chromium is found) into the study folder. Returns the files written.
     /// </summary>
     public static IReadOnlyList<string> Write(StudyEvaluation e, string? publishedMetricsPath = null)
     {
@@ -151,21 +151,35 @@ public static class StudyReport
             Table(Comparison(e, PublishedMetrics.Read(publishedMetricsPath)), "comparison_with_published");
         }
 
-        var accuracy = e.Cells.Select(c => (c.Backbone, c.Model, c.Group["accuracy"])).ToList();
-        Save(Figures.AccuracyPerBackbone(accuracy, $"Accuracy per backbone ({e.Split} split)"), Path.Combine(figures, "accuracy_per_backbone.html"), files);
+        Save(StudyFigures.Accuracy(e.Cells.Select(ModelRunsOf).ToList(), MajorityRate(e), $"Accuracy per model ({e.Split} split)"),
+            Path.Combine(figures, "accuracy.html"), files, width: 1200, height: 620);
 
         var budget = e.Cells.Where(c => c.Role == "student" && !c.Unit.Variant.TeacherOnRaw)
             .Select(c => (c.Backbone, c.Unit.Variant.RoiFraction, c.Group["accuracy"])).ToList();
         if (budget.Select(b => b.RoiFraction).Distinct().Count() > 1)
         {
-            var references = e.Cells.Where(c => c.Role == "baseline" || (c.Role == "student" && c.Unit.Variant.TeacherOnRaw))
+            // The baseline is the student with no annotated image: the budget curve's 0 % point.
+            budget.AddRange(e.Cells.Where(c => c.Role == "baseline").Select(c => (c.Backbone, 0.0, c.Group["accuracy"])));
+            var references = e.Cells.Where(c => c.Role == "student" && c.Unit.Variant.TeacherOnRaw)
                 .Select(c => ($"{c.Backbone} {c.Model}", c.Group["accuracy"].Mean)).ToList();
             Save(Figures.AccuracyVsRoiFraction(budget, references, $"HKD student accuracy vs share of annotated training images ({e.Split} split)"),
                 Path.Combine(figures, "accuracy_vs_roi_fraction.html"), files);
         }
 
-        foreach (var c in e.Cells)
-            Save(c.LossFigure(), Path.Combine(figures, $"loss_{c.Unit.Key}_{c.Role}.html"), files);
+        foreach (var backbone in e.Cells.Select(c => c.Backbone).Distinct())
+        {
+            var main = e.Cells.Where(c => c.Backbone == backbone && c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != "teacher").ToList();
+            if (main.Count == 0) continue;
+            Save(StudyFigures.TrainingCurves(backbone, main.Select(c => (c.Model, TrainingLog.Read(c.MetricsLog))).ToList()),
+                Path.Combine(figures, $"curves_{backbone}.html"), files, width: 1200, height: 720);
+            var classes = main[0].Group.Classes;
+            Save(StudyFigures.Confusions(main.Select(c => (c.Model, SummedConfusion(c.Group))).ToList(), classes,
+                    $"{backbone}: confusion summed over {e.Preset.Runs} run(s) ({e.Split} split)"),
+                Path.Combine(figures, $"confusion_{backbone}.html"), files, width: 1100, height: 540);
+            Save(StudyFigures.ClassF1(main.Select(c => (c.Model, c.Group.Classes, (IReadOnlyList<IReadOnlyDictionary<string, double>>)c.Group.PerRun.Select(r => r.Values).ToList())).ToList(),
+                    $"{backbone}: F1 per class ({e.Split} split)"),
+                Path.Combine(figures, $"class_f1_{backbone}.html"), files);
+        }
         return files;
     }
 
@@ -188,9 +202,31 @@ public static class StudyReport
         return PaperTables.Comparison(entries, published);
     }
 
-    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files)
+    static ModelRuns ModelRunsOf(StudyCell c) => new(c.Backbone, c.Model,
+        c.Group.PerRun.Select(r => r.Values["accuracy"]).ToArray(), c.Group.PerRun.Select(r => r.Values["macro_recall"]).ToArray());
+
+    /// <summary>The accuracy of always answering the commonest class of the reported split (from the first run's supports).</summary>
+    static double? MajorityRate(StudyEvaluation e)
     {
-        FigureFile.SaveHtml(chart, path);
-        files.Add(path);
+        var support = e.Cells.FirstOrDefault()?.Group.PerRun.FirstOrDefault()?.Report.Support;
+        return support is null || support.Sum() == 0 ? null : (double)support.Max() / support.Sum();
+    }
+
+    static int[,] SummedConfusion(RunGroup g)
+    {
+        int k = g.Classes.Count;
+        var summed = new int[k, k];
+        foreach (var r in g.PerRun) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) summed[i, j] += r.Report.Confusion[i, j];
+        return summed;
+    }
+
+    static int browserWarned;
+
+    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int width = FigureFile.DefaultWidth, int height = FigureFile.DefaultHeight)
+    {
+        var saved = FigureFile.Save(chart, path, width, height);
+        files.AddRange(saved.Files);
+        // One line per process, not one per figure: the fix (install a browser) is the same for all of them.
+        if (saved.Warning is { } w && Interlocked.Exchange(ref browserWarned, 1) == 0) Console.Error.WriteLine(w);
     }
 }

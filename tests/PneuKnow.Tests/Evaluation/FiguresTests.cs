@@ -68,6 +68,30 @@ public class FiguresTests
         Assert.True(html.Length > 1_000_000, $"plotly.js should be embedded; the page has {html.Length} characters");
     }
 
+    [PneuKnow.Tests.Plots.ChromiumFact]
+    public void Png_and_svg_are_rendered_by_headless_chromium_without_a_network()
+    {
+        var chart = Figures.LossCurves([1.0, 2.0, 3.0], [("val loss", [("fold0", [1.0, 3.0, 2.0])])]);
+        var dir = Directory.CreateTempSubdirectory("pneuknow-export-").FullName;
+        try
+        {
+            var saved = FigureFile.Save(chart, Path.Combine(dir, "loss.html"), width: 600, height: 400);
+            Assert.Null(saved.Warning);
+            Assert.Equal(["loss.html", "loss.png", "loss.svg", FigureFile.PlotlyJsFileName], Directory.GetFiles(dir).Select(Path.GetFileName).OrderBy(n => n == FigureFile.PlotlyJsFileName).ThenBy(n => n));
+            using var png = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(saved.Png!);
+            Assert.Equal((1200, 800), (png.Width, png.Height));   // PngScale × the layout size
+            // Not a blank page: the plotted line and axes make the pixels vary.
+            double sum = 0, sq = 0;
+            png.ProcessPixelRows(rows => { for (int y = 0; y < rows.Height; y++) foreach (var p in rows.GetRowSpan(y)) { double g = (p.R + p.G + p.B) / 3.0; sum += g; sq += g * g; } });
+            double n = png.Width * png.Height, variance = sq / n - sum / n * (sum / n);
+            Assert.True(variance > 50, $"expected a drawn chart, found pixel variance {variance:F1}");
+            var svg = File.ReadAllText(saved.Svg!);
+            Assert.StartsWith("<svg", svg);
+            Assert.Contains("val loss", svg);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void Every_figure_renders_and_saves()
     {
@@ -82,16 +106,23 @@ public class FiguresTests
             Figures.Confusion(report, normalise: true),
             Figures.AccuracyVsRoiFraction([("HKD student", 0.1, group["accuracy"]), ("HKD student", 1.0, group["accuracy"])], [("baseline", 0.78)]),
         };
-        var path = Path.Combine(Path.GetTempPath(), $"pneuknow-fig-{Guid.NewGuid():N}.html");
+        var dir = Directory.CreateTempSubdirectory("pneuknow-fig-").FullName;
+        var path = Path.Combine(dir, "figure.html");
         try
         {
             foreach (var c in charts)
             {
                 FigureFile.SaveHtml(c, path);
-                Assert.Contains("Plotly.newPlot", File.ReadAllText(path));
+                var html = File.ReadAllText(path);
+                Assert.Contains("Plotly.newPlot", html);
+                // One shared plotly.js beside the page, nothing from a network, no inlined copy.
+                Assert.Contains($"<script src=\"{FigureFile.PlotlyJsFileName}\"", html);
+                Assert.DoesNotMatch(@"https?://[^""\s]*\.js", html);
+                Assert.True(html.Length < 200_000, $"expected a page without plotly.js inlined, found {html.Length} characters");
+                Assert.Equal(FigureFile.PlotlyJs().Length, new FileInfo(Path.Combine(Path.GetDirectoryName(path)!, FigureFile.PlotlyJsFileName)).Length);
             }
             Assert.Contains($"AUC {group.PerRun[0].Roc.MicroAuc:F3}", FigureFile.ToSelfContainedHtml(charts[2]));
         }
-        finally { File.Delete(path); }
+        finally { Directory.Delete(dir, true); }
     }
 }

@@ -55,6 +55,21 @@ public sealed class AllNotebooksRunTests(ITestOutputHelper output)
             Assert.True(parameters >= 0, $"{notebook}: no cell tagged \"{NotebookParameters.Tag}\" (every chapter takes preset)");
             Assert.Contains(NotebookParameters.InjectedTag, Tags(code[parameters + 1]!));
             Assert.Contains("string preset = \"smoke\";", Source(code[parameters + 1]!));
+
+            // nbformat 4.5: every cell has an id, valid and unique.
+            var ids = executed["cells"]!.AsArray().Select(c => (string?)c!["id"]).ToList();
+            Assert.All(ids, id => Assert.Matches("^[a-zA-Z0-9_-]{1,64}$", id ?? ""));
+            Assert.Equal(ids.Count, ids.Distinct().Count());
+            Assert.True(executed["nbformat_minor"]!.GetValue<int>() >= 5);
+            // Readable anywhere: no CDN script, no absolute path of this machine (the temporary study and output
+            // folders, the checkout), and, where a browser renders them, every chart is a PNG.
+            Assert.Empty(PneuKnow.Tests.Plots.ResultsHygiene.Violations(outDir));
+            var outputs = code.SelectMany(c => c!["outputs"]!.AsArray()).Where(o => o!["data"] is not null).ToList();
+            if (PneuKnow.Plots.FigureFile.Browser.Find() is not null)
+                Assert.DoesNotContain(outputs, o => ((string?)o!["data"]!["text/html"]?.ToJsonString() ?? "").Contains("Plotly.newPlot", StringComparison.Ordinal));
+            var charts = code.Where(c => Source(c!).Contains("Figures.", StringComparison.Ordinal) || Source(c!).Contains("Chart.", StringComparison.Ordinal)).ToList();
+            if (charts.Count > 0 && PneuKnow.Plots.FigureFile.Browser.Find() is not null)
+                Assert.Contains(outputs, o => o!["data"]!["image/png"] is not null);
         }
         finally
         {

@@ -1,0 +1,258 @@
+using Microsoft.FSharp.Core;
+using Plotly.NET;
+using Plotly.NET.LayoutObjects;
+using Plotly.NET.TraceObjects;
+using CSharpChart = Plotly.NET.CSharp.Chart;
+using Plotly.NET.CSharp;
+
+namespace PneuKnow.Plots;
+
+/// <summary>One model's per-run values of a metric (e.g. accuracy over the repeated runs).</summary>
+/// <param name="Backbone">Backbone name.</param>
+/// <param name="Model">Study label (<c>baseline</c>, <c>HKD student</c>, <c>ROI teacher</c>, <c>HKD student (noroi)</c>, ...).</param>
+/// <param name="Accuracy">Accuracy of each run.</param>
+/// <param name="BalancedAccuracy">Balanced accuracy (mean recall over classes) of each run.</param>
+public sealed record ModelRuns(string Backbone, string Model, double[] Accuracy, double[] BalancedAccuracy);
+
+/// <summary>Per-image scores of the baseline and the HKD student on the same images, for one metric.</summary>
+/// <param name="Metric">e.g. "energy in mask", "pointing game", "energy on confounder".</param>
+/// <param name="Baseline">Score of the baseline per image.</param>
+/// <param name="Student">Score of the student on the same images, same order.</param>
+public sealed record PairedScores(string Metric, double[] Baseline, double[] Student);
+
+/// <summary>The study's figures in one style (<see cref="FigureStyle"/>): accuracy, training curves, confusion, per-class F1, paired scores.</summary>
+public static class StudyFigures
+{
+    /// <summary>A 95 % confidence interval of the mean (Student's t, n − 1 degrees of freedom), clipped to [0, 1]; NaN width for one run.</summary>
+    public static (double Mean, double Lower, double Upper) MeanCi95(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("Expected at least one value, found none.", nameof(values));
+        double mean = values.Average();
+        if (values.Count < 2) return (mean, mean, mean);
+        double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+        double half = TQuantile975(values.Count - 1) * sd / Math.Sqrt(values.Count);
+        return (mean, Math.Max(0, mean - half), Math.Min(1, mean + half));
+    }
+
+    /// <summary>The 0.975 quantile of Student's t with <paramref name="df"/> degrees of freedom (table to 30, then the normal 1.960).</summary>
+    public static double TQuantile975(int df)
+    {
+        double[] table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+            2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042];
+        if (df < 1) throw new ArgumentOutOfRangeException(nameof(df), df, "Expected at least one degree of freedom.");
+        return df <= table.Length ? table[df - 1] : 1.960;
+    }
+
+    /// <summary>
+    /// Accuracy and balanced accuracy side by side: per backbone, baseline and HKD student first, then the controls and
+    /// the teacher (labelled control / oracle); each run a dot, the mean a bar-free marker with its 95 % CI (clipped to
+    /// [0, 1]), and the majority rate (always answering the commonest class) as a dashed line.
+    /// </summary>
+    /// <exception cref="ArgumentException">No models, or a model without runs.</exception>
+    public static GenericChart Accuracy(IReadOnlyList<ModelRuns> models, double? majorityRate, string title)
+    {
+        if (models.Count == 0) throw new ArgumentException("Expected at least one model, found none.", nameof(models));
+        if (models.FirstOrDefault(m => m.Accuracy.Length == 0) is { } empty) throw new ArgumentException($"{empty.Backbone} {empty.Model}: expected at least one run, found none.", nameof(models));
+        static int Order(ModelKind k) => k switch { ModelKind.Baseline => 0, ModelKind.Student => 1, ModelKind.Control => 2, _ => 3 };
+        var ordered = models.OrderBy(m => models.Select(x => x.Backbone).Distinct().ToList().IndexOf(m.Backbone)).ThenBy(m => Order(FigureStyle.KindOf(m.Model))).ToList();
+        string Category(ModelRuns m) => models.Select(x => x.Backbone).Distinct().Count() > 1 ? $"{m.Backbone}<br>{FigureStyle.Label(m.Model)}" : FigureStyle.Label(m.Model);
+        var categories = ordered.Select(Category).ToArray();
+        int runs = ordered.Max(m => m.Accuracy.Length);
+
+        GenericChart Panel(Func<ModelRuns, double[]> metric, bool legend)
+        {
+            var traces = new List<GenericChart>();
+            foreach (var kind in Enum.GetValues<ModelKind>())
+            {
+                var mine = ordered.Where(m => FigureStyle.KindOf(m.Model) == kind).ToList();
+                if (mine.Count == 0) continue;
+                var xs = mine.SelectMany(m => metric(m).Select(_ => Category(m))).ToArray();
+                var ys = mine.SelectMany(metric).ToArray();
+                traces.Add(CSharpChart.Point<string, double, string>(xs, ys, Name: $"{kind} runs", ShowLegend: false, MarkerColor: FigureStyle.Translucent(kind, 0.45), Opacity: 1.0));
+                var ci = mine.Select(m => MeanCi95(metric(m))).ToArray();
+                var mean = CSharpChart.Point<string, double, string>(mine.Select(Category).ToArray(), ci.Select(c => c.Mean).ToArray(),
+                    Name: kind switch { ModelKind.Teacher => "teacher (oracle)", ModelKind.Control => "control", ModelKind.Student => "HKD student", _ => "baseline" },
+                    ShowLegend: legend, Marker: MeanMarker(kind));
+                traces.Add(WithAsymmetricError(mean, ci.Select(c => c.Upper - c.Mean), ci.Select(c => c.Mean - c.Lower)));
+            }
+            if (majorityRate is { } rate)
+                traces.Add(CSharpChart.Line<string, double, string>([categories[0], categories[^1]], [rate, rate], Name: $"majority rate {rate:F3}", ShowLegend: legend,
+                    LineColor: Color.fromString("black"), LineDash: StyleParam.DrawingStyle.Dash, LineWidth: 1.5));
+            return CSharpChart.Combine(traces);
+        }
+
+        var grid = CSharpChart.Grid([Panel(m => m.Accuracy, true), Panel(m => m.BalancedAccuracy, false)], 1, 2,
+            SubPlotTitles: new[] { "accuracy", "balanced accuracy (mean recall)" });
+        grid = FigureStyle.Apply(grid, $"{title}<br><sup>dots: {runs} run(s); diamond: mean with 95 % CI (Student's t, clipped to [0, 1])</sup>");
+        return AxisRange(grid, 2, 0, 1.02);
+    }
+
+    /// <summary>
+    /// Training curves of one backbone: training cross-entropy, consistency MSE, combined training loss, validation
+    /// loss and validation accuracy, baseline and student on shared axes, each model's mean over runs with a band
+    /// from the lowest to the highest run, integer epochs.
+    /// </summary>
+    /// <exception cref="ArgumentException">No logs.</exception>
+    public static GenericChart TrainingCurves(string backbone, IReadOnlyList<(string Model, TrainingLog Log)> logs)
+    {
+        if (logs.Count == 0) throw new ArgumentException("Expected at least one training log, found none.", nameof(logs));
+        // A baseline's training loss is its cross-entropy; a student's splits into cross-entropy (train_cls_loss) and consistency.
+        (string Title, Func<TrainingLog, string?> Column)[] panels =
+        [
+            ("training cross-entropy", l => l.Has("train_cls_loss") ? "train_cls_loss" : l.Has("train_loss") ? "train_loss" : null),
+            ("consistency MSE (student)", l => l.Has("train_cons_loss") ? "train_cons_loss" : null),
+            ("combined training loss", l => l.Has("train_loss") ? "train_loss" : null),
+            ("validation loss", l => l.Has("val_loss") ? "val_loss" : null),
+            ("validation accuracy", l => l.Has("val_acc") ? "val_acc" : null),
+        ];
+        var shownInLegend = new HashSet<string>();
+        var charts = panels.Select(panel =>
+        {
+            var traces = new List<GenericChart>();
+            foreach (var (model, log) in logs)
+            {
+                if (panel.Column(log) is not { } column) continue;
+                var kind = FigureStyle.KindOf(model);
+                var runs = log.Series(column);
+                var epochs = log.Epochs;
+                double[] Over(Func<double[], double> f) => epochs.Select((_, e) =>
+                {
+                    var v = runs.Where(r => e < r.Values.Length && !double.IsNaN(r.Values[e])).Select(r => r.Values[e]).ToArray();
+                    return v.Length == 0 ? double.NaN : f(v);
+                }).ToArray();
+                var mean = Over(v => v.Average());
+                var low = Over(v => v.Min());
+                var high = Over(v => v.Max());
+                if (runs.Count > 1)
+                {
+                    traces.Add(CSharpChart.Line<double, double, string>(epochs, high, ShowLegend: false, LineColor: FigureStyle.Translucent(kind, 0), Name: $"{model} highest run"));
+                    traces.Add(CSharpChart.Line<double, double, string>(epochs, low, ShowLegend: false, LineColor: FigureStyle.Translucent(kind, 0), Name: $"{model} lowest run",
+                        Fill: StyleParam.Fill.ToNext_y, FillColor: FigureStyle.Translucent(kind, 0.2)));
+                }
+                traces.Add(CSharpChart.Line<double, double, string>(epochs, mean, Name: runs.Count > 1 ? $"{model} (mean of {runs.Count}, band: lowest–highest run)" : model,
+                    ShowLegend: shownInLegend.Add(model), LineColor: FigureStyle.ColourOf(kind), LineWidth: 2.5, ShowMarkers: true));
+            }
+            if (traces.Count == 0) traces.Add(CSharpChart.Line<double, double, string>([0.0], [double.NaN], ShowLegend: false, Name: "no data"));
+            return CSharpChart.Combine(traces);
+        }).ToList();
+        var grid = CSharpChart.Grid(charts, 2, 3, SubPlotTitles: panels.Select(p => p.Title).ToArray());
+        grid = FigureStyle.Apply(grid, $"{backbone}: training curves per epoch");
+        for (int i = 1; i <= panels.Length; i++)
+        {
+            var axis = new LinearAxis();
+            axis.SetProperty("dtick", 1);
+            axis.SetProperty("tickformat", "d");
+            axis.SetProperty("title", new Dictionary<string, object> { ["text"] = "epoch" });
+            grid = Plotly.NET.Chart.withXAxis(axis, new FSharpOption<StyleParam.SubPlotId>(StyleParam.SubPlotId.NewXAxis(i))).Invoke(grid);
+        }
+        return grid;
+    }
+
+    /// <summary>Confusion matrices side by side (e.g. baseline and HKD student), each normalised by true class (rows sum to 1), class names on the axes.</summary>
+    /// <exception cref="ArgumentException">No matrices, or a matrix not k × k for the k classes.</exception>
+    public static GenericChart Confusions(IReadOnlyList<(string Model, int[,] Counts)> matrices, IReadOnlyList<string> classes, string title)
+    {
+        if (matrices.Count == 0) throw new ArgumentException("Expected at least one confusion matrix, found none.", nameof(matrices));
+        int k = classes.Count;
+        var names = classes.Select(FigureStyle.ClassName).ToArray();
+        var panels = matrices.Select((m, index) =>
+        {
+            if (m.Counts.GetLength(0) != k || m.Counts.GetLength(1) != k)
+                throw new ArgumentException($"{m.Model}: expected a {k}×{k} matrix for classes {string.Join(", ", classes)}, found {m.Counts.GetLength(0)}×{m.Counts.GetLength(1)}.", nameof(matrices));
+            var z = Enumerable.Range(0, k).Select(t =>
+            {
+                double total = Enumerable.Range(0, k).Sum(p => m.Counts[t, p]);
+                return Enumerable.Range(0, k).Select(p => total == 0 ? 0.0 : m.Counts[t, p] / total).ToArray();
+            }).Reverse().ToArray();
+            var text = z.Select(r => r.Select(v => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            return CSharpChart.AnnotatedHeatmap<double, string, string, string>(z, text, X: names, Y: names.Reverse().ToArray(),
+                ColorScale: StyleParam.Colorscale.NewCustom([Tuple.Create(0.0, Color.fromString("#f7fbff")), Tuple.Create(1.0, Color.fromString("#08306b"))]),
+                ShowScale: index == matrices.Count - 1);
+        }).ToList();
+        var grid = CSharpChart.Grid(panels, 1, panels.Count, SubPlotTitles: matrices.Select(m => m.Model).ToArray());
+        grid = FigureStyle.Apply(grid, $"{title}<br><sup>rows: true class, columns: predicted; each row normalised to 1 (recall on the diagonal)</sup>");
+        return grid;
+    }
+
+    /// <summary>Per-class F1 for each model: mean with a 95 % CI over runs (clipped to [0, 1]) and the runs as dots, class names on the x axis.</summary>
+    /// <exception cref="ArgumentException">No models.</exception>
+    public static GenericChart ClassF1(IReadOnlyList<(string Model, IReadOnlyList<string> Classes, IReadOnlyList<IReadOnlyDictionary<string, double>> PerRun)> models, string title)
+    {
+        if (models.Count == 0) throw new ArgumentException("Expected at least one model, found none.", nameof(models));
+        var traces = new List<GenericChart>();
+        foreach (var (model, classes, perRun) in models)
+        {
+            var kind = FigureStyle.KindOf(model);
+            var names = classes.Select(FigureStyle.ClassName).ToArray();
+            var ci = classes.Select(c => MeanCi95(perRun.Select(r => r[$"{c}_f1"]).ToArray())).ToArray();
+            var mean = CSharpChart.Point<string, double, string>(names, ci.Select(c => c.Mean).ToArray(), Name: FigureStyle.Label(model), Marker: MeanMarker(kind));
+            traces.Add(WithAsymmetricError(mean, ci.Select(c => c.Upper - c.Mean), ci.Select(c => c.Mean - c.Lower)));
+        }
+        var chart = Plotly.NET.Chart.withLayout(LayoutWith(("scattermode", "group"))).Invoke(CSharpChart.Combine(traces));
+        chart = FigureStyle.Apply(chart, $"{title}<br><sup>mean with 95 % CI over runs (Student's t, clipped to [0, 1])</sup>", "class", "F1");
+        return AxisRange(chart, 1, 0, 1.02);
+    }
+
+    /// <summary>
+    /// Paired per-image scores, one panel per metric: each image a grey line from its baseline score to its student
+    /// score, the two distributions as box plots, and the mean paired difference in the panel title.
+    /// </summary>
+    /// <exception cref="ArgumentException">No metrics, or a metric whose two series differ in length.</exception>
+    public static GenericChart PairedScoresFigure(IReadOnlyList<PairedScores> metrics, string title)
+    {
+        if (metrics.Count == 0) throw new ArgumentException("Expected at least one metric, found none.", nameof(metrics));
+        var panels = new List<GenericChart>();
+        var titles = new List<string>();
+        for (int i = 0; i < metrics.Count; i++)
+        {
+            var m = metrics[i];
+            if (m.Baseline.Length != m.Student.Length)
+                throw new ArgumentException($"{m.Metric}: expected one student score per baseline score, found {m.Baseline.Length} and {m.Student.Length}.", nameof(metrics));
+            var pairs = m.Baseline.Zip(m.Student).Where(p => double.IsFinite(p.First) && double.IsFinite(p.Second)).ToArray();
+            var traces = pairs.Select(p => CSharpChart.Line<string, double, string>(["baseline", "HKD student"], [p.First, p.Second], ShowLegend: false,
+                LineColor: Color.fromString("rgba(120,120,120,0.35)"), LineWidth: 1.0, Name: m.Metric)).ToList();
+            traces.Add(CSharpChart.BoxPlot<string, double, string>(X: Enumerable.Repeat("baseline", pairs.Length).ToArray(), Y: pairs.Select(p => p.First).ToArray(), Name: "baseline", ShowLegend: i == 0, MarkerColor: FigureStyle.ColourOf(ModelKind.Baseline)));
+            traces.Add(CSharpChart.BoxPlot<string, double, string>(X: Enumerable.Repeat("HKD student", pairs.Length).ToArray(), Y: pairs.Select(p => p.Second).ToArray(), Name: "HKD student", ShowLegend: i == 0, MarkerColor: FigureStyle.ColourOf(ModelKind.Student)));
+            panels.Add(CSharpChart.Combine(traces));
+            double diff = pairs.Length == 0 ? double.NaN : pairs.Average(p => p.Second - p.First);
+            titles.Add(FormattableString.Invariant($"{m.Metric}: student − baseline {diff:+0.000;-0.000} (n = {pairs.Length})"));
+        }
+        var grid = CSharpChart.Grid(panels, 1, panels.Count, SubPlotTitles: titles.ToArray());
+        return FigureStyle.Apply(grid, $"{title}<br><sup>one line per annotated test image (images where either CAM is undefined left out)</sup>");
+    }
+
+    static GenericChart WithAsymmetricError(GenericChart chart, IEnumerable<double> plus, IEnumerable<double> minus) =>
+        // Error.init's parameters are F# options (null is None): Visible, Type, Symmetric, Array, Arrayminus, then 10 left unset.
+        Plotly.NET.Chart.withYError(Error.init<double, double>(new FSharpOption<bool>(true), null, new FSharpOption<bool>(false),
+            new FSharpOption<IEnumerable<double>>(plus.ToArray()), new FSharpOption<IEnumerable<double>>(minus.ToArray()),
+            null, null, null, null, null, null, null, null, null, null)).Invoke(chart);
+
+    // A large diamond in the model's colour marks a mean (the F# marker setters take every option; set by name instead).
+    static Marker MeanMarker(ModelKind kind)
+    {
+        var marker = new Marker();
+        marker.SetProperty("size", 13);
+        marker.SetProperty("symbol", "diamond");
+        marker.SetProperty("color", FigureStyle.Hex(kind));
+        return marker;
+    }
+
+    static Layout LayoutWith(params (string Name, object Value)[] properties)
+    {
+        var layout = new Layout();
+        foreach (var (name, value) in properties) layout.SetProperty(name, value);
+        return layout;
+    }
+
+    // Fixes the y range of the first `panels` y axes (accuracy-like scores live in [0, 1]).
+    static GenericChart AxisRange(GenericChart chart, int panels, double min, double max)
+    {
+        for (int i = 1; i <= panels; i++)
+        {
+            var axis = new LinearAxis();
+            axis.SetProperty("range", new[] { min, max });
+            chart = Plotly.NET.Chart.withYAxis(axis, new FSharpOption<StyleParam.SubPlotId>(StyleParam.SubPlotId.NewYAxis(i))).Invoke(chart);
+        }
+        return chart;
+    }
+}

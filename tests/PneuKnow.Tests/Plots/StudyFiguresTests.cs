@@ -1,0 +1,59 @@
+using PneuKnow.Plots;
+
+namespace PneuKnow.Tests.Plots;
+
+public class StudyFiguresTests
+{
+    [Fact]
+    public void The_95_percent_ci_uses_students_t_and_is_clipped_to_the_unit_interval()
+    {
+        // Hand-worked: mean 0.7, sample sd 0.2, t(2, 0.975) = 4.303, half width 4.303 * 0.2 / sqrt(3) = 0.49687.
+        var (mean, lower, upper) = StudyFigures.MeanCi95([0.5, 0.7, 0.9]);
+        Assert.Equal(0.7, mean, 12);
+        Assert.Equal(0.7 - 4.303 * 0.2 / Math.Sqrt(3), lower, 9);
+        Assert.Equal(1.0, upper);   // 1.197 clipped
+        Assert.Equal((0.25, 0.0, 1.0), StudyFigures.MeanCi95([0.0, 0.5]));   // half width 3.18: clipped both ways
+        Assert.Equal((0.4, 0.4, 0.4), StudyFigures.MeanCi95([0.4]));   // one run: no interval
+        Assert.Equal(1.960, StudyFigures.TQuantile975(100));
+    }
+
+    [Theory]
+    [InlineData("baseline", ModelKind.Baseline)]
+    [InlineData("HKD student", ModelKind.Student)]
+    [InlineData("ROI teacher", ModelKind.Teacher)]
+    [InlineData("ROI teacher (roi30)", ModelKind.Teacher)]
+    [InlineData("raw teacher (noroi)", ModelKind.Control)]
+    [InlineData("HKD student (noroi)", ModelKind.Control)]
+    [InlineData("HKD student (roi30)", ModelKind.Control)]
+    public void Every_study_label_has_one_kind_and_colour(string model, ModelKind kind) => Assert.Equal(kind, FigureStyle.KindOf(model));
+
+    [Fact]
+    public void Figures_name_classes_and_mark_oracles_and_controls()
+    {
+        var accuracy = FigureFile.ToHtml(StudyFigures.Accuracy([
+            new ModelRuns("r18", "baseline", [0.6, 0.7], [0.5, 0.6]), new ModelRuns("r18", "ROI teacher", [0.9, 0.8], [0.9, 0.8]),
+            new ModelRuns("r18", "HKD student", [0.7, 0.8], [0.6, 0.7]), new ModelRuns("r18", "HKD student (noroi)", [0.6, 0.6], [0.5, 0.5])], 0.594, "acc"));
+        Assert.Contains("ROI teacher [oracle]", accuracy);
+        Assert.Contains("HKD student (noroi) [control]", accuracy);
+        Assert.Contains("majority rate 0.594", accuracy);
+        Assert.Contains("95 % CI", accuracy);
+        Assert.Contains("balanced accuracy", accuracy);
+        // Baseline before student before control before teacher on the x axis.
+        int b = accuracy.IndexOf("\"baseline\"", StringComparison.Ordinal), s = accuracy.IndexOf("\"HKD student\"", StringComparison.Ordinal);
+        Assert.True(b >= 0 && s > b, "baseline is drawn before the student");
+
+        var confusion = FigureFile.ToHtml(StudyFigures.Confusions([("baseline", new[,] { { 2, 0 }, { 1, 3 } })], ["B", "NB"], "c"));
+        Assert.Contains("bacterial", confusion);
+        Assert.Contains("healthy", confusion);
+        Assert.Contains("0.25", confusion);   // row NB: 1 of 4 predicted bacterial
+        Assert.Throws<ArgumentException>(() => StudyFigures.Confusions([("x", new int[3, 3])], ["B", "NB"], "c"));
+
+        var f1 = FigureFile.ToHtml(StudyFigures.ClassF1([("HKD student", ["C", "P"], [new Dictionary<string, double> { ["C_f1"] = 0.9, ["P_f1"] = 0.1 }, new Dictionary<string, double> { ["C_f1"] = 1.0, ["P_f1"] = 0.0 }])], "f1"));
+        Assert.Contains("COVID-19", f1);
+        Assert.Contains("fungal", f1);
+
+        var paired = FigureFile.ToHtml(StudyFigures.PairedScoresFigure([new PairedScores("energy in mask", [0.2, 0.4, double.NaN], [0.5, 0.5, 0.9])], "paired"));
+        Assert.Contains("student − baseline +0.200 (n = 2)", paired);
+        Assert.Throws<ArgumentException>(() => StudyFigures.PairedScoresFigure([new PairedScores("x", [1.0], [])], "p"));
+    }
+}
