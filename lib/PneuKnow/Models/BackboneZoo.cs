@@ -13,13 +13,16 @@ namespace PneuKnow.Models;
 /// with timm or torchvision names.
 /// </param>
 /// <param name="AllowPartial">Load the matching tensors even when keys are missing, unexpected or of another shape (all reported).</param>
+/// <param name="OutputStride">Input pixels per feature-map cell: 32 (the reference networks) or 16 (last stage dilated instead of
+/// strided, timm's <c>output_stride</c>; ResNets only), so a small input keeps a spatial feature map for the consistency loss and Grad-CAM.</param>
 public sealed record BackboneOptions(
     string Architecture,
     int Classes,
     double Dropout = 0.5,
     double DropPath = 0.0,
     string? Weights = null,
-    bool AllowPartial = false);
+    bool AllowPartial = false,
+    int OutputStride = 32);
 
 /// <summary>
 /// The one place that turns an architecture name into a <see cref="Backbone"/>; used by the trainer,
@@ -31,22 +34,32 @@ public static class BackboneZoo
     public const string Pretrained = "pretrained";
 
     // Every architecture is registered here, one line each: name -> (classes, dropout, dropPath) -> network.
-    static readonly Dictionary<string, Func<int, double, double, Backbone>> Factories = new(StringComparer.Ordinal)
+    // Every architecture is registered here, one line each: (classes, dropout, dropPath, outputStride) -> network.
+    static readonly Dictionary<string, Func<int, double, double, int, Backbone>> Factories = new(StringComparer.Ordinal)
     {
-        ["resnet18"] = (c, d, p) => ResNet.resnet18(c, d, p),
-        ["resnet50"] = (c, d, p) => ResNet.resnet50(c, d, p),
-        ["efficientnet_b0"] = (c, d, p) => EfficientNet.efficientnet_b0(c, d, p),
-        ["efficientnet_b1"] = (c, d, p) => EfficientNet.efficientnet_b1(c, d, p),
-        ["convnext_tiny"] = (c, d, p) => ConvNeXt.convnext_tiny(c, d, p),
-        ["convnext_small"] = (c, d, p) => ConvNeXt.convnext_small(c, d, p),
-        ["cntk_resnet18"] = (c, d, _) => CntkResNet18.Create(c, d, pretrained: false),
+        ["resnet18"] = (c, d, p, os) => ResNet.resnet18(c, d, p, os),
+        ["resnet50"] = (c, d, p, os) => ResNet.resnet50(c, d, p, os),
+        ["efficientnet_b0"] = (c, d, p, os) => Fixed(os, EfficientNet.efficientnet_b0(c, d, p)),
+        ["efficientnet_b1"] = (c, d, p, os) => Fixed(os, EfficientNet.efficientnet_b1(c, d, p)),
+        ["convnext_tiny"] = (c, d, p, os) => Fixed(os, ConvNeXt.convnext_tiny(c, d, p)),
+        ["convnext_small"] = (c, d, p, os) => Fixed(os, ConvNeXt.convnext_small(c, d, p)),
+        ["cntk_resnet18"] = (c, d, _, os) => CntkResNet18.Create(c, d, pretrained: false, outputStride: os),
     };
 
     // Architectures whose ImageNet weights ship with the build (converted from a NuGet package), not the weights folder.
-    static readonly Dictionary<string, (Func<int, double, Backbone> Create, Func<string?> Source)> Bundled = new(StringComparer.Ordinal)
+    static readonly Dictionary<string, (Func<int, double, int, Backbone> Create, Func<string?> Source)> Bundled = new(StringComparer.Ordinal)
     {
-        ["cntk_resnet18"] = ((c, d) => CntkResNet18.Create(c, d, pretrained: true), () => TryLocateCntk()),
+        ["cntk_resnet18"] = ((c, d, os) => CntkResNet18.Create(c, d, pretrained: true, outputStride: os), () => TryLocateCntk()),
     };
+
+    // Only the ResNets implement a dilated last stage; any other network asked for one fails before training starts.
+    static Backbone Fixed(int outputStride, Backbone model)
+    {
+        if (outputStride == 32) return model;
+        var name = model.Architecture;
+        model.Dispose();
+        throw new ArgumentException($"output_stride: {name} supports only 32; found {outputStride} (16 is implemented for the ResNets: resnet18, resnet50, cntk_resnet18).");
+    }
 
     static string? TryLocateCntk()
     {
@@ -104,8 +117,8 @@ public static class BackboneZoo
                 nameof(options));
         import = null;
         if (options.Weights == Pretrained && Bundled.TryGetValue(options.Architecture, out var bundled))
-            return bundled.Create(options.Classes, options.Dropout);
-        var model = factory(options.Classes, options.Dropout, options.DropPath);
+            return bundled.Create(options.Classes, options.Dropout, options.OutputStride);
+        var model = factory(options.Classes, options.Dropout, options.DropPath, options.OutputStride);
         if (options.Weights is { } weights)
         {
             try
@@ -132,6 +145,13 @@ public sealed record ZooEntry(string Architecture, BackboneComplexity Complexity
 /// <summary>Argument checks shared by the builders.</summary>
 static class BackboneChecks
 {
+    /// <summary>Checks an output stride: 32 (the reference networks) or 16 (dilated last stage).</summary>
+    public static void OutputStride(int outputStride)
+    {
+        if (outputStride is not (16 or 32))
+            throw new ArgumentOutOfRangeException(nameof(outputStride), outputStride, "output_stride: expected 32 (the reference network) or 16 (dilated last stage).");
+    }
+
     public static void Head(int classes, double dropout, double dropPath)
     {
         if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "classes: expected at least 1.");

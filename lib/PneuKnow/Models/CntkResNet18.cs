@@ -49,8 +49,10 @@ public sealed class CntkResNet18 : Backbone
     readonly Linear fc;
     readonly int classes;
 
-    CntkResNet18(int classes, double dropoutRate, Tensor meanImage) : base(nameof(CntkResNet18))
+    CntkResNet18(int classes, double dropoutRate, Tensor meanImage, int outputStride) : base(nameof(CntkResNet18))
     {
+        BackboneChecks.OutputStride(outputStride);
+        OutputStride = outputStride;
         if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, "classes: expected a positive number of classes.");
         if (dropoutRate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropoutRate), dropoutRate, "dropout: expected a probability in [0, 1).");
         this.classes = classes;
@@ -59,13 +61,17 @@ public sealed class CntkResNet18 : Backbone
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
         var stages = new Sequential[4];
         int width = StemWidth;
+        // Output stride 16 as in ResNet (timm's rule): the last stage keeps its resolution and dilates instead.
+        int netStride = 4, dilation = 1;
         for (int s = 0; s < 4; s++)
         {
             var blocks = new List<nn.Module<Tensor, Tensor>>();
+            int stageStride = s == 0 ? 1 : 2, previousDilation = dilation;
+            if (netStride >= outputStride) { dilation *= stageStride; stageStride = 1; }
+            else netStride *= stageStride;
             for (int b = 0; b < BlocksPerStage[s]; b++)
             {
-                int stride = s > 0 && b == 0 ? 2 : 1;
-                blocks.Add(new CntkBasicBlock(width, StageWidths[s], stride));
+                blocks.Add(new CntkBasicBlock(width, StageWidths[s], b == 0 ? stageStride : 1, b == 0 ? previousDilation : dilation, dilation));
                 width = StageWidths[s];
             }
             stages[s] = nn.Sequential(blocks);
@@ -87,15 +93,17 @@ public sealed class CntkResNet18 : Backbone
     /// <param name="dropout">Dropout before the linear layer (the paper's 0.5; 0 disables it).</param>
     /// <param name="pretrained">Load the ImageNet weights (converted once from the ONNX file, then read from the cache); otherwise torchvision's random initialisation.</param>
     /// <example><code>var net = CntkResNet18.Create(classes: 5); var logits = net.forward(net.Normalize(rgb01));</code></example>
-    public static CntkResNet18 Create(int classes, double dropout = 0.5, bool pretrained = true) =>
-        Create(classes, dropout, pretrained, CntkResNet18Files.Locate());
+    /// <param name="outputStride">32 (the ONNX network) or 16: the last stage keeps its resolution and dilates by 2 (same weights).</param>
+    public static CntkResNet18 Create(int classes, double dropout = 0.5, bool pretrained = true, int outputStride = 32) =>
+        Create(classes, dropout, pretrained, CntkResNet18Files.Locate(), outputStride);
 
     /// <summary>Builds the network from explicitly given ONNX files and cache folder.</summary>
     /// <param name="classes">Classes of the linear head.</param>
     /// <param name="dropout">Dropout before the linear layer.</param>
     /// <param name="pretrained">Load the ImageNet weights.</param>
     /// <param name="files">The ONNX files and the cache folder to use.</param>
-    public static CntkResNet18 Create(int classes, double dropout, bool pretrained, CntkResNet18Files files)
+    /// <param name="outputStride">32 (the ONNX network) or 16 (dilated last stage).</param>
+    public static CntkResNet18 Create(int classes, double dropout, bool pretrained, CntkResNet18Files files, int outputStride = 32)
     {
         // The mean image is part of the network's definition (its preprocessing), so it is needed
         // with or without pretrained weights.
@@ -103,7 +111,7 @@ public sealed class CntkResNet18 : Backbone
         if (h != ImageSize || w != ImageSize)
             throw new UnexpectedOnnxNetworkException($"{files.PreprocessPath}: expected a {ImageSize}×{ImageSize} mean image, found {h}×{w}.");
         // Detached: a network must outlive any dispose scope it was built in (notebooks, lazy test fixtures).
-        var net = new CntkResNet18(classes, dropout, tensor(mean, [1, 3, h, w]).DetachFromDisposeScope());
+        var net = new CntkResNet18(classes, dropout, tensor(mean, [1, 3, h, w]).DetachFromDisposeScope(), outputStride);
         if (pretrained)
         {
             var cached = CntkResNet18WeightCache.Ensure(files.ModelPath, files.CacheDirectory);
@@ -114,6 +122,9 @@ public sealed class CntkResNet18 : Backbone
 
     /// <inheritdoc />
     public override string Architecture => "cntk_resnet18";
+
+    /// <summary>Input pixels per feature-map cell (32, or 16 with a dilated last stage).</summary>
+    public int OutputStride { get; }
 
     /// <inheritdoc />
     public override int FeatureChannels => StageWidths[^1];
@@ -224,11 +235,11 @@ public sealed class CntkResNet18 : Backbone
         readonly BatchNorm2d bn1, bn2;
         readonly Sequential? downsample;
 
-        public CntkBasicBlock(int inWidth, int outWidth, int stride) : base(nameof(CntkBasicBlock))
+        public CntkBasicBlock(int inWidth, int outWidth, int stride, int firstDilation, int dilation) : base(nameof(CntkBasicBlock))
         {
-            conv1 = nn.Conv2d(inWidth, outWidth, 3, stride: stride, padding: 1, bias: false);
+            conv1 = nn.Conv2d(inWidth, outWidth, 3, stride: stride, padding: firstDilation, dilation: firstDilation, bias: false);
             bn1 = nn.BatchNorm2d(outWidth, eps: CntkResNet18Import.BatchNormEpsilon);
-            conv2 = nn.Conv2d(outWidth, outWidth, 3, padding: 1, bias: false);
+            conv2 = nn.Conv2d(outWidth, outWidth, 3, padding: dilation, dilation: dilation, bias: false);
             bn2 = nn.BatchNorm2d(outWidth, eps: CntkResNet18Import.BatchNormEpsilon);
             if (stride != 1 || inWidth != outWidth)
                 downsample = nn.Sequential(

@@ -53,8 +53,12 @@ public sealed class ResNet : Backbone, IReferenceNaming
     /// <param name="classes">Head outputs.</param>
     /// <param name="dropout">Dropout before <c>fc</c> (the paper replaces the classifier by Dropout + Linear).</param>
     /// <param name="dropPath">Stochastic depth rate of the last block (timm: linear from 0 over the blocks).</param>
-    public ResNet(string architecture, ResNetConfig config, int classes, double dropout = 0.0, double dropPath = 0.0) : base(architecture)
+    /// <param name="outputStride">Input pixels per feature-map cell: 32 (the reference network) or 16, where the last stage
+    /// keeps its resolution and dilates its 3×3 convolutions by 2 instead (timm's <c>output_stride=16</c>): a 112 px input
+    /// then gives a 7×7 feature map, as 224 px does at 32. The weights are the same tensors either way.</param>
+    public ResNet(string architecture, ResNetConfig config, int classes, double dropout = 0.0, double dropPath = 0.0, int outputStride = 32) : base(architecture)
     {
+        BackboneChecks.OutputStride(outputStride);
         if (config.Layers.Length != 4 || config.Widths.Length != 4)
             throw new ArgumentException($"ResNet config: expected 4 stage depths and 4 widths, found {config.Layers.Length} and {config.Widths.Length}.", nameof(config));
         BackboneChecks.Head(classes, dropout, dropPath);
@@ -62,18 +66,27 @@ public sealed class ResNet : Backbone, IReferenceNaming
         this.config = config;
         this.classes = classes;
         this.dropout = dropout;
+        OutputStride = outputStride;
         conv1 = nn.Conv2d(3, config.StemWidth, 7, stride: 2, padding: 3, bias: false);
         bn1 = nn.BatchNorm2d(config.StemWidth);
         var rates = DropPath.Schedule(dropPath, config.Layers.Sum(), lastGetsFullRate: true);
         int inChannels = config.StemWidth, index = 0;
         var stages = new Sequential[4];
+        // timm's rule: once the stride reached so far (4 after the stem) equals the output stride, a stage that would
+        // halve the resolution keeps it and multiplies the dilation instead; its first 3×3 convolution keeps the
+        // previous dilation.
+        int netStride = 4, dilation = 1;
         for (int s = 0; s < 4; s++)
         {
             var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
+            int stageStride = s == 0 ? 1 : 2, previousDilation = dilation;
+            if (netStride >= outputStride) { dilation *= stageStride; stageStride = 1; }
+            else netStride *= stageStride;
             for (int b = 0; b < config.Layers[s]; b++)
             {
-                int stride = s > 0 && b == 0 ? 2 : 1;
-                blocks.Add((b.ToString(), new ResidualBlock(config.Block, inChannels, config.Widths[s], stride, rates[index++])));
+                int stride = b == 0 ? stageStride : 1;
+                blocks.Add((b.ToString(), new ResidualBlock(config.Block, inChannels, config.Widths[s], stride, rates[index++],
+                    firstDilation: b == 0 ? previousDilation : dilation, dilation: dilation)));
                 inChannels = config.Widths[s] * config.Expansion;
             }
             stages[s] = nn.Sequential(blocks);
@@ -86,12 +99,15 @@ public sealed class ResNet : Backbone, IReferenceNaming
     }
 
     /// <summary>torchvision <c>resnet18</c> (11,689,512 parameters with 1000 classes).</summary>
-    public static ResNet resnet18(int classes = 1000, double dropout = 0.0, double dropPath = 0.0) =>
-        new("resnet18", ResNetConfig.ResNet18, classes, dropout, dropPath);
+    public static ResNet resnet18(int classes = 1000, double dropout = 0.0, double dropPath = 0.0, int outputStride = 32) =>
+        new("resnet18", ResNetConfig.ResNet18, classes, dropout, dropPath, outputStride);
 
     /// <summary>timm/torchvision <c>resnet50</c> (25,557,032 parameters with 1000 classes).</summary>
-    public static ResNet resnet50(int classes = 1000, double dropout = 0.0, double dropPath = 0.0) =>
-        new("resnet50", ResNetConfig.ResNet50, classes, dropout, dropPath);
+    public static ResNet resnet50(int classes = 1000, double dropout = 0.0, double dropPath = 0.0, int outputStride = 32) =>
+        new("resnet50", ResNetConfig.ResNet50, classes, dropout, dropPath, outputStride);
+
+    /// <summary>Input pixels per feature-map cell (32, or 16 with a dilated last stage).</summary>
+    public int OutputStride { get; }
 
     /// <inheritdoc />
     public override string Architecture => architecture;
@@ -153,14 +169,14 @@ public sealed class ResNet : Backbone, IReferenceNaming
         readonly DropPath drop_path;
         readonly int stride;
 
-        public ResidualBlock(ResNetBlockKind kind, int inChannels, int planes, int stride, double dropPath) : base(kind + "Block")
+        public ResidualBlock(ResNetBlockKind kind, int inChannels, int planes, int stride, double dropPath, int firstDilation = 1, int dilation = 1) : base(kind + "Block")
         {
             int outChannels;
             if (kind == ResNetBlockKind.Basic)
             {
-                conv1 = nn.Conv2d(inChannels, planes, 3, stride: stride, padding: 1, bias: false);
+                conv1 = nn.Conv2d(inChannels, planes, 3, stride: stride, padding: firstDilation, dilation: firstDilation, bias: false);
                 bn1 = nn.BatchNorm2d(planes);
-                conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
+                conv2 = nn.Conv2d(planes, planes, 3, padding: dilation, dilation: dilation, bias: false);
                 bn2 = nn.BatchNorm2d(planes);
                 outChannels = planes;
             }
@@ -168,7 +184,7 @@ public sealed class ResNet : Backbone, IReferenceNaming
             {
                 conv1 = nn.Conv2d(inChannels, planes, 1, bias: false);
                 bn1 = nn.BatchNorm2d(planes);
-                conv2 = nn.Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
+                conv2 = nn.Conv2d(planes, planes, 3, stride: stride, padding: firstDilation, dilation: firstDilation, bias: false);
                 bn2 = nn.BatchNorm2d(planes);
                 outChannels = planes * 4;
                 conv3 = nn.Conv2d(planes, outChannels, 1, bias: false);

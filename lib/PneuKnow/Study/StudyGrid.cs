@@ -11,16 +11,23 @@ public enum StudyUnitKind
 
 /// <summary>
 /// A self-contained unit of work: one experiment (all repeated runs of a baseline, or of a
-/// teacher and the student it teaches) for one backbone and arm. Shards are made of whole units,
+/// teacher and the student it teaches) for one data condition, backbone and arm. Shards are made of whole units,
 /// so a student never waits on another shard's teacher.
 /// </summary>
 /// <param name="Backbone">Backbone name.</param>
 /// <param name="Variant">The arm.</param>
 /// <param name="Kind">Baseline or distillation.</param>
-public sealed record StudyUnit(string Backbone, StudyVariant Variant, StudyUnitKind Kind)
+/// <param name="Condition">The data condition when the preset has several (it is then part of the key); null when it has one.</param>
+public sealed record StudyUnit(string Backbone, StudyVariant Variant, StudyUnitKind Kind, StudyCondition? Condition = null)
 {
-    /// <summary>Stable name, also the experiment's folder name, in the authors' style: <c>convnext_small_do_kd</c>.</summary>
-    public string Key => $"{Backbone}_{Variant.Name}_{(Kind == StudyUnitKind.Baseline ? "baseline" : "kd")}";
+    /// <summary>
+    /// Stable name, also the experiment's folder name, in the authors' style: <c>convnext_small_do_kd</c>, or with the
+    /// condition after the backbone: <c>resnet18_shortcut_do_kd</c>.
+    /// </summary>
+    public string Key => $"{Backbone}_{(Condition is null ? "" : Condition.Name + "_")}{Variant.Name}_{(Kind == StudyUnitKind.Baseline ? "baseline" : "kd")}";
+
+    /// <summary>The condition's name, or empty for a single-condition preset.</summary>
+    public string ConditionName => Condition?.Name ?? "";
 }
 
 /// <summary>The i-th of n deterministic parts of a study grid.</summary>
@@ -50,15 +57,18 @@ public readonly record struct ShardSpec(int Index, int Count)
 /// <summary>Expands a preset into its units of work and splits them into shards.</summary>
 public static class StudyGrid
 {
-    /// <summary>Every unit of the preset in a fixed order: backbone, then arm; the baseline before the distillation unit.</summary>
+    /// <summary>Every unit of the preset in a fixed order: condition, backbone, then arm; the baseline before the distillation unit.</summary>
     public static IReadOnlyList<StudyUnit> Units(StudyPreset preset)
     {
         var units = new List<StudyUnit>();
+        bool named = preset.Conditions.Count > 1;
+        foreach (var condition in preset.Conditions)
         foreach (var backbone in preset.Backbones)
         foreach (var variant in preset.Variants.Where(v => v.AppliesTo(backbone)))
         {
-            if (variant.WithBaseline) units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Baseline));
-            units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Distillation));
+            var c = named ? condition : null;
+            if (variant.WithBaseline) units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Baseline, c));
+            units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Distillation, c));
         }
         return units;
     }

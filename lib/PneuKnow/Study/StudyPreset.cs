@@ -1,3 +1,5 @@
+using PneuKnow.Data;
+
 namespace PneuKnow.Study;
 
 /// <summary>
@@ -33,25 +35,55 @@ public sealed record StudyVariant(string Name, double Dropout, string Augmentati
 /// <param name="Seed">Generator seed.</param>
 /// <param name="ExistingManifest">A manifest of real data to use instead of generating (authors' layout).</param>
 /// <param name="Conspicuity">The generator's finding-contrast multiplier (1 = its default look at 256 px).</param>
-public sealed record StudyData(int Images, int ImageSize, int Seed = 2023, string? ExistingManifest = null, double Conspicuity = 1.0);
+/// <param name="Splits">Train/valid/test fractions of the phantom (patient-level); null: the recipe's default
+/// (70/15/15 held out, or the authors' 80/20 train/valid).</param>
+public sealed record StudyData(int Images, int ImageSize, int Seed = 2023, string? ExistingManifest = null, double Conspicuity = 1.0,
+    SplitFractions? Splits = null);
 
 /// <summary>
-/// A complete, named study recipe (DESIGN.md §8): the grid of backbones × arms × repeated runs
-/// and every training hyper-parameter. <see cref="Paper"/> is the published recipe.
+/// A data condition of the study: the same phantom recipe with or without a shortcut. A phantom can do what hospital data
+/// cannot: plant a confounder (ECG electrodes, leads and a side marker outside the lungs) whose presence predicts the
+/// class in train and valid but not in test, and know where it is drawn.
+/// </summary>
+/// <param name="Name">Short name used in unit keys, folder names and tables (<c>clean</c>, <c>shortcut</c>).</param>
+/// <param name="ShortcutStrength">The generator's <see cref="Data.Phantom.PhantomOptions.ShortcutStrength"/>: 0 = devices
+/// independent of the class; 0.9 = in train/valid present on 95 % of COVID-19/fungal images and 5 % of the others.</param>
+public sealed record StudyCondition(string Name, double ShortcutStrength)
+{
+    /// <summary>No shortcut: devices appear, independent of the class.</summary>
+    public static StudyCondition Clean { get; } = new("clean", 0.0);
+
+    /// <summary>A strong shortcut in train and valid (strength 0.9), none in test.</summary>
+    public static StudyCondition Shortcut { get; } = new("shortcut", 0.9);
+}
+
+/// <summary>Which split selects checkpoints and which reports.</summary>
+public enum StudyRecipe
+{
+    /// <summary>The authors' protocol: train/valid only; the validation split both selects and reports.</summary>
+    Authors,
+    /// <summary>Select on the validation split, report on a held-out, patient-level test split.</summary>
+    HeldOut,
+}
+
+/// <summary>
+/// A complete, named study recipe: the grid of data conditions × backbones × arms × repeated runs and every
+/// training hyper-parameter. <see cref="Paper"/> is the published recipe (docs/study-design.md says where the
+/// other presets depart from it and why).
 /// </summary>
 /// <param name="Name">smoke, quick or paper.</param>
 /// <param name="Data">The data the study trains on.</param>
 /// <param name="Resolution">Network input size (the paper: 224).</param>
 /// <param name="Backbones">timm-style backbone names.</param>
 /// <param name="Variants">Arms of the study.</param>
-/// <param name="Runs">Repeated runs per cell (derived seeds).</param>
+/// <param name="Runs">Repeated runs per cell; run k of a baseline and of every student form pair k (same seed).</param>
 /// <param name="Epochs">Epochs for baselines and students (the teacher trains floor(TeacherEpochs / roi_fraction)).</param>
 /// <param name="TeacherEpochs">The teacher's epoch budget before dividing by the ROI fraction (the paper: 20).</param>
 /// <param name="KdEpochs">Epochs with a non-zero consistency weight (the paper: 40).</param>
 /// <param name="BatchSize">Mini-batch size (the paper: 8).</param>
 /// <param name="LearningRate">Adam learning rate (the paper: 1e-4).</param>
-/// <param name="Schedule">paper (cosine stepped per batch), cosine (per epoch) or constant.</param>
-/// <param name="Recipe">paper = select and report on the validation split as the authors did; heldout = select on validation, report on a held-out test split.</param>
+/// <param name="Schedule">The learning-rate schedule (the paper: cosine stepped per batch).</param>
+/// <param name="Recipe">Which split selects and which reports.</param>
 /// <param name="Seed">Base seed; run k of a cell derives its own.</param>
 /// <param name="RequirePretrained">True: every backbone must start from ImageNet weights (missing weights are an error); false: use them where this machine has them, else random initialisation.</param>
 /// <param name="ScratchLearningRate">Learning rate of backbones that start from random initialisation (null: <paramref name="LearningRate"/>).
@@ -68,43 +100,56 @@ public sealed record StudyPreset(
     int KdEpochs,
     int BatchSize,
     double LearningRate,
-    string Schedule,
-    string Recipe,
+    Training.LearningRateScheduleKind Schedule,
+    StudyRecipe Recipe,
     int Seed = 42,
     bool RequirePretrained = false,
     double? ScratchLearningRate = null)
 {
+    /// <summary>The data conditions (each its own phantom); one condition leaves unit keys in the authors' form.</summary>
+    public IReadOnlyList<StudyCondition> Conditions { get; init; } = [StudyCondition.Clean];
+
+    /// <summary>Input pixels per feature-map cell of the ResNets (32 as published; 16 dilates their last stage).</summary>
+    public int OutputStride { get; init; } = 32;
+
+    /// <summary>Test images at most whose Grad-CAMs the study scores against the expert masks (annotated images only), per model.</summary>
+    public int DecisionRegionImages { get; init; } = 300;
+
+    /// <summary>Whether the preset is too small to test anything (its tables say so).</summary>
+    public bool HasNoPower { get; init; }
+
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["smoke", "quick", "paper"];
 
-    /// <summary>Seconds per notebook; what CI runs. One tiny pretrained backbone, one run, two epochs.</summary>
+    /// <summary>A plumbing check of every stage in about a minute; its numbers mean nothing. One tiny pretrained backbone, one run, two epochs.</summary>
     public static StudyPreset Smoke { get; } = new(
         "smoke", new StudyData(Images: 120, ImageSize: 64), Resolution: 64,
         Backbones: ["cntk_resnet18"], Variants: [StudyVariant.Main], Runs: 1,
         Epochs: 2, TeacherEpochs: 2, KdEpochs: 1, BatchSize: 16, LearningRate: 1e-4,
-        Schedule: "cosine", Recipe: "heldout");
+        Schedule: Training.LearningRateScheduleKind.Cosine, Recipe: StudyRecipe.HeldOut)
+    { HasNoPower = true, DecisionRegionImages = 40 };
 
     /// <summary>
-    /// The whole study on a 2-core CPU in about 20 minutes, calibrated so that its models learn:
-    /// 200 phantoms at 64 px with doubled finding contrast (at 64 px a lesion is a few pixels wide);
-    /// no augmentation (the paper's geometric augmentation stops a 64 px model from fitting within a
-    /// few epochs); batch 16, which trains about 1.5 times more images per second than 8 on two cores,
-    /// with the learning rate scaled alike (the paper's 1e-4 at batch 8 becomes 2e-4); 5 epochs,
-    /// teacher 3, guidance for the first 3 (the paper's 40 of 60); the offline ImageNet-pretrained
-    /// ResNet and a randomly initialised ResNet-18 (at 1e-3), three runs each; the noroi and 30 % ROI
-    /// controls on the pretrained backbone only (CPU time).
+    /// The whole study on a 2-core CPU, designed to answer the paper's four questions with stated power
+    /// (docs/study-design.md): two data conditions (clean; a planted shortcut), two backbones (the offline
+    /// ImageNet-pretrained ResNet at 2e-4, a randomly initialised ResNet-18 at 1e-3), three paired runs; a small
+    /// training split (about 156 images) and a large held-out test split (about 1,080); 112 px inputs with the
+    /// ResNets' last stage dilated (output stride 16), so the consistency loss and Grad-CAM act on 7×7 maps as at
+    /// 224 px; no augmentation; batch 16; 5 epochs, teacher 3, guidance for the first 3; the noroi and 30 % ROI
+    /// controls on the pretrained backbone.
     /// </summary>
     public static StudyPreset Quick { get; } = new(
-        "quick", new StudyData(Images: 200, ImageSize: 64, Conspicuity: 2.0), Resolution: 64,
+        "quick", new StudyData(Images: 1300, ImageSize: 112, Conspicuity: 2.0, Splits: new SplitFractions(0.12, 0.05, 0.83)), Resolution: 112,
         Backbones: ["cntk_resnet18", "resnet18"],
         Variants: [QuickArm(StudyVariant.Main), QuickArm(StudyVariant.NoRoi) with { OnlyBackbones = ["cntk_resnet18"] },
                    QuickArm(StudyVariant.RoiBudget(0.3)) with { OnlyBackbones = ["cntk_resnet18"] }],
         Runs: 3, Epochs: 5, TeacherEpochs: 3, KdEpochs: 3, BatchSize: 16, LearningRate: 2e-4,
-        Schedule: "cosine", Recipe: "heldout", ScratchLearningRate: 1e-3);
+        Schedule: Training.LearningRateScheduleKind.Cosine, Recipe: StudyRecipe.HeldOut, ScratchLearningRate: 1e-3)
+    { Conditions = [StudyCondition.Clean, StudyCondition.Shortcut], OutputStride = 16, DecisionRegionImages = 300 };
 
     static StudyVariant QuickArm(StudyVariant paperArm) => paperArm with { Augmentation = "none" };
 
-    /// <summary>The published recipe (DESIGN.md §1): 224 px, five backbones, 60 epochs, five runs; needs a GPU.</summary>
+    /// <summary>The published recipe: 224 px, five backbones, 60 epochs, five runs; needs a GPU.</summary>
     public static StudyPreset Paper { get; } = new(
         "paper", new StudyData(Images: 1082, ImageSize: 256), Resolution: 224,
         Backbones: ["resnet50", "efficientnet_b0", "efficientnet_b1", "convnext_tiny", "convnext_small"],
@@ -112,7 +157,7 @@ public sealed record StudyPreset(
         Variants: [StudyVariant.Main, StudyVariant.NoRoi,
                    .. new[] { 0.1, 0.3, 0.5, 0.7 }.Select(f => StudyVariant.RoiBudget(f) with { OnlyBackbones = ["convnext_small"] })],
         Runs: 5, Epochs: 60, TeacherEpochs: 20, KdEpochs: 40, BatchSize: 8, LearningRate: 1e-4,
-        Schedule: "paper", Recipe: "paper", RequirePretrained: true);
+        Schedule: Training.LearningRateScheduleKind.Paper, Recipe: StudyRecipe.Authors, RequirePretrained: true);
 
     /// <summary>Looks a preset up by name.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the valid ones.</exception>

@@ -72,7 +72,7 @@ public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string
     internal const string HkdStudent = "HKD student";
 
     /// <summary>One sentence on where the numbers come from.</summary>
-    public static string Describe(StudyPreset p) => p.Recipe == "paper"
+    public static string Describe(StudyPreset p) => p.Recipe == StudyRecipe.Authors
         ? "the authors' recipe: the validation split both selects checkpoints and reports, as in the paper"
         : "checkpoints selected on the validation split, numbers from the held-out test split";
 }
@@ -184,6 +184,22 @@ public static class StudyReport
     }
 
     /// <summary>
+    /// Tests the paper's claims on the study (<see cref="StudyClaims"/>): scores every pair's decision regions with Grad-CAM
+    /// (<see cref="StudyDecisionRegions"/>; minutes on a CPU), then writes <c>tables/decision_regions.csv</c>,
+    /// <c>tables/claims.csv</c> and <c>tables/claims.md</c>. Returns the claim rows.
+    /// </summary>
+    public static IReadOnlyList<ClaimRow> WriteClaims(StudyEvaluation e, IProgress? progress = null)
+    {
+        var tables = Path.Combine(e.StudyDir, "tables");
+        Directory.CreateDirectory(tables);
+        var regions = StudyDecisionRegions.Score(e, progress);
+        StudyDecisionRegions.Write(regions, Path.Combine(tables, StudyDecisionRegions.FileName));
+        var claims = StudyClaims.Evaluate(e, regions);
+        StudyClaims.Write(claims, tables, e.Preset);
+        return claims;
+    }
+
+    /// <summary>
     /// Ours beside the published numbers, matched by role. Backbones are matched by name where the
     /// study ran a paper backbone; otherwise against the published ResNet50 (the nearest published
     /// family), which the table names in its experiment column.
@@ -197,7 +213,7 @@ public static class StudyReport
             var suffix = c.Unit.Variant.Name == "do" ? "" : "_" + (c.Unit.Variant.Name.StartsWith("roi", StringComparison.Ordinal) ? c.Unit.Variant.Name[3..] + "roi" : c.Unit.Variant.Name);
             var experiment = PublishedMetrics.ExperimentName(theirs, distilled: c.Role != "baseline", suffix);
             if (!published.Results.Any(r => r.Experiment == experiment && r.Role == c.Role)) continue;
-            entries.Add(new ComparisonEntry(c.Group with { Group = $"{c.Backbone} {c.Model}" }, e.Split, e.Preset.Recipe == "paper" ? "authors" : $"PneuKnow {e.Preset.Name} preset, phantom data", experiment, c.Role));
+            entries.Add(new ComparisonEntry(c.Group with { Group = $"{c.Backbone} {c.Model}" }, e.Split, e.Preset.Recipe == StudyRecipe.Authors ? "authors" : $"PneuKnow {e.Preset.Name} preset, phantom data", experiment, c.Role));
         }
         return PaperTables.Comparison(entries, published);
     }

@@ -57,14 +57,16 @@ public static class StudyRunner
         var sw = System.Diagnostics.Stopwatch.StartNew();
         preset = Restrict(preset, options.Backbones, options.Runs);
         var shard = options.Shard.Count == 0 ? ShardSpec.All : options.Shard;
-        var manifest = EnsureData(preset, options.DataRoot, progress);
         var units = Select(StudyGrid.Shard(StudyGrid.Units(preset), shard), options.Units);
+        var manifests = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var condition in units.Select(u => ConditionOf(preset, u)).DistinctBy(c => c.Name))
+            manifests[condition.Name] = EnsureData(preset, condition, options.DataRoot, progress);
         var runsRoot = Path.Combine(options.OutputDir, "runs");
         var done = new List<(StudyUnit, ExperimentResult)>();
         foreach (var unit in units)
         {
             cancel.ThrowIfCancellationRequested();
-            var config = ConfigFor(preset, unit, manifest, runsRoot);
+            var config = ConfigFor(preset, unit, manifests[ConditionOf(preset, unit).Name], runsRoot);
             done.Add((unit, Experiment.Run(config, progress, new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory), cancel)));
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
@@ -85,27 +87,43 @@ public static class StudyRunner
     }
 
     /// <summary>The split a preset reports: the held-out test split, or validation as the authors did.</summary>
-    public static string ReportedSplit(StudyPreset preset) => preset.Recipe == "paper" ? SplitNames.Valid : SplitNames.Test;
+    public static string ReportedSplit(StudyPreset preset) => preset.Recipe == StudyRecipe.Authors ? SplitNames.Valid : SplitNames.Test;
 
-    /// <summary>The manifest the preset trains on, generating the phantom when it is not there yet.</summary>
-    public static string EnsureData(StudyPreset preset, string dataRoot, IProgress progress)
+    /// <summary>The data condition a unit trains on (the preset's only one when the unit names none).</summary>
+    public static StudyCondition ConditionOf(StudyPreset preset, StudyUnit unit) => unit.Condition ?? preset.Conditions[0];
+
+    /// <summary>The phantom options of a preset's data in one condition.</summary>
+    public static PhantomOptions PhantomFor(StudyPreset preset, StudyCondition condition)
+    {
+        var d = preset.Data;
+        var splits = d.Splits ?? (preset.Recipe == StudyRecipe.Authors ? SplitFractions.Authors : SplitFractions.Default);
+        return new PhantomOptions
+        {
+            Images = d.Images, Size = d.ImageSize, Seed = (ulong)d.Seed, Splits = splits, Conspicuity = d.Conspicuity,
+            ShortcutStrength = condition.ShortcutStrength,
+        };
+    }
+
+    /// <summary>The manifest the preset trains on in <paramref name="condition"/>, generating the phantom when it is not there yet.</summary>
+    public static string EnsureData(StudyPreset preset, StudyCondition condition, string dataRoot, IProgress progress)
     {
         if (preset.Data.ExistingManifest is { } existing)
         {
             if (!File.Exists(existing)) throw new FileNotFoundException($"study data: manifest {existing} not found.", existing);
             return Path.GetFullPath(existing);
         }
-        var d = preset.Data;
-        var splits = preset.Recipe == "paper" ? SplitFractions.Authors : SplitFractions.Default;
+        var o = PhantomFor(preset, condition);
         // Every knob that changes the pixels is in the name, so a study never reuses another recipe's data.
-        var contrast = d.Conspicuity == 1.0 ? "" : FormattableString.Invariant($"-conspicuity{d.Conspicuity:0.##}");
-        var dir = Path.GetFullPath(Path.Combine(dataRoot, $"phantom-{d.Images}-{d.ImageSize}px-seed{d.Seed}{contrast}-{(preset.Recipe == "paper" ? "authors" : "heldout")}"));
+        var contrast = o.Conspicuity == 1.0 ? "" : FormattableString.Invariant($"-conspicuity{o.Conspicuity:0.##}");
+        var splits = FormattableString.Invariant($"-split{o.Splits.Train:0.###}-{o.Splits.Valid:0.###}-{o.Splits.Test:0.###}");
+        var shortcut = FormattableString.Invariant($"-shortcut{o.ShortcutStrength:0.##}");
+        var dir = Path.GetFullPath(Path.Combine(dataRoot, $"phantom-{o.Images}-{o.Size}px-seed{o.Seed}{contrast}{shortcut}{splits}"));
         var manifest = Path.Combine(dir, PhantomGenerator.ManifestFileName);
         if (File.Exists(manifest)) return manifest;
         // Generate into a sibling folder and move it into place, so an interrupted generation is never mistaken for data.
         var temp = dir + ".tmp-" + Environment.ProcessId;
         if (Directory.Exists(temp)) Directory.Delete(temp, true);
-        PhantomGenerator.Generate(new PhantomOptions { Images = d.Images, Size = d.ImageSize, Seed = (ulong)d.Seed, Splits = splits, Conspicuity = d.Conspicuity }, temp, progress);
+        PhantomGenerator.Generate(o, temp, progress);
         Directory.Move(temp, dir);
         return manifest;
     }
@@ -118,13 +136,10 @@ public static class StudyRunner
         StageConfig Stage(int epochs) => new StageConfig(p.Resolution, unit.Backbone, unit.Variant.Dropout, epochs, unit.Variant.Augmentation, p.BatchSize)
         {
             LearningRate = pretrained ? p.LearningRate : p.ScratchLearningRate ?? p.LearningRate,
-            Schedule = p.Schedule switch
-            {
-                "paper" => LearningRateScheduleKind.Paper,
-                "cosine" => LearningRateScheduleKind.Cosine,
-                _ => LearningRateScheduleKind.Constant,
-            },
+            Schedule = p.Schedule,
             Pretrained = pretrained,
+            // Only the ResNets have a dilated variant; the others keep the reference stride.
+            OutputStride = unit.Backbone.Contains("resnet", StringComparison.Ordinal) ? p.OutputStride : 32,
         };
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
             Cuda: 0, RepeatedRuns: p.Runs, Model: null, Teacher: null, Student: null)

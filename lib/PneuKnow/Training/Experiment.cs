@@ -32,6 +32,9 @@ public sealed record ExperimentOptions(string? OutputRoot = null, bool? Pretrain
 {
     /// <summary>Called after every completed epoch with the role (baseline, teacher, student) and run number; notebooks plot live curves from it.</summary>
     public Action<string, int, EpochRecord>? EpochCompleted { get; init; }
+
+    /// <summary>Called with every training batch: role, run number, epoch and the batch as drawn (see <see cref="TrainingRun.BatchDrawn"/>).</summary>
+    public Action<string, int, int, Batch>? BatchDrawn { get; init; }
 }
 
 /// <summary>
@@ -80,13 +83,13 @@ public static class Experiment
             var runs = new List<TrainingResult>();
             for (int k = 0; k < config.RepeatedRuns; k++)
             {
-                long seed = Seeds.Derive(config.Seed, "run", k);
+                long seed = PairSeed(config.Seed, k);
                 var data = Data(config, StoreAt(stage.Resolution), stage, seed, options, fraction: 1.0, sampleSeed: 0);
                 using var model = Build(stage, data.Classes.Count, seed, options, device);
                 runs.Add(Trainer.Train(new TrainingRun(model, new Baseline(), data, stage.ToTrainerOptions(false, seed),
                     Path.Combine(root, "baseline", $"run_{k}"))
                 {
-                    Fold = k, Description = $"baseline run {k}", EpochCompleted = Report(options, "baseline", k), ConfigJson = RunJson(config, "model", stage, k, seed, options),
+                    Fold = k, Description = $"baseline run {k}", EpochCompleted = Report(options, "baseline", k), BatchDrawn = Drawn(options, "baseline", k), ConfigJson = RunJson(config, "model", stage, k, seed, options),
                 }, progress, cancel));
             }
             WriteSummaries(Path.Combine(root, "baseline"), $"{config.ExperimentName}_{stage.Architecture}", runs, consistency: false);
@@ -105,7 +108,7 @@ public static class Experiment
             teachers.Add(Trainer.Train(new TrainingRun(model, new RoiTeacher(onRaw: teacherStage.TeacherInput == "raw"), data,
                 teacherStage.ToTrainerOptions(true, seed), Path.Combine(root, "teacher", $"run_{k}"))
             {
-                Fold = k, Description = $"teacher run {k}", EpochCompleted = Report(options, "teacher", k), ConfigJson = RunJson(config, "teacher", teacherStage, k, seed, options),
+                Fold = k, Description = $"teacher run {k}", EpochCompleted = Report(options, "teacher", k), BatchDrawn = Drawn(options, "teacher", k), ConfigJson = RunJson(config, "teacher", teacherStage, k, seed, options),
             }, progress, cancel));
         }
         WriteSummaries(Path.Combine(root, "teacher"), $"{config.ExperimentName}_teacher_{teacherStage.Architecture}", teachers, consistency: false);
@@ -113,7 +116,7 @@ public static class Experiment
         var students = new List<TrainingResult>();
         for (int k = 0; k < config.RepeatedRuns; k++)
         {
-            long seed = Seeds.Derive(config.Seed, "student", k);
+            long seed = PairSeed(config.Seed, k);
             var data = Data(config, StoreAt(studentStage.Resolution), studentStage, seed, options, fraction: 1.0, sampleSeed: 0);
             using var teacher = Build(teacherStage with { Pretrained = false }, data.Classes.Count, seed, options with { Pretrained = false }, device);
             teacher.load(Path.Combine(teachers[k].Directory, "best.pt"));
@@ -126,7 +129,7 @@ public static class Experiment
             students.Add(Trainer.Train(new TrainingRun(student, method, data, studentStage.ToTrainerOptions(false, seed),
                 Path.Combine(root, "student", $"run_{k}"))
             {
-                Fold = k, Description = $"student run {k}", EpochCompleted = Report(options, "student", k),
+                Fold = k, Description = $"student run {k}", EpochCompleted = Report(options, "student", k), BatchDrawn = Drawn(options, "student", k),
                 ConfigJson = RunJson(config, "student", studentStage, k, seed, options, teachers[k].Directory),
             }, progress, cancel));
             adapter?.Dispose();
@@ -134,6 +137,17 @@ public static class Experiment
         WriteSummaries(Path.Combine(root, "student"), $"{config.ExperimentName}_student_{studentStage.Architecture}", students, consistency: true);
         return new ExperimentResult(root, config.Kind, [], teachers, students);
     }
+
+    /// <summary>
+    /// The seed of run <paramref name="run"/> of a baseline and of a student alike: pair k of a study shares the initial
+    /// weights (of everything the pretrained weights do not set: the head), the data order, the augmentation draws and the
+    /// dropout draws, so the student-minus-baseline difference of a pair measures the method, not the luck of a seed.
+    /// Teachers draw their own seeds.
+    /// </summary>
+    public static long PairSeed(long experimentSeed, int run) => Seeds.Derive(experimentSeed, "pair", run);
+
+    static Action<int, Batch>? Drawn(ExperimentOptions options, string role, int run) =>
+        options.BatchDrawn is { } callback ? (epoch, batch) => callback(role, run, epoch, batch) : null;
 
     static Action<EpochRecord, EpochTiming>? Report(ExperimentOptions options, string role, int run) =>
         options.EpochCompleted is { } callback ? (record, _) => callback(role, run, record) : null;
@@ -174,7 +188,8 @@ public static class Experiment
     {
         manual_seed(InitSeed(seed));
         bool pretrained = options.Pretrained ?? stage.Pretrained;
-        var model = BackboneZoo.Create(new BackboneOptions(stage.Architecture, classes, stage.Dropout, Weights: pretrained ? BackboneZoo.Pretrained : null));
+        var model = BackboneZoo.Create(new BackboneOptions(stage.Architecture, classes, stage.Dropout, Weights: pretrained ? BackboneZoo.Pretrained : null,
+            OutputStride: stage.OutputStride));
         model.to(device);
         return model;
     }

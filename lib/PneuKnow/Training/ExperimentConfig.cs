@@ -56,6 +56,11 @@ public sealed record StageConfig(
     public string TeacherInput { get; init; } = "roi";
     /// <summary>Seed of the teacher's roi_percent sample (<c>roi_sample_seed</c>, 42 as in the authors' code, the same for every run).</summary>
     public int RoiSampleSeed { get; init; } = 42;
+    /// <summary>
+    /// Input pixels per feature-map cell (<c>output_stride</c>, 32 as the reference networks; 16 dilates the last stage of a
+    /// ResNet instead of striding it, so a 112 px input keeps the 7×7 map that the consistency loss and Grad-CAM act on at 224 px).
+    /// </summary>
+    public int OutputStride { get; init; } = 32;
 
     /// <summary>Epochs actually trained: floor(epochs / roi_percent) for a teacher, epochs otherwise.</summary>
     // The authors' expression, math.floor(1.0 / roi_percent * epochs), evaluated in the same double order.
@@ -104,7 +109,7 @@ public sealed record ExperimentConfig(
     static readonly string[] SettingsExtras = ["seed", "test_split", "valid_split"];
     static readonly string[] StageKeys = ["resolution", "model_architecture", "dropout_percent", "epochs", "augmentations", "batch_size", "kd_epochs", "roi_percent"];
     static readonly string[] StageExtras = ["learning_rate", "weight_decay", "schedule", "checkpoint", "precision", "pretrained", "method",
-        "kd_temperature", "consistency_weight", "normalized_features", "teacher_input", "roi_sample_seed"];
+        "kd_temperature", "consistency_weight", "normalized_features", "teacher_input", "roi_sample_seed", "output_stride"];
 
     /// <summary>Reads a config: <c>.json</c> files as the JSON form, anything else (the authors' <c>.txt</c>/<c>.ini</c>) as INI.</summary>
     /// <exception cref="ConfigException">Unknown sections or keys, missing keys, bad values; the message names file, line (INI) and key.</exception>
@@ -252,6 +257,7 @@ public sealed record ExperimentConfig(
             NormalizedFeatures = s.Bool("normalized_features", false),
             TeacherInput = s.Choice("teacher_input", "roi", ["roi", "raw"]),
             RoiSampleSeed = s.Int("roi_sample_seed", 42, min: 0),
+            OutputStride = int.Parse(s.Choice("output_stride", "32", ["32", "16"]), System.Globalization.CultureInfo.InvariantCulture),
         };
         if (name != "student" && entries.ContainsKey("method"))
             throw new ConfigException($"{s.Where("method")}: only [student] takes a method.");
@@ -395,6 +401,7 @@ public sealed record ExperimentConfig(
         o["checkpoint"] = s.Checkpoint == CheckpointCriterion.ValidationLoss ? "val_loss" : "val_acc";
         o["precision"] = s.Precision == Precision.BFloat16 ? "bf16" : "fp32";
         o["pretrained"] = s.Pretrained;
+        o["output_stride"] = s.OutputStride;
         if (role == "student")
         {
             o["method"] = s.Method;

@@ -56,7 +56,8 @@ public sealed record TrainedModel(RunFolder Folder, Backbone Model, string Archi
         string? raw = (string?)config?["raw_data_dir"];
         string? roi = (string?)config?["roi_data_dir"];
 
-        var model = BackboneZoo.Create(new BackboneOptions(architecture, classes.Count, dropout));
+        int outputStride = (int?)stage?["output_stride"] ?? 32;
+        var model = BackboneZoo.Create(new BackboneOptions(architecture, classes.Count, dropout, OutputStride: outputStride));
         model.load(folder.BestModel);
         model.to(TorchRuntime.Device);
         model.eval();

@@ -35,6 +35,12 @@ public sealed record TrainingRun(Backbone Model, ITrainingMethod Method, Trainin
 
     /// <summary>Called after every completed (and saved) epoch; notebooks plot live curves from it.</summary>
     public Action<EpochRecord, EpochTiming>? EpochCompleted { get; init; }
+
+    /// <summary>
+    /// Called with every training batch (0-based epoch, the batch as the loader drew it) before the step; lets a caller
+    /// check what a run saw, e.g. that the baseline and the student of one pair saw identical batches.
+    /// </summary>
+    public Action<int, Batch>? BatchDrawn { get; init; }
 }
 
 /// <summary>
@@ -175,6 +181,7 @@ public static class Trainer
                 using var scope = NewDisposeScope();
                 using var _ = raw;
                 cancel.ThrowIfCancellationRequested();
+                run.BatchDrawn?.Invoke(epoch, raw);
                 var batch = AsType(raw, dtype);
                 float loss, cls, cons;
                 long right;

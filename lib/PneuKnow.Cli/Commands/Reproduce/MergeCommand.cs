@@ -23,10 +23,14 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         try
         {
             var stamp = ShardMerge.Merge(s.Shards, s.Out);
+            // The claims score decision regions with Grad-CAM, which needs torch.
+            PneuKnow.Runtime.TorchRuntime.Initialize();
             var evaluation = StudyReport.Evaluate(s.Out);
             var files = StudyReport.Write(evaluation);
+            var claims = StudyReport.WriteClaims(evaluation);
             Console.Out.WriteLine($"merged {s.Shards.Length} shard(s), {stamp.Units.Count} unit(s), preset {stamp.Preset}, into {Path.GetFullPath(s.Out)} ({files.Count} table/figure files)");
             Console.Out.WriteLine();
+            Console.Out.WriteLine(StudyClaims.Markdown(claims, evaluation.Preset));
             Console.Out.WriteLine(evaluation.Headline());
             return 0;
         }

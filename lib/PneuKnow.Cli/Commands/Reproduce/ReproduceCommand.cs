@@ -96,7 +96,8 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             if (workers > 1 && units.Count > 1)
             {
                 // Generated once here, so that workers never race to generate the same data.
-                StudyRunner.EnsureData(preset, s.Data, PneuKnow.Runtime.SilentProgress.Instance);
+                foreach (var condition in preset.Conditions)
+                    StudyRunner.EnsureData(preset, condition, s.Data, PneuKnow.Runtime.SilentProgress.Instance);
                 int threads = Math.Max(1, (s.Threads ?? Environment.ProcessorCount) / workers);
                 o.WriteLine($"workers: {workers} processes × {threads} thread(s); logs under {Path.Combine(outDir, "logs")}");
                 var outcomes = await TerminalProgress.RunAsync(p => StudyWorkers.RunAsync(preset, units, workers,
@@ -124,6 +125,9 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         var evaluation = StudyReport.Evaluate(outDir);
         var files = StudyReport.Write(evaluation);
         o.WriteLine($"tables and figures: {files.Count} files under {outDir}");
+        var claimsClock = System.Diagnostics.Stopwatch.StartNew();
+        var claims = TerminalProgress.Run(p => StudyReport.WriteClaims(evaluation, p));
+        o.WriteLine($"claims: {claims.Count} paired comparisons (decision regions scored with Grad-CAM) in {claimsClock.Elapsed.TotalMinutes:F1} min: {Path.Combine(outDir, "tables", StudyClaims.FileStem + ".csv")}");
 
         if (!s.NoNotebooks)
         {
@@ -138,6 +142,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         }
 
         o.WriteLine();
+        o.WriteLine(StudyClaims.Markdown(claims, preset));
         o.WriteLine(evaluation.Headline());
         o.WriteLine($"total: {sw.Elapsed.TotalMinutes:F1} min on {report.DeviceDescription}");
         return 0;

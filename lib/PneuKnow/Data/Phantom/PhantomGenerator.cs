@@ -23,7 +23,9 @@ public sealed record PhantomCase(int Index, string FileName, string Label, strin
 /// <param name="Mask">The annotation: 255 inside, 0 outside.</param>
 /// <param name="Atypical">Whether the case was drawn as atypical/ambiguous.</param>
 /// <param name="Device">Whether the out-of-lung confounder (electrodes, leads, side marker) is present.</param>
-public sealed record PhantomImage(int Size, byte[] Raw, byte[] Roi, byte[] Mask, bool Atypical, bool Device);
+/// <param name="DeviceMask">Where the confounder was drawn: 255 on its pixels, 0 elsewhere (all 0 without one); what a
+/// decision-region score of "attention on the shortcut" is measured against.</param>
+public sealed record PhantomImage(int Size, byte[] Raw, byte[] Roi, byte[] Mask, bool Atypical, bool Device, byte[] DeviceMask);
 
 /// <summary>What <see cref="PhantomGenerator.Generate"/> wrote.</summary>
 /// <param name="Directory">The output folder.</param>
@@ -42,6 +44,9 @@ public static class PhantomGenerator
     /// <summary>The manifest file name written by <see cref="Generate"/>.</summary>
     public const string ManifestFileName = "manifest.csv";
 
+    /// <summary>Folder of the confounder masks (<see cref="PhantomImage.DeviceMask"/>), one PNG per image beside raw/, roi/ and masks/.</summary>
+    public const string DeviceFolder = "devices";
+
     /// <summary>The classes whose presence probability of the confounder rises with <see cref="PhantomOptions.ShortcutStrength"/>.</summary>
     public static readonly IReadOnlyList<string> ConfoundedLabels = [PhantomFindings.Covid, PhantomFindings.Fungal];
 
@@ -55,7 +60,7 @@ public static class PhantomGenerator
         options.Validate();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var cases = Plan(options);
-        foreach (var sub in new[] { "raw", "roi", "masks" }) System.IO.Directory.CreateDirectory(Path.Combine(outDir, sub));
+        foreach (var sub in new[] { "raw", "roi", "masks", DeviceFolder }) System.IO.Directory.CreateDirectory(Path.Combine(outDir, sub));
         var encoder = new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8, CompressionLevel = PngCompressionLevel.DefaultCompression };
         var gate = new object();
         using (var task = (progress ?? SilentProgress.Instance).Start("synth", cases.Count))
@@ -67,6 +72,7 @@ public static class PhantomGenerator
                 WritePng(Path.Combine(outDir, "raw", c.FileName), img.Raw, img.Size, encoder);
                 WritePng(Path.Combine(outDir, "roi", c.FileName), img.Roi, img.Size, encoder);
                 WritePng(Path.Combine(outDir, "masks", c.FileName), img.Mask, img.Size, encoder);
+                WritePng(Path.Combine(outDir, DeviceFolder, c.FileName), img.DeviceMask, img.Size, encoder);
                 lock (gate) task.Advance();
             });
         }
@@ -147,7 +153,8 @@ public static class PhantomGenerator
         for (int i = 0; i < d.Length; i++) d[i] += finding.Data[i] * lungs[i];
 
         bool device = HasDevice(options, c);
-        if (device) DrawDevice(chest, pose, SplitMix64.Derive(options.Seed, 8, (ulong)c.Index)); // own stream: the rest of the image does not change with it
+        var deviceMask = new byte[n * n];
+        if (device) DrawDevice(chest, pose, SplitMix64.Derive(options.Seed, 8, (ulong)c.Index), deviceMask); // own stream: the rest of the image does not change with it
 
         // Acquisition: detector blur, exposure (contrast, brightness, gamma) and quantum noise.
         double px = pose.Length(1.0) / 256.0;
@@ -163,7 +170,7 @@ public static class PhantomGenerator
             mask[i] = inMask ? (byte)255 : (byte)0;
             roi[i] = inMask ? raw[i] : (byte)0;
         }
-        return new PhantomImage(n, raw, roi, mask, atypical, device);
+        return new PhantomImage(n, raw, roi, mask, atypical, device, deviceMask);
     }
 
     /// <summary>
@@ -180,7 +187,7 @@ public static class PhantomGenerator
 
     // ECG electrodes on the shoulders and upper abdomen with their leads, and a lead side marker in a top corner:
     // everything outside the lungs, so only a model that looks outside the annotation can use it.
-    private static void DrawDevice(ChestAnatomy.Rendering chest, Pose pose, SplitMix64 rng)
+    private static void DrawDevice(ChestAnatomy.Rendering chest, Pose pose, SplitMix64 rng, byte[] deviceMask)
     {
         int n = pose.Size;
         var dev = new Plane(n, n);
@@ -204,7 +211,12 @@ public static class PhantomGenerator
         var letter = new Plane(n, n);
         letter.StrokePolyline([new(x0 + 0.3 * w, y0 + 0.18 * h), new(x0 + 0.3 * w, y0 + 0.82 * h), new(x0 + 0.72 * w, y0 + 0.82 * h)], Math.Max(0.6, 0.06 * w), 1f);
         for (int i = 0; i < dev.Data.Length; i++)
-            chest.Density.Data[i] += (dev.Data[i] - 0.6f * letter.Data[i]) * (1f - Math.Min(1f, chest.LungCoverage.Data[i] * 4f));
+        {
+            float added = (dev.Data[i] - 0.6f * letter.Data[i]) * (1f - Math.Min(1f, chest.LungCoverage.Data[i] * 4f));
+            chest.Density.Data[i] += added;
+            // A pixel belongs to the confounder where it changes the density visibly (a tenth of the weakest stroke, the leads' 0.35).
+            if (Math.Abs(added) >= 0.035f) deviceMask[i] = 255;
+        }
     }
 
     private static void WritePng(string path, byte[] pixels, int size, PngEncoder encoder)

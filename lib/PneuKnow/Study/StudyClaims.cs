@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text;
+using PneuKnow.Evaluation;
+using PneuKnow.Plots;
+using PneuKnow.Runtime;
+
+namespace PneuKnow.Study;
+
+/// <summary>
+/// One test of one of the paper's claims: a paired difference oriented so that a positive value is what the paper
+/// predicts, its 95 % interval and the verdict that interval gives.
+/// </summary>
+/// <param name="Claim">accuracy, convergence, decision_regions or annotation.</param>
+/// <param name="Backbone">Backbone.</param>
+/// <param name="Condition">Data condition (clean, shortcut; empty for a single-condition preset).</param>
+/// <param name="Metric">What is compared, with its direction, e.g. <c>accuracy: HKD student − baseline</c>.</param>
+/// <param name="Split">The split the numbers come from (test, or valid for the learning curves).</param>
+/// <param name="Difference">Estimate and interval.</param>
+public sealed record ClaimRow(string Claim, string Backbone, string Condition, string Metric, string Split, PairedDifference Difference)
+{
+    /// <summary>supported, contradicted or inconclusive.</summary>
+    public string Verdict => Difference.Verdict.ToString().ToLowerInvariant();
+}
+
+/// <summary>
+/// The paper's four claims, each tested on the study with paired runs (docs/study-design.md states the design before
+/// any result): (1) accuracy — the HKD student beats the baseline; (2) convergence — it learns faster (validation
+/// accuracy and loss averaged over epochs); (3) decision regions — its Grad-CAM puts more mass inside the expert's
+/// mask, hits it more often with its maximum, and (shortcut condition) less on the planted confounder; (4) the gain
+/// comes from the annotation — the student taught from ROIs beats the one taught by a teacher of raw images (noroi),
+/// and the one whose teacher saw 30 % of the ROIs. Intervals: <see cref="PairedBootstrap"/> over pairs and test images.
+/// </summary>
+public static class StudyClaims
+{
+    /// <summary>The claims table's file stem under <c>tables/</c>.</summary>
+    public const string FileStem = "claims";
+
+    /// <summary>Every claim row the study can test, in claim, condition, backbone order.</summary>
+    public static IReadOnlyList<ClaimRow> Evaluate(StudyEvaluation e, IReadOnlyList<DecisionRegionRow> regions, int resamples = PairedBootstrap.DefaultResamples)
+    {
+        var rows = new List<ClaimRow>();
+        var groups = e.Cells.GroupBy(c => (c.Unit.ConditionName, c.Backbone)).ToList();
+        int seed = 0;
+        foreach (var g in groups)
+        {
+            var baseline = Find(g, StudyVariant.Main.Name, "baseline");
+            var student = Find(g, StudyVariant.Main.Name, "student");
+            if (baseline is null || student is null) continue;
+            var (labels, classes, b, s) = Aligned(baseline, student, e.Split);
+            foreach (var (name, metric) in Metrics)
+                rows.Add(new ClaimRow("accuracy", g.Key.Backbone, g.Key.ConditionName, $"{name}: HKD student − baseline", e.Split,
+                    PairedBootstrap.OfPredictions(labels, s, b, classes, metric, resamples, seed++)));
+        }
+        foreach (var g in groups)
+        {
+            var baseline = Find(g, StudyVariant.Main.Name, "baseline");
+            var student = Find(g, StudyVariant.Main.Name, "student");
+            if (baseline is null || student is null) continue;
+            int pairs = Math.Min(baseline.RunFolders.Count, student.RunFolders.Count);
+            double[] Curve(StudyCell c, string quantity) => c.RunFolders.Take(pairs).Select(f => Mean(f, quantity)).ToArray();
+            rows.Add(new ClaimRow("convergence", g.Key.Backbone, g.Key.ConditionName, "validation accuracy averaged over epochs: HKD student − baseline", "valid",
+                PairedBootstrap.OfRuns(Curve(student, "val_acc"), Curve(baseline, "val_acc"), resamples, seed++)));
+            rows.Add(new ClaimRow("convergence", g.Key.Backbone, g.Key.ConditionName, "validation loss averaged over epochs: baseline − HKD student", "valid",
+                PairedBootstrap.OfRuns(Curve(baseline, "val_loss"), Curve(student, "val_loss"), resamples, seed++)));
+        }
+        foreach (var g in regions.GroupBy(r => (r.Condition, r.Backbone)))
+        {
+            var (s, b) = (ByRun(g, StudyEvaluation.HkdStudent), ByRun(g, StudyEvaluation.Baseline));
+            if (s.Count == 0 || b.Count == 0) continue;
+            int pairs = Math.Min(s.Count, b.Count);
+            (s, b) = (s.Take(pairs).ToList(), b.Take(pairs).ToList());
+            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM energy inside the expert mask: HKD student − baseline", e.Split,
+                PairedBootstrap.OfScores(s.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), b.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), resamples, seed++)));
+            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "pointing game (CAM maximum inside the mask): HKD student − baseline", e.Split,
+                PairedBootstrap.OfScores(s.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), b.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), resamples, seed++)));
+            if (s.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)) && g.Key.Condition == StudyCondition.Shortcut.Name)
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM energy on the planted confounder: baseline − HKD student", e.Split,
+                    PairedBootstrap.OfScores(b.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), s.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), resamples, seed++)));
+        }
+        foreach (var g in groups)
+        {
+            var student = Find(g, StudyVariant.Main.Name, "student");
+            if (student is null) continue;
+            foreach (var control in g.Where(c => c.Role == "student" && c.Unit.Variant.Name != StudyVariant.Main.Name))
+            {
+                var what = control.Unit.Variant.TeacherOnRaw
+                    ? "HKD student − student of a teacher trained on raw images (noroi)"
+                    : FormattableString.Invariant($"HKD student (100 % of ROIs) − HKD student ({control.Unit.Variant.RoiFraction:P0} of ROIs)");
+                var (labels, classes, c, s) = Aligned(control, student, e.Split);
+                foreach (var (name, metric) in Metrics.Take(2))
+                    rows.Add(new ClaimRow("annotation", g.Key.Backbone, g.Key.ConditionName, $"{name}: {what}", e.Split,
+                        PairedBootstrap.OfPredictions(labels, s, c, classes, metric, resamples, seed++)));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>The classification metrics compared: accuracy (the paper's), balanced accuracy and macro-F1 (which see past the majority class).</summary>
+    public static IReadOnlyList<(string Name, Func<ClassificationReport, double> Metric)> Metrics { get; } =
+    [
+        ("accuracy", r => r.Accuracy),
+        ("balanced accuracy", PairedBootstrap.BalancedAccuracy),
+        ("macro-F1", r => r.Macro.F1),
+    ];
+
+    static StudyCell? Find(IEnumerable<StudyCell> cells, string variant, string role) =>
+        cells.FirstOrDefault(c => c.Unit.Variant.Name == variant && c.Role == role);
+
+    // Both models' predicted codes per pair, aligned on the same images (by file name, in the first run's order).
+    static (int[] Labels, IReadOnlyList<string> Classes, List<int[]> B, List<int[]> A) Aligned(StudyCell b, StudyCell a, string split)
+    {
+        int pairs = Math.Min(a.RunFolders.Count, b.RunFolders.Count);
+        var pa = a.RunFolders.Take(pairs).Select(f => RunFolders.ReadPredictions(f, split)).ToList();
+        var pb = b.RunFolders.Take(pairs).Select(f => RunFolders.ReadPredictions(f, split)).ToList();
+        var order = pb[0].Rows.Select(r => r.FileName).ToArray();
+        var labels = pb[0].Rows.Select(r => r.Label).ToArray();
+        int[] Codes(Predictions p, string folder)
+        {
+            var byName = p.Rows.ToDictionary(r => r.FileName, r => r.Predicted, StringComparer.Ordinal);
+            return order.Select(f => byName.TryGetValue(f, out var code) ? code
+                : throw new InvalidDataException($"{folder}: predictions on the {split} split lack image {f}, which the paired run predicted; pairs must be tested on the same images.")).ToArray();
+        }
+        return (labels, pb[0].Classes, pb.Select((p, k) => Codes(p, b.RunFolders[k])).ToList(), pa.Select((p, k) => Codes(p, a.RunFolders[k])).ToList());
+    }
+
+    static List<DecisionRegionRow[]> ByRun(IEnumerable<DecisionRegionRow> rows, string model) =>
+        rows.Where(r => r.Model == model).GroupBy(r => r.Run).OrderBy(r => r.Key).Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray()).ToList();
+
+    static double Mean(string runFolder, string quantity)
+    {
+        var log = TrainingLog.Read(Path.Combine(runFolder, "log.csv"));
+        return log.Series(quantity).Single().Values.Average();
+    }
+
+    /// <summary>Writes <c>claims.csv</c> (the columns below) and <c>claims.md</c> into <paramref name="tablesDir"/>; returns the paths.</summary>
+    /// <remarks>CSV columns: claim, backbone, condition, metric, split, estimate, ci_low, ci_high, n_runs, n_images, verdict.</remarks>
+    public static IReadOnlyList<string> Write(IReadOnlyList<ClaimRow> rows, string tablesDir, StudyPreset preset)
+    {
+        Directory.CreateDirectory(tablesDir);
+        var csv = new StringBuilder("claim,backbone,condition,metric,split,estimate,ci_low,ci_high,n_runs,n_images,verdict\n");
+        foreach (var r in rows)
+        {
+            var d = r.Difference;
+            csv.Append(CultureInfo.InvariantCulture,
+                $"{r.Claim},{r.Backbone},{r.Condition},{Data.Csv.Quote(r.Metric)},{r.Split},{d.Estimate:0.######},{d.Lower:0.######},{d.Upper:0.######},{d.Pairs},{d.Images},{(preset.HasNoPower ? "no power (smoke)" : r.Verdict)}\n");
+        }
+        var csvPath = Path.Combine(tablesDir, FileStem + ".csv");
+        AtomicFile.WriteAllText(csvPath, csv.ToString());
+        var mdPath = Path.Combine(tablesDir, FileStem + ".md");
+        AtomicFile.WriteAllText(mdPath, Markdown(rows, preset));
+        return [csvPath, mdPath];
+    }
+
+    /// <summary>Reads a <c>claims.csv</c> written by <see cref="Write"/> (what the notebooks show).</summary>
+    /// <exception cref="Data.DataException">A missing file, column or malformed number; the message names file, line and column.</exception>
+    public static IReadOnlyList<ClaimRow> Read(string path)
+    {
+        var t = Data.Csv.Read(path);
+        var c = new[] { "claim", "backbone", "condition", "metric", "split", "estimate", "ci_low", "ci_high", "n_runs", "n_images" }.Select(t.Require).ToArray();
+        double D(string[] f, int i, int line) => double.TryParse(f[c[i]], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+            : throw new Data.DataException(path, line, t.Header[c[i]], $"expected a number, found '{f[c[i]]}'.");
+        return t.Rows.Select(r => new ClaimRow(r.Fields[c[0]], r.Fields[c[1]], r.Fields[c[2]], r.Fields[c[3]], r.Fields[c[4]],
+            new PairedDifference(D(r.Fields, 5, r.Line), D(r.Fields, 6, r.Line), D(r.Fields, 7, r.Line), 0.95,
+                (int)D(r.Fields, 8, r.Line), (int)D(r.Fields, 9, r.Line), 0, 0))).ToList();
+    }
+
+    /// <summary>The claims as a Markdown table with a note on how to read it.</summary>
+    public static string Markdown(IReadOnlyList<ClaimRow> rows, StudyPreset preset)
+    {
+        var sb = new StringBuilder();
+        if (preset.HasNoPower)
+            sb.Append("**The smoke preset has no statistical power: its verdicts are not results, only a check that every stage runs.**\n\n");
+        sb.Append("| claim | condition | backbone | what is compared (positive = as the paper claims) | estimate | 95 % CI | runs × images | verdict |\n");
+        sb.Append("|---|---|---|---|---|---|---|---|\n");
+        foreach (var r in rows)
+        {
+            var d = r.Difference;
+            sb.Append(CultureInfo.InvariantCulture,
+                $"| {r.Claim} | {(r.Condition.Length == 0 ? "–" : r.Condition)} | {r.Backbone} | {r.Metric} ({r.Split}) | {d.Estimate:+0.000;−0.000;0.000} | [{d.Lower:+0.000;−0.000;0.000}, {d.Upper:+0.000;−0.000;0.000}] | {d.Pairs} × {(d.Images == 0 ? "–" : d.Images.ToString(CultureInfo.InvariantCulture))} | {(preset.HasNoPower ? "no power" : r.Verdict)} |\n");
+        }
+        sb.Append("\nEach row is a paired difference: pair k of the two models shares its seed (initial weights, data order, dropout); ")
+          .Append("the 95 % interval is a percentile bootstrap over pairs and test images (docs/study-design.md). ")
+          .Append("supported: the interval lies above 0; contradicted: below 0; inconclusive: it contains 0.\n");
+        return sb.ToString();
+    }
+}
