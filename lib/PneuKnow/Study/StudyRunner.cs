@@ -124,7 +124,12 @@ public static class StudyRunner
         var temp = dir + ".tmp-" + Environment.ProcessId;
         if (Directory.Exists(temp)) Directory.Delete(temp, true);
         PhantomGenerator.Generate(o, temp, progress);
-        Directory.Move(temp, dir);
+        try { Directory.Move(temp, dir); }
+        catch (IOException) when (File.Exists(manifest))
+        {
+            // Another process generated the same seeded data first (Slurm array tasks start together): use its copy.
+            Directory.Delete(temp, true);
+        }
         return manifest;
     }
 

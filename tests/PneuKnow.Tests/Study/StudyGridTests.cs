@@ -67,6 +67,12 @@ public class StudyGridTests
         Assert.Contains("--dependency=afterok:\"$SLURM_ARRAY_JOB_ID\"", script);
         Assert.Contains("--shard \"$SLURM_ARRAY_TASK_ID/$SHARDS\"", script);
         Assert.Contains(" merge ", script);
+        // What a real sbatch needed (see SlurmSubmissionTests): the lowest task of each submission queues a merge that
+        // a failed task cancels, logs by array index under the study folder, threads from the allocation.
+        Assert.Contains("-eq \"${SLURM_ARRAY_TASK_MIN:-0}\"", script);
+        Assert.Contains("--kill-on-invalid-dep=yes", script);
+        Assert.Contains("exec >>\"$OUT/logs/shard-$SLURM_ARRAY_TASK_ID.log\" 2>&1", script);
+        Assert.Contains("--threads \"$SLURM_CPUS_PER_TASK\"", script);
 
         var path = Path.GetTempFileName();
         try
@@ -78,5 +84,16 @@ public class StudyGridTests
             Assert.True(bash.ExitCode == 0, $"bash -n rejected the script: {err}");
         }
         finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData("/scratch/\"pk")]
+    [InlineData("/scratch/`id`")]
+    [InlineData("")]
+    public void Slurm_script_refuses_an_output_path_it_cannot_quote(string outDir)
+    {
+        var e = Assert.Throws<ArgumentException>(() => SlurmScript.Render(new SlurmOptions("smoke", Shards: 2, OutputDir: outDir)));
+        Assert.StartsWith("out: expected a non-empty path without quotes", e.Message);
+        Assert.EndsWith($"found '{outDir}'.", e.Message);
     }
 }

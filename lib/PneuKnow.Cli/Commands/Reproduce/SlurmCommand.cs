@@ -20,7 +20,7 @@ public sealed class SlurmCommand : Command<SlurmCommand.Settings>
         public int Shards { get; init; } = 10;
 
         [CommandOption("--out <DIR>")]
-        [Description("Output folder on the cluster's shared file system.")]
+        [Description("Output folder on the cluster's shared file system (relative: inside --repo): shard-<i>/ per task, logs/shard-<i>.log, merged/.")]
         [DefaultValue("$HOME/pneuknow-results")]
         public string Out { get; init; } = "$HOME/pneuknow-results";
 
@@ -52,13 +52,28 @@ public sealed class SlurmCommand : Command<SlurmCommand.Settings>
 
         [CommandOption("--runs <N>")]
         public int? Runs { get; init; }
+
+        [CommandOption("--data <DIR>")]
+        [Description("Where the tasks generate and reuse phantom data (relative: inside --repo).")]
+        [DefaultValue("data/generated")]
+        public string Data { get; init; } = "data/generated";
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        Console.Out.Write(SlurmScript.Render(new SlurmOptions(
-            s.Preset, s.Shards, s.Out, s.Partition, s.GpusPerTask, s.CpusPerTask, s.Time, s.Repo,
-            s.Backbones?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), s.Runs)));
+        string script;
+        try
+        {
+            script = SlurmScript.Render(new SlurmOptions(
+                s.Preset, s.Shards, s.Out, s.Partition, s.GpusPerTask, s.CpusPerTask, s.Time, s.Repo,
+                s.Backbones?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), s.Runs, s.Data));
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        Console.Out.Write(script);
         return 0;
     }
 }
