@@ -171,6 +171,8 @@ public static class TorchRuntime
             }
             return new NativeLoad(isaNote is null ? status : $"{status}; {isaNote}", Path.Combine(dir, "libtorch_cpu.so"), versionHint ?? LibTorchVersionOf(dir), attempts);
         }
+        // A `pneuknow bundle --libtorch none` carries no libtorch on purpose: say how to give it one.
+        attempts.Add($"no libtorch with its shim found beside the application: set {SiteLibTorch.EnvironmentVariable}=<dir> or pass --libtorch <dir> (README, GPU clusters)");
         throw new TorchRuntimeException(attempts);
     }
 
