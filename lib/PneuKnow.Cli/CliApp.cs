@@ -23,6 +23,9 @@ public static class CliApp
         config.AddCommand<InfoCommand>("info")
             .WithDescription("Print TorchSharp/libtorch versions, the device, threads and how the native libraries were loaded.")
             .WithExample("info", "--device", "cpu");
+        config.AddCommand<BundleCommand>("bundle")
+            .WithDescription("Publish a self-contained pneuknow (no .NET SDK needed to run it) as a folder and a .tar.xz, with or without the CPU libtorch.")
+            .WithExample("bundle", "--out", "dist", "--libtorch", "none");
         // Each stage registers its own commands; `bench` is a branch that several stages add to.
         Commands.Notebook.NotebookCommands.Register(config);
         Commands.Data.DataCommands.Register(config);

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using PneuKnow.Runtime;
 using Spectre.Console.Cli;
 
 namespace PneuKnow.Cli.Commands;
@@ -19,6 +20,10 @@ public class TorchSettings : CommandSettings
     [Description("oneDNN's instruction set on CPU: auto (a convolution self-test, cached per machine), full, avx512, avx2 or sse41. Overrides PNEUKNOW_ONEDNN_ISA.")]
     public string? OneDnnIsa { get; init; }
 
+    [CommandOption("--libtorch <DIR>")]
+    [Description("Load this libtorch and its libLibTorchSharp.so instead of the package's (a torch install with the shim beside it, or the output of tools/native/build-libtorchsharp.sh); same as PNEUKNOW_LIBTORCH.")]
+    public string? LibTorch { get; init; }
+
     public override Spectre.Console.ValidationResult Validate()
     {
         if (Threads is <= 0) return Spectre.Console.ValidationResult.Error($"--threads: expected a positive count, found {Threads}.");
@@ -29,6 +34,14 @@ public class TorchSettings : CommandSettings
         catch (ArgumentException e)
         {
             return Spectre.Console.ValidationResult.Error(e.Message);
+        }
+        if (LibTorch is { } dir)
+        {
+            if (!Directory.Exists(dir))
+                return Spectre.Console.ValidationResult.Error($"--libtorch: expected a directory, found no directory at '{dir}'.");
+            // Through the environment, not a parameter: TorchRuntime reads it at the first load, and reproduce's
+            // worker processes inherit it, so every process of a run uses the same libtorch.
+            Environment.SetEnvironmentVariable(SiteLibTorch.EnvironmentVariable, Path.GetFullPath(dir));
         }
         return Spectre.Console.ValidationResult.Success();
     }

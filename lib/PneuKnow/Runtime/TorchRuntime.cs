@@ -13,6 +13,8 @@ namespace PneuKnow.Runtime;
 /// <param name="NativeStatus">What was needed to load the native libraries.</param>
 /// <param name="LibTorchPath">Absolute path of the <c>libtorch_cpu</c> library actually mapped into the process.</param>
 /// <param name="Attempts">Every native path tried, with the outcome.</param>
+/// <param name="Cuda">CUDA the loaded libtorch was built for and the runtime mapped, or why there is none.</param>
+/// <param name="Gpu">Name, memory and driver of the chosen GPU; null on the CPU.</param>
 public sealed record TorchRuntimeReport(
     string TorchSharpVersion,
     string LibTorchVersion,
@@ -21,7 +23,9 @@ public sealed record TorchRuntimeReport(
     int Threads,
     string NativeStatus,
     string LibTorchPath,
-    IReadOnlyList<string> Attempts);
+    IReadOnlyList<string> Attempts,
+    string Cuda = "none",
+    string? Gpu = null);
 
 /// <summary>
 /// The one entry point that makes TorchSharp usable: call <see cref="Initialize"/> before any
@@ -83,7 +87,9 @@ public static class TorchRuntime
                 Threads: torch.get_num_threads(),
                 NativeStatus: _native.Status,
                 LibTorchPath: MappedLibTorchPath() ?? _native.LibTorchPath,
-                Attempts: _native.Attempts);
+                Attempts: _native.Attempts,
+                Cuda: DescribeCuda(_native.Cuda),
+                Gpu: chosen.type == DeviceType.CUDA ? CudaDriver.Describe(chosen.index < 0 ? 0 : chosen.index) ?? "(CUDA driver API not reachable)" : null);
             return _report;
         }
     }
@@ -122,7 +128,14 @@ public static class TorchRuntime
 
     static string BackendName => AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "TorchSharp") ? "TorchSharp" : "none";
 
-    sealed record NativeLoad(string Status, string LibTorchPath, string LibTorchVersion, IReadOnlyList<string> Attempts);
+    sealed record NativeLoad(string Status, string LibTorchPath, string LibTorchVersion, IReadOnlyList<string> Attempts, string? Cuda = null);
+
+    static string DescribeCuda(string? builtFor)
+    {
+        var runtime = CudaDriver.MappedCudaRuntime();
+        if (builtFor is null && runtime is null) return "none (CPU libtorch)";
+        return $"built for CUDA {builtFor ?? "(not recorded)"}; runtime {(runtime is null ? "not mapped yet" : runtime)}";
+    }
 
     static NativeLoad LoadNative(string? onlyDir = null)
     {
@@ -136,6 +149,13 @@ public static class TorchRuntime
 
         string? isaNote = null;
         bool isaDecided = onlyDir is not null; // the self-test child runs at the cap its parent set
+        if (onlyDir is null && SiteLibTorch.RequestedDirectory() is { } requested)
+        {
+            // Must precede the first libtorch load: oneDNN reads its ISA cap from the C environment once.
+            isaNote = OneDnnIsa.Apply(requested, LibTorchVersionOf(requested));
+            if (isaNote is not null) attempts.Add(isaNote);
+            return LoadSite(requested, attempts, isaNote);
+        }
         var torchSharpDir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? AppContext.BaseDirectory;
         foreach (var (dir, versionHint) in onlyDir is null ? CandidateNativeDirs(torchSharpDir, attempts) : [(onlyDir, null)])
         {
@@ -158,28 +178,7 @@ public static class TorchRuntime
             // Absolute path first: a system libtorch (e.g. Debian's libtorch-dev) must not win by bare name.
             if (!TryLoad(libTorch, attempts, out _)) continue;
 
-            var status = "loaded as shipped";
-            if (!TryLoad(bridge, attempts, out var handle))
-            {
-                var last = attempts[^1];
-                if (!last.Contains(NeedlessGlibcxx, StringComparison.Ordinal)) continue;
-                try
-                {
-                    ElfSymbolVersions.MarkWeak(bridge, NeedlessGlibcxx);
-                    attempts.Add($"{bridge}: marked {NeedlessGlibcxx} weak (backup {bridge}.orig)");
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-                {
-                    attempts.Add($"{bridge}: could not mark {NeedlessGlibcxx} weak: {e.Message}");
-                    continue;
-                }
-                if (!TryLoad(bridge, attempts, out handle)) continue;
-                status = $"libstdc++ lacks {NeedlessGlibcxx}; requirement marked weak in {bridge}";
-            }
-            else if (ElfSymbolVersions.ReadRequirements(bridge).Any(r => r.Version == NeedlessGlibcxx && r.IsWeak))
-            {
-                status = $"loaded; {NeedlessGlibcxx} requirement already weak in {bridge}";
-            }
+            if (!TryLoadBridge(bridge, attempts, out var handle, out var status)) continue;
 
             RouteBridge(handle);
             if (OneDnnIsa.Applied) QuietCppWarnings(dir, attempts);
@@ -194,7 +193,72 @@ public static class TorchRuntime
             }
             return new NativeLoad(isaNote is null ? status : $"{status}; {isaNote}", Path.Combine(dir, "libtorch_cpu.so"), versionHint ?? LibTorchVersionOf(dir), attempts);
         }
+        // A `pneuknow bundle --libtorch none` carries no libtorch on purpose: say how to give it one.
+        attempts.Add($"no libtorch with its shim found beside the application: set {SiteLibTorch.EnvironmentVariable}=<dir> or pass --libtorch <dir> (README, GPU clusters)");
         throw new TorchRuntimeException(attempts);
+    }
+
+    /// <summary>Loads TorchSharp's shim, marking its needless libstdc++ requirement weak when that is all that stops it.</summary>
+    static bool TryLoadBridge(string bridge, List<string> attempts, out IntPtr handle, out string status)
+    {
+        status = "loaded as shipped";
+        if (!TryLoad(bridge, attempts, out handle))
+        {
+            var last = attempts[^1];
+            if (!last.Contains(NeedlessGlibcxx, StringComparison.Ordinal)) return false;
+            try
+            {
+                ElfSymbolVersions.MarkWeak(bridge, NeedlessGlibcxx);
+                attempts.Add($"{bridge}: marked {NeedlessGlibcxx} weak (backup {bridge}.orig)");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                attempts.Add($"{bridge}: could not mark {NeedlessGlibcxx} weak: {e.Message}");
+                return false;
+            }
+            if (!TryLoad(bridge, attempts, out handle)) return false;
+            status = $"libstdc++ lacks {NeedlessGlibcxx}; requirement marked weak in {bridge}";
+        }
+        else if (ElfSymbolVersions.ReadRequirements(bridge).Any(r => r.Version == NeedlessGlibcxx && r.IsWeak))
+        {
+            status = $"loaded; {NeedlessGlibcxx} requirement already weak in {bridge}";
+        }
+        return true;
+    }
+
+    // PNEUKNOW_LIBTORCH: exactly the requested libtorch and shim, never a fallback to the package's, so that a
+    // GPU run cannot silently continue on the CPU package.
+    static NativeLoad LoadSite(string requested, List<string> attempts, string? isaNote)
+    {
+        var packageVersion = LibTorchVersionOf("");
+        var site = SiteLibTorch.Locate(requested, packageVersion == "unknown" ? null : SiteLibTorch.Release(packageVersion));
+        site.EnsureMatch();
+        attempts.Add($"{SiteLibTorch.EnvironmentVariable}={requested}: libtorch {site.LibTorchVersion ?? "(version not recorded)"} in {site.LibDir}; " +
+                     $"shim {site.ShimPath} built for {site.ShimLibTorchVersion ?? "(not recorded)"}");
+        if (!TryLoad(Path.Combine(site.LibDir, "libtorch.so"), attempts, out _)) throw new TorchRuntimeException(attempts);
+        // A CUDA build's libtorch_cuda.so is not always a dependency of libtorch.so; TorchSharp asks for it by name later.
+        var cudaLib = Path.Combine(site.LibDir, "libtorch_cuda.so");
+        if (File.Exists(cudaLib) && !TryLoad(cudaLib, attempts, out _)) throw new TorchRuntimeException(attempts);
+        if (!TryLoadBridge(site.ShimPath, attempts, out var handle, out var bridgeStatus))
+        {
+            attempts.Add($"{site.ShimPath} (built for libtorch {site.ShimLibTorchVersion ?? "(not recorded)"}) did not load with libtorch " +
+                         $"{site.LibTorchVersion ?? "(version not recorded)"} from {site.LibDir}: a shim must be built against the libtorch it runs on " +
+                         "(tools/native/build-libtorchsharp.sh)");
+            throw new TorchRuntimeException(attempts);
+        }
+        RouteBridge(handle);
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+        }
+        catch (Exception e)
+        {
+            attempts.Add($"TorchSharp initialisation with {site.ShimPath} on libtorch {site.LibTorchVersion}: {e.Message}");
+            throw new TorchRuntimeException(attempts);
+        }
+        var status = $"{SiteLibTorch.EnvironmentVariable}={requested}; shim {bridgeStatus}";
+        return new NativeLoad(isaNote is null ? status : $"{status}; {isaNote}", Path.Combine(site.LibDir, "libtorch_cpu.so"),
+            $"{site.LibTorchVersion ?? "unknown"} ({site.VersionSource})", attempts, site.Cuda);
     }
 
     static IEnumerable<(string Dir, string? LibTorchVersion)> CandidateNativeDirs(string torchSharpDir, List<string> attempts)
