@@ -3,9 +3,8 @@ namespace PneuKnow.Augmentation;
 /// <summary>
 /// The colour conversions albumentations goes through on 8-bit RGB (via cv2): RGB↔HSV with
 /// OpenCV's 8-bit encoding (H in [0, 180), S and V in [0, 255]) and CIE L*a*b* with OpenCV's
-/// 8-bit encoding (L·255/100, a + 128, b + 128; sRGB primaries, D65 white). RGB→L*a*b* is
-/// OpenCV's integer algorithm (exact); L*a*b*→RGB uses the CIE formulas in floating point, within one
-/// level of OpenCV's integer version.
+/// 8-bit encoding (L·255/100, a + 128, b + 128; sRGB primaries, D65 white). Both directions of
+/// L*a*b* are OpenCV's integer algorithms, exact for every 8-bit code (the tests check all 2^24 LAB→RGB codes).
 /// </summary>
 public static class ColorSpace
 {
@@ -64,8 +63,6 @@ public static class ColorSpace
 
     static byte Truncate(float v) => (byte)Math.Clamp((int)v, 0, 255);
 
-    static double LinearToSrgb(double v) => v <= 0.0031308 ? 12.92 * v : 1.055 * Math.Pow(v, 1 / 2.4) - 0.055;
-    static double LabFInverse(double f) => f > 0.206893 ? f * f * f : (f - 16.0 / 116.0) / 7.787;
 
     // OpenCV's 8-bit RGB2Lab (color_lab.cpp, RGB2Lab_b): sRGB gamma table in 1/8 levels, XYZ by
     // 12-bit fixed-point coefficients (rows divided by the D65 white point), cube root table in
@@ -122,36 +119,66 @@ public static class ColorSpace
         return ((byte)Math.Clamp(l, 0, 255), (byte)Math.Clamp(a, 0, 255), (byte)Math.Clamp(bOut, 0, 255));
     }
 
-    /// <summary>
-    /// The gray level of <c>cv2.cvtColor(lab, COLOR_LAB2RGB)</c> for an 8-bit L with a = b = 128
-    /// (OpenCV's result differs between channels by at most one level for a few L; this is the exact gray).
-    /// </summary>
-    public static byte[] LightnessToGray()
+    // OpenCV's 8-bit LAB2RGB (color_lab.cpp, Lab2RGBinteger; cvtColor takes it for sRGB without custom coefficients):
+    // L → (Y, f(Y)) and f → X, Z by tables in 1/16384, a/500 and b/200 by multiply-shift approximations, XYZ → linear RGB
+    // by 12-bit coefficients (rows times the D65 white point) descaled to 1/4096, then a 4096-entry inverse-gamma table.
+    // The float tables are built in single precision as OpenCV builds them (softfloat), so every code agrees.
+    const int LabBase = 1 << 14, MinAb = -8145, InvGammaSize = 1 << 12, XyzToRgbShift = 14;
+    static readonly (int Y, int FY)[] LightnessTable = Enumerable.Range(0, 256).Select(LightnessEntry).ToArray();
+    static readonly int[] FToXz = Enumerable.Range(MinAb, LabBase * 9 / 4).Select(FToXzEntry).ToArray();
+    static readonly int[] XyzToRgbCoefficients = BuildXyzToRgbCoefficients();
+    static readonly byte[] InverseGammaTable = Enumerable.Range(0, InvGammaSize).Select(InverseGammaEntry).ToArray();
+
+    static (int, int) LightnessEntry(int l8)
     {
-        var t = new byte[256];
-        for (var l8 = 0; l8 < 256; l8++)
-        {
-            var y = LabYFromLightness(l8 * 100.0 / 255);
-            t[l8] = (byte)Math.Clamp((int)Math.Round(255 * LinearToSrgb(Math.Clamp(y, 0, 1))), 0, 255);
-        }
-        return t;
+        // Below L = 8 (8-bit L ≤ 20) the linear segment: Y = L / 903.3, f = 7.787·Y + 16/116, written with 903.3 = (29/3)^3.
+        if (l8 <= 20)
+            return ((int)MathF.Round((float)(l8 * LabBase * 20 * 9) / (17 * 29 * 29 * 29)),
+                (int)MathF.Round(LabBase * (16f / 116f + (float)(l8 * 5) / (3 * 17 * 29))));
+        var fy = (float)(l8 * 100 * LabBase) / (255 * 116) + (float)(16 * LabBase) / 116;
+        return ((int)MathF.Round(fy * fy * fy / ((float)LabBase * LabBase)), (int)MathF.Round(fy));
     }
 
-    static double LabYFromLightness(double l) => l <= 8 ? l / 903.3 : Math.Pow((l + 16) / 116, 3);
+    // f⁻¹ in 1/16384: the linear segment up to 6/29 (3390), the cube above; C integer division (truncating towards zero).
+    static int FToXzEntry(int f) => f <= 3390 ? f * 108 / 841 - LabBase * 16 / 116 * 108 / 841 : f * f / LabBase * f / LabBase;
 
-    /// <summary><c>cv2.cvtColor(lab, COLOR_LAB2RGB)</c> for one 8-bit pixel (floating-point CIE formulas).</summary>
+    static int[] BuildXyzToRgbCoefficients()
+    {
+        double[] m = [3.240479, -1.53715, -0.498535, -0.969256, 1.875991, 0.041556, 0.055648, -0.204043, 1.057311];
+        double[] white = [0.950456, 1.0, 1.088754];
+        var c = new int[9];
+        for (var i = 0; i < 9; i++) c[i] = (int)Math.Round((1 << LabShift) * m[i] * white[i % 3], MidpointRounding.ToEven);
+        return c;
+    }
+
+    static byte InverseGammaEntry(int i)
+    {
+        double x = (1f / InvGammaSize) * i;
+        var srgb = (float)(x <= 0.0031308 ? x * 12.92 : Math.Pow(x, 1 / 2.4) * 1.055 - 0.055);
+        return (byte)MathF.Round(255f * srgb);
+    }
+
+    /// <summary>
+    /// For a gray L*a*b* code (a = b = 128), the R, G and B of <c>cv2.cvtColor(lab, COLOR_LAB2RGB)</c> as three
+    /// 256-entry tables indexed by the 8-bit L. They differ by one level for 16 values of L (OpenCV's integer rounding).
+    /// </summary>
+    public static (byte[] R, byte[] G, byte[] B) LightnessToRgb()
+    {
+        byte[] r = new byte[256], g = new byte[256], b = new byte[256];
+        for (var l8 = 0; l8 < 256; l8++) (r[l8], g[l8], b[l8]) = LabToRgb((byte)l8, 128, 128);
+        return (r, g, b);
+    }
+
+    /// <summary><c>cv2.cvtColor(lab, COLOR_LAB2RGB)</c> for one 8-bit pixel, with OpenCV's integer arithmetic (exact).</summary>
     public static (byte R, byte G, byte B) LabToRgb(byte l8, byte a8, byte b8)
     {
-        var l = l8 * 100.0 / 255;
-        var y = LabYFromLightness(l);
-        var fy = l <= 8 ? 7.787 * y + 16.0 / 116 : (l + 16) / 116;
-        var x = LabFInverse(fy + (a8 - 128) / 500.0) * 0.950456;
-        var z = LabFInverse(fy - (b8 - 128) / 200.0) * 1.088754;
-        var r = 3.240479 * x - 1.53715 * y - 0.498535 * z;
-        var g = -0.969256 * x + 1.875991 * y + 0.041556 * z;
-        var b = 0.055648 * x - 0.204043 * y + 1.057311 * z;
-        return (ToByte(255 * LinearToSrgb(Math.Clamp(r, 0, 1))), ToByte(255 * LinearToSrgb(Math.Clamp(g, 0, 1))), ToByte(255 * LinearToSrgb(Math.Clamp(b, 0, 1))));
+        var (y, fy) = LightnessTable[l8];
+        // a·16384/500 and b·16384/200 less their offsets at 128, as OpenCV approximates them.
+        var aDiv = ((5 * a8 * 53687 + (1 << 7)) >> 13) - 128 * LabBase / 500;
+        var bDiv = ((b8 * 41943 + (1 << 4)) >> 9) - 128 * LabBase / 200 + 1;
+        int x = FToXz[fy + aDiv - MinAb], z = FToXz[fy - bDiv - MinAb];
+        var c = XyzToRgbCoefficients;
+        int Channel(int row) => InverseGammaTable[Math.Clamp(Descale(c[row] * x + c[row + 1] * y + c[row + 2] * z, XyzToRgbShift), 0, InvGammaSize - 1)];
+        return ((byte)Channel(0), (byte)Channel(3), (byte)Channel(6));
     }
-
-    static byte ToByte(double v) => (byte)Math.Clamp((int)Math.Round(v), 0, 255);
 }

@@ -1,3 +1,5 @@
+using PneuKnow.Data;
+
 namespace PneuKnow.Augmentation;
 
 /// <summary>
@@ -177,97 +179,15 @@ public static class Geometry
     }
 
     /// <summary>
-    /// <c>cv2.resize(src, (dstWidth, dstHeight), interpolation=INTER_LINEAR)</c> for one plane:
-    /// half-pixel centres, edge replication, 11-bit fixed-point weights.
+    /// <c>cv2.resize(src, (dstWidth, dstHeight), interpolation=INTER_LINEAR)</c> for one plane
+    /// (<see cref="Resampling.Linear(ReadOnlySpan{byte}, int, int, Span{byte}, int, int)"/>, which the image store uses too).
     /// </summary>
-    public static void ResizeBilinear(ReadOnlySpan<byte> src, int srcHeight, int srcWidth, Span<byte> dst, int dstHeight, int dstWidth)
-    {
-        CheckPlane(src, srcHeight, srcWidth, nameof(src));
-        CheckPlane(dst, dstHeight, dstWidth, nameof(dst));
-        if (srcHeight == dstHeight && srcWidth == dstWidth)
-        {
-            src.CopyTo(dst);
-            return;
-        }
-        const int coefBits = 11;
-        const int coefScale = 1 << coefBits;
-        var (xo, xa) = LinearTaps(srcWidth, dstWidth, coefScale);
-        var (yo, ya) = LinearTaps(srcHeight, dstHeight, coefScale);
-        // Horizontal pass into int rows (scaled by 2^11), then the vertical pass with OpenCV's
-        // VResizeLinear rounding: ((b0·(r0>>4))>>16 + (b1·(r1>>4))>>16 + 2) >> 2.
-        var rows = new int[2 * dstWidth];
-        var r0 = rows.AsSpan(0, dstWidth);
-        var r1 = rows.AsSpan(dstWidth, dstWidth);
-        int cached0 = -1, cached1 = -1;
-        for (var y = 0; y < dstHeight; y++)
-        {
-            var sy = yo[y];
-            var sy1 = Math.Min(sy + 1, srcHeight - 1);
-            if (cached0 != sy)
-            {
-                if (cached1 == sy) r1.CopyTo(r0); else HorizontalRow(src.Slice(sy * srcWidth, srcWidth), xo, xa, r0);
-                cached0 = sy;
-            }
-            if (cached1 != sy1)
-            {
-                HorizontalRow(src.Slice(sy1 * srcWidth, srcWidth), xo, xa, r1);
-                cached1 = sy1;
-            }
-            int b0 = ya[2 * y], b1 = ya[2 * y + 1];
-            var row = dst.Slice(y * dstWidth, dstWidth);
-            for (var x = 0; x < dstWidth; x++)
-            {
-                var v = (((b0 * (r0[x] >> 4)) >> 16) + ((b1 * (r1[x] >> 4)) >> 16) + 2) >> 2;
-                row[x] = (byte)Math.Clamp(v, 0, 255);
-            }
-        }
-    }
+    public static void ResizeBilinear(ReadOnlySpan<byte> src, int srcHeight, int srcWidth, Span<byte> dst, int dstHeight, int dstWidth) =>
+        Resampling.Linear(src, srcHeight, srcWidth, dst, dstHeight, dstWidth);
 
-    static void HorizontalRow(ReadOnlySpan<byte> s, int[] xo, short[] xa, Span<int> d)
-    {
-        var last = s.Length - 1;
-        for (var x = 0; x < d.Length; x++)
-        {
-            var sx = xo[x];
-            d[x] = s[sx] * xa[2 * x] + s[Math.Min(sx + 1, last)] * xa[2 * x + 1];
-        }
-    }
-
-    static (int[] Offsets, short[] Weights) LinearTaps(int srcSize, int dstSize, int coefScale)
-    {
-        var scale = (double)srcSize / dstSize;
-        var offsets = new int[dstSize];
-        var weights = new short[2 * dstSize];
-        for (var d = 0; d < dstSize; d++)
-        {
-            var f = (float)((d + 0.5) * scale - 0.5);
-            var s = (int)MathF.Floor(f);
-            f -= s;
-            if (s < 0) { f = 0; s = 0; }
-            if (s >= srcSize - 1) { f = 0; s = srcSize - 1; }
-            offsets[d] = s;
-            weights[2 * d] = (short)Math.Clamp(Round((1f - f) * coefScale), short.MinValue, short.MaxValue);
-            weights[2 * d + 1] = (short)Math.Clamp(Round(f * coefScale), short.MinValue, short.MaxValue);
-        }
-        return (offsets, weights);
-    }
-
-    /// <summary><c>cv2.resize(..., interpolation=INTER_NEAREST)</c> for one plane (masks): source index floor(d·src/dst).</summary>
-    public static void ResizeNearest(ReadOnlySpan<byte> src, int srcHeight, int srcWidth, Span<byte> dst, int dstHeight, int dstWidth)
-    {
-        CheckPlane(src, srcHeight, srcWidth, nameof(src));
-        CheckPlane(dst, dstHeight, dstWidth, nameof(dst));
-        double fx = (double)srcWidth / dstWidth, fy = (double)srcHeight / dstHeight;
-        Span<int> xo = dstWidth <= 2048 ? stackalloc int[dstWidth] : new int[dstWidth];
-        for (var x = 0; x < dstWidth; x++) xo[x] = Math.Min((int)Math.Floor(x * fx), srcWidth - 1);
-        for (var y = 0; y < dstHeight; y++)
-        {
-            var sy = Math.Min((int)Math.Floor(y * fy), srcHeight - 1);
-            var s = src.Slice(sy * srcWidth, srcWidth);
-            var row = dst.Slice(y * dstWidth, dstWidth);
-            for (var x = 0; x < dstWidth; x++) row[x] = s[xo[x]];
-        }
-    }
+    /// <summary><c>cv2.resize(..., interpolation=INTER_NEAREST)</c> for one plane (masks; <see cref="Resampling.Nearest"/>).</summary>
+    public static void ResizeNearest(ReadOnlySpan<byte> src, int srcHeight, int srcWidth, Span<byte> dst, int dstHeight, int dstWidth) =>
+        Resampling.Nearest(src, srcHeight, srcWidth, dst, dstHeight, dstWidth);
 
     static int At(ReadOnlySpan<byte> src, int height, int width, int y, int x) =>
         (uint)x < (uint)width && (uint)y < (uint)height ? src[y * width + x] : 0;

@@ -151,13 +151,15 @@ public sealed class ShiftScaleRotate : PairedTransform
 /// U(1, clipLimit) each time, as albumentations does with a scalar limit. On a 3-channel image
 /// albumentations equalises the L channel of L*a*b*, not each channel: a gray X-ray read by cv2 is
 /// RGB, so that is the faithful path. For a gray picture a = b = 128, so it reduces to gray → L
-/// (table), CLAHE on L, L → gray (table); the picture stays one plane (OpenCV's LAB→RGB can differ
-/// by one level between channels for a few L values; ignoring that costs at most one grey level).
+/// (table), CLAHE on L, L → R, G, B (tables). OpenCV's integer LAB→RGB gives R, G and B one level apart
+/// for 16 values of L: a picture whose equalised L contains one of them becomes three planes, exactly as cv2
+/// returns it; otherwise it stays one plane.
 /// </summary>
 public sealed class Clahe : PairedTransform
 {
     static readonly byte[] GrayToL = ColorSpace.GrayToLightness();
-    static readonly byte[] LToGray = ColorSpace.LightnessToGray();
+    static readonly (byte[] R, byte[] G, byte[] B) LToRgb = ColorSpace.LightnessToRgb();
+    static readonly bool[] LNotGray = Enumerable.Range(0, 256).Select(l => LToRgb.R[l] != LToRgb.G[l] || LToRgb.R[l] != LToRgb.B[l]).ToArray();
 
     /// <summary>Upper end of the clip-limit range [1, ClipLimit].</summary>
     public double ClipLimit { get; }
@@ -192,7 +194,16 @@ public sealed class Clahe : PairedTransform
             var g = picture.Planes[0];
             for (var i = 0; i < n; i++) l[i] = GrayToL[g[i]];
             ClaheEqualizer.Apply(l, height, width, l, clipLimit, tileGrid, tileGrid);
-            for (var i = 0; i < n; i++) g[i] = LToGray[l[i]];
+            var colour = false;
+            for (var i = 0; i < n && !colour; i++) colour = LNotGray[l[i]];
+            if (!colour)
+            {
+                for (var i = 0; i < n; i++) g[i] = LToRgb.R[l[i]];
+                return;
+            }
+            var (green, blue) = (GC.AllocateUninitializedArray<byte>(n), GC.AllocateUninitializedArray<byte>(n));
+            for (var i = 0; i < n; i++) (g[i], green[i], blue[i]) = (LToRgb.R[l[i]], LToRgb.G[l[i]], LToRgb.B[l[i]]);
+            picture.Replace(g, green, blue);
             return;
         }
         byte[] r = picture.Planes[0], gr = picture.Planes[1], b = picture.Planes[2];

@@ -37,11 +37,14 @@ public sealed record AnnotatedImage16(int Height, int Width, ushort[] Image, ush
 /// <summary>
 /// The decoded dataset: every manifest image, its ROI and mask resized once to a square working size and kept in memory
 /// as 8-bit planes. Decoding reads PNG/JPEG/TIFF (8/16-bit grayscale or RGB, converted to luminance at 16-bit
-/// precision before resizing). Splits are exposed as <see cref="IAnnotatedImageSet"/>s.
+/// precision). The resize is cv2's (<see cref="Resampling"/>: INTER_LINEAR for image and ROI, INTER_NEAREST for the
+/// mask), the one albumentations' <c>Resize</c> applies in the authors' pipeline, so a pipeline resizing to the store's
+/// size passes the stored pixels through unchanged. Splits are exposed as <see cref="IAnnotatedImageSet"/>s.
 /// </summary>
 public sealed class ImageStore
 {
-    private const int CacheVersion = 3;
+    // 4: resized with cv2's INTER_LINEAR / INTER_NEAREST (3 used an antialiasing triangle filter).
+    private const int CacheVersion = 4;
     // Exactly one of the two arrays is used, by bit depth.
     private readonly AnnotatedImage[]? _items;
     private readonly AnnotatedImage16[]? _deep;
@@ -213,7 +216,7 @@ public sealed class ImageStore
         var (w, h, image) = Decode(imageBytes, r.ImagePath, manifestPath, r.Line);
         if (w != r.Width || h != r.Height)
             throw new DataException(manifestPath, r.Line, null, $"image file {r.ImagePath} decoded to {w}×{h}, but its header said {r.Width}×{r.Height}.");
-        float[] roi; byte[] mask01;
+        ushort[] roi; byte[] mask01;
         switch (r.Annotation)
         {
             case RoiImageAnnotation a:
@@ -230,18 +233,28 @@ public sealed class ImageStore
             case PolygonAnnotation p: mask01 = AnnotationRaster.Polygons(p.Regions, w, h); roi = Apply(image, mask01); break;
             default: throw new InvalidOperationException($"Unsupported annotation {r.Annotation.GetType().Name}.");
         }
-        var maskF = new float[mask01.Length];
-        for (int i = 0; i < maskF.Length; i++) maskF[i] = mask01[i];
-        var maskR = Resampling.Resize(maskF, w, h, size, size);
-        var mask = new byte[maskR.Length];
-        for (int i = 0; i < mask.Length; i++) mask[i] = maskR[i] >= 0.5f ? (byte)255 : (byte)0;
-        var item = new AnnotatedImage16(size, size,
-            ToUShorts(Resampling.Resize(image, w, h, size, size)),
-            ToUShorts(Resampling.Resize(roi, w, h, size, size)),
-            mask,
-            r.ClassCode);
-        var stored = depth == 16 ? new Stored(null, item)
-            : new Stored(new AnnotatedImage(size, size, To8(item.Image), To8(item.Roi), item.Mask, item.Label), null);
+        // What the authors' network sees is cv2's resize of the original (albumentations' Resize: INTER_LINEAR for the
+        // image and ROI, INTER_NEAREST for the mask), so the store resizes once with exactly that and the pipeline's
+        // Resize to the same size passes the pixels through. An 8-bit store rounds the decoded pixels to 8 bits first,
+        // as cv2.imread does for the 8-bit files the authors used; a 16-bit store resizes at 16 bits.
+        for (int i = 0; i < mask01.Length; i++) mask01[i] = mask01[i] != 0 ? (byte)255 : (byte)0;
+        var mask = new byte[size * size];
+        Resampling.Nearest(mask01, h, w, mask, size, size);
+        Stored stored;
+        if (depth == 16)
+        {
+            ushort[] image16 = new ushort[size * size], roi16 = new ushort[size * size];
+            Resampling.Linear(image, h, w, image16, size, size);
+            Resampling.Linear(roi, h, w, roi16, size, size);
+            stored = new Stored(null, new AnnotatedImage16(size, size, image16, roi16, mask, r.ClassCode));
+        }
+        else
+        {
+            byte[] image8 = new byte[size * size], roi8 = new byte[size * size];
+            Resampling.Linear(To8(image), h, w, image8, size, size);
+            Resampling.Linear(To8(roi), h, w, roi8, size, size);
+            stored = new Stored(new AnnotatedImage(size, size, image8, roi8, mask, r.ClassCode), null);
+        }
         if (cachePath is not null) WriteCache(cachePath, stored);
         return (stored, false);
     }
@@ -261,19 +274,19 @@ public sealed class ImageStore
         _ => a.ToString(),
     };
 
-    /// <summary>Decodes to luminance in [0, 1] at 16-bit precision.</summary>
-    private static (int W, int H, float[] Pixels) Decode(byte[] bytes, string path, string manifestPath, int line)
+    /// <summary>Decodes to 16-bit luminance (an 8-bit file's level v becomes 257·v, so rounding to 8 bits recovers it).</summary>
+    private static (int W, int H, ushort[] Pixels) Decode(byte[] bytes, string path, string manifestPath, int line)
     {
         try
         {
             using var img = Image.Load<L16>(bytes);
-            var px = new float[img.Width * img.Height];
+            var px = new ushort[img.Width * img.Height];
             img.ProcessPixelRows(acc =>
             {
                 for (int y = 0; y < acc.Height; y++)
                 {
                     var row = acc.GetRowSpan(y);
-                    for (int x = 0; x < row.Length; x++) px[y * acc.Width + x] = row[x].PackedValue / 65535f;
+                    for (int x = 0; x < row.Length; x++) px[y * acc.Width + x] = row[x].PackedValue;
                 }
             });
             return (img.Width, img.Height, px);
@@ -284,32 +297,25 @@ public sealed class ImageStore
         }
     }
 
-    private static float[] DecodeSameSize(string path, string role, int w, int h, string manifestPath, int line)
+    private static ushort[] DecodeSameSize(string path, string role, int w, int h, string manifestPath, int line)
     {
         var (mw, mh, px) = Decode(ReadBytes(path, manifestPath, line), path, manifestPath, line);
         if (mw != w || mh != h) throw new DataException(manifestPath, line, null, $"{role} file {path} is {mw}×{mh}, expected the image's size {w}×{h}.");
         return px;
     }
 
-    private static byte[] Binarise(float[] px)
+    private static byte[] Binarise(ushort[] px)
     {
         var m = new byte[px.Length];
         for (int i = 0; i < m.Length; i++) m[i] = px[i] > 0 ? (byte)1 : (byte)0;
         return m;
     }
 
-    private static float[] Apply(float[] image, byte[] mask01)
+    private static ushort[] Apply(ushort[] image, byte[] mask01)
     {
-        var r = new float[image.Length];
-        for (int i = 0; i < r.Length; i++) r[i] = mask01[i] != 0 ? image[i] : 0f;
+        var r = new ushort[image.Length];
+        for (int i = 0; i < r.Length; i++) r[i] = mask01[i] != 0 ? image[i] : (ushort)0;
         return r;
-    }
-
-    private static ushort[] ToUShorts(float[] px)
-    {
-        var b = new ushort[px.Length];
-        for (int i = 0; i < b.Length; i++) b[i] = (ushort)Math.Clamp(MathF.Round(px[i] * 65535f), 0f, 65535f);
-        return b;
     }
 
     // Cache file: "PKPX", version, height, width, the XxHash3 of the pixel bytes that follow, then the image and ROI planes
@@ -458,58 +464,162 @@ internal sealed class ContentHashes
     }
 }
 
-/// <summary>Separable resampling with a triangle filter widened by the scale factor (area-like when shrinking, bilinear when enlarging).</summary>
+/// <summary>
+/// OpenCV's <c>cv2.resize</c> of one plane, the resize albumentations' <c>Resize</c> calls: <see cref="Linear(ReadOnlySpan{byte}, int, int, Span{byte}, int, int)"/>
+/// (<c>INTER_LINEAR</c>) for pictures and <see cref="Nearest"/> (<c>INTER_NEAREST</c>) for masks. The image store resizes with
+/// these once at load, so what a network sees is cv2's resize of the original, as in the authors' pipeline.
+/// </summary>
 public static class Resampling
 {
+    // cv2 computes the scale as 1 / (dst / src), not src / dst; the two can differ in the last bit.
+    static double Scale(int src, int dst) => 1.0 / ((double)dst / src);
+
+    // cv2 turns INTER_LINEAR into INTER_AREA when both sides shrink by exactly 2 (resize.cpp, is_area_fast).
+    static bool Halving(int srcHeight, int srcWidth, int dstHeight, int dstWidth) => srcHeight == 2 * dstHeight && srcWidth == 2 * dstWidth;
+
     /// <summary>
-    /// Resizes a row-major float plane from <paramref name="w"/>×<paramref name="h"/> to <paramref name="ow"/>×<paramref name="oh"/>;
-    /// at the same size it returns <paramref name="src"/> itself (callers must not mutate the result in place).
+    /// <c>cv2.resize(src, (dstWidth, dstHeight), interpolation=INTER_LINEAR)</c> of an 8-bit plane, to the grey level:
+    /// half-pixel centres, edge replication, 11-bit fixed-point weights with OpenCV's rounding, and OpenCV's switch to a
+    /// 2×2 average (INTER_AREA) for an exact halving.
     /// </summary>
-    public static float[] Resize(float[] src, int w, int h, int ow, int oh)
+    /// <exception cref="ArgumentException">A plane whose length is not its height × width.</exception>
+    public static void Linear(ReadOnlySpan<byte> src, int srcHeight, int srcWidth, Span<byte> dst, int dstHeight, int dstWidth)
     {
-        if (w == ow && h == oh) return src;
-        var (xi, xw) = Weights(w, ow);
-        var (yi, yw) = Weights(h, oh);
-        var tmp = new float[ow * h];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < ow; x++)
-            {
-                float acc = 0; var idx = xi[x]; var wt = xw[x];
-                for (int k = 0; k < idx.Length; k++) acc += wt[k] * src[y * w + idx[k]];
-                tmp[y * ow + x] = acc;
-            }
-        var dst = new float[ow * oh];
-        for (int y = 0; y < oh; y++)
+        Check(src.Length, srcHeight, srcWidth, nameof(src));
+        Check(dst.Length, dstHeight, dstWidth, nameof(dst));
+        if (srcHeight == dstHeight && srcWidth == dstWidth) { src.CopyTo(dst); return; }
+        if (Halving(srcHeight, srcWidth, dstHeight, dstWidth))
         {
-            var idx = yi[y]; var wt = yw[y];
-            for (int x = 0; x < ow; x++)
+            for (var y = 0; y < dstHeight; y++)
             {
-                float acc = 0;
-                for (int k = 0; k < idx.Length; k++) acc += wt[k] * tmp[idx[k] * ow + x];
-                dst[y * ow + x] = acc;
+                ReadOnlySpan<byte> r0 = src.Slice(2 * y * srcWidth, srcWidth), r1 = src.Slice((2 * y + 1) * srcWidth, srcWidth);
+                for (var x = 0; x < dstWidth; x++) dst[y * dstWidth + x] = (byte)((r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1] + 2) >> 2);
+            }
+            return;
+        }
+        const int coefScale = 1 << 11;
+        var (xo, xa) = Taps(srcWidth, dstWidth);
+        var (yo, ya) = Taps(srcHeight, dstHeight);
+        short Fixed(float v) => (short)Math.Clamp((int)MathF.Round(v * coefScale), short.MinValue, short.MaxValue);
+        var xw = xa.Select(Fixed).ToArray();
+        var yw = ya.Select(Fixed).ToArray();
+        // Horizontal pass into int rows (scaled by 2^11), then the vertical pass with OpenCV's vectorised
+        // VResizeLinear rounding: ((b0·(r0>>4))>>16 + (b1·(r1>>4))>>16 + 2) >> 2.
+        var rows = new int[2 * dstWidth];
+        var h0 = rows.AsSpan(0, dstWidth);
+        var h1 = rows.AsSpan(dstWidth, dstWidth);
+        int cached0 = -1, cached1 = -1;
+        for (var y = 0; y < dstHeight; y++)
+        {
+            var sy = yo[y];
+            var sy1 = Math.Min(sy + 1, srcHeight - 1);
+            if (cached0 != sy)
+            {
+                if (cached1 == sy) h1.CopyTo(h0); else HorizontalRow(src.Slice(sy * srcWidth, srcWidth), xo, xw, h0);
+                cached0 = sy;
+            }
+            if (cached1 != sy1)
+            {
+                HorizontalRow(src.Slice(sy1 * srcWidth, srcWidth), xo, xw, h1);
+                cached1 = sy1;
+            }
+            int b0 = yw[2 * y], b1 = yw[2 * y + 1];
+            var row = dst.Slice(y * dstWidth, dstWidth);
+            for (var x = 0; x < dstWidth; x++)
+            {
+                var v = (((b0 * (h0[x] >> 4)) >> 16) + ((b1 * (h1[x] >> 4)) >> 16) + 2) >> 2;
+                row[x] = (byte)Math.Clamp(v, 0, 255);
             }
         }
-        return dst;
     }
 
-    private static (int[][] Index, float[][] Weight) Weights(int n, int on)
+    /// <summary>
+    /// <c>cv2.resize(..., interpolation=INTER_LINEAR)</c> sampling of a 16-bit plane: the same taps as the 8-bit resize with
+    /// float weights, rounded to the nearest level, as OpenCV computes 16-bit images (the 16-bit store; not checked bit by bit).
+    /// </summary>
+    /// <exception cref="ArgumentException">A plane whose length is not its height × width.</exception>
+    public static void Linear(ReadOnlySpan<ushort> src, int srcHeight, int srcWidth, Span<ushort> dst, int dstHeight, int dstWidth)
     {
-        double scale = (double)n / on, support = Math.Max(1.0, scale);
-        var idx = new int[on][]; var wts = new float[on][];
-        for (int o = 0; o < on; o++)
+        Check(src.Length, srcHeight, srcWidth, nameof(src));
+        Check(dst.Length, dstHeight, dstWidth, nameof(dst));
+        if (srcHeight == dstHeight && srcWidth == dstWidth) { src.CopyTo(dst); return; }
+        if (Halving(srcHeight, srcWidth, dstHeight, dstWidth))
         {
-            double centre = (o + 0.5) * scale;
-            int lo = (int)Math.Floor(centre - support), hi = (int)Math.Ceiling(centre + support);
-            var li = new List<int>(); var lw = new List<double>();
-            for (int s = lo; s <= hi; s++)
+            for (var y = 0; y < dstHeight; y++)
             {
-                double wgt = 1 - Math.Abs((s + 0.5 - centre) / support);
-                if (wgt <= 0) continue;
-                li.Add(Math.Clamp(s, 0, n - 1)); lw.Add(wgt);
+                ReadOnlySpan<ushort> r0 = src.Slice(2 * y * srcWidth, srcWidth), r1 = src.Slice((2 * y + 1) * srcWidth, srcWidth);
+                for (var x = 0; x < dstWidth; x++) dst[y * dstWidth + x] = (ushort)((r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1] + 2) >> 2);
             }
-            double sum = lw.Sum();
-            idx[o] = li.ToArray(); wts[o] = lw.Select(v => (float)(v / sum)).ToArray();
+            return;
         }
-        return (idx, wts);
+        var (xo, xa) = Taps(srcWidth, dstWidth);
+        var (yo, ya) = Taps(srcHeight, dstHeight);
+        var horizontal = new float[srcHeight * dstWidth];
+        for (var y = 0; y < srcHeight; y++)
+        {
+            var s = src.Slice(y * srcWidth, srcWidth);
+            for (var x = 0; x < dstWidth; x++)
+                horizontal[y * dstWidth + x] = s[xo[x]] * xa[2 * x] + s[Math.Min(xo[x] + 1, srcWidth - 1)] * xa[2 * x + 1];
+        }
+        for (var y = 0; y < dstHeight; y++)
+        {
+            int r0 = yo[y] * dstWidth, r1 = Math.Min(yo[y] + 1, srcHeight - 1) * dstWidth;
+            for (var x = 0; x < dstWidth; x++)
+                dst[y * dstWidth + x] = (ushort)Math.Clamp(MathF.Round(ya[2 * y] * horizontal[r0 + x] + ya[2 * y + 1] * horizontal[r1 + x]), 0f, 65535f);
+        }
+    }
+
+    static void HorizontalRow(ReadOnlySpan<byte> s, int[] xo, short[] xa, Span<int> d)
+    {
+        var last = s.Length - 1;
+        for (var x = 0; x < d.Length; x++)
+        {
+            var sx = xo[x];
+            d[x] = s[sx] * xa[2 * x] + s[Math.Min(sx + 1, last)] * xa[2 * x + 1];
+        }
+    }
+
+    // Source index and the two weights (1 − f, f) of each destination index, as cv2's resize computes them in float;
+    // outside the source the weight moves entirely onto the edge pixel.
+    static (int[] Offsets, float[] Weights) Taps(int srcSize, int dstSize)
+    {
+        var scale = Scale(srcSize, dstSize);
+        var offsets = new int[dstSize];
+        var weights = new float[2 * dstSize];
+        for (var d = 0; d < dstSize; d++)
+        {
+            var f = (float)((d + 0.5) * scale - 0.5);
+            var s = (int)MathF.Floor(f);
+            f -= s;
+            if (s < 0) { f = 0; s = 0; }
+            if (s >= srcSize - 1) { f = 0; s = srcSize - 1; }
+            offsets[d] = s;
+            weights[2 * d] = 1f - f;
+            weights[2 * d + 1] = f;
+        }
+        return (offsets, weights);
+    }
+
+    /// <summary><c>cv2.resize(..., interpolation=INTER_NEAREST)</c> of one plane (masks): source index floor(d · src / dst).</summary>
+    /// <exception cref="ArgumentException">A plane whose length is not its height × width.</exception>
+    public static void Nearest(ReadOnlySpan<byte> src, int srcHeight, int srcWidth, Span<byte> dst, int dstHeight, int dstWidth)
+    {
+        Check(src.Length, srcHeight, srcWidth, nameof(src));
+        Check(dst.Length, dstHeight, dstWidth, nameof(dst));
+        double fx = Scale(srcWidth, dstWidth), fy = Scale(srcHeight, dstHeight);
+        var xo = new int[dstWidth];
+        for (var x = 0; x < dstWidth; x++) xo[x] = Math.Min((int)Math.Floor(x * fx), srcWidth - 1);
+        for (var y = 0; y < dstHeight; y++)
+        {
+            var s = src.Slice(Math.Min((int)Math.Floor(y * fy), srcHeight - 1) * srcWidth, srcWidth);
+            var row = dst.Slice(y * dstWidth, dstWidth);
+            for (var x = 0; x < dstWidth; x++) row[x] = s[xo[x]];
+        }
+    }
+
+    static void Check(int length, int height, int width, string name)
+    {
+        if (height <= 0 || width <= 0) throw new ArgumentException($"{name}: expected a positive size, found {height}×{width}", name);
+        if (length != height * width) throw new ArgumentException($"{name}: expected {height}×{width} = {height * width} values, found {length}", name);
     }
 }

@@ -153,17 +153,17 @@ public static class Experiment
         options.EpochCompleted is { } callback ? (record, _) => callback(role, run, record) : null;
 
     /// <summary>
-    /// The training images a teacher sees: a sample of <paramref name="fraction"/> of <paramref name="count"/>
-    /// indices drawn with <paramref name="seed"/> (round(fraction · count) of them, at least one, in ascending order).
+    /// The training images a teacher sees: the authors' pandas <c>sample(frac=fraction, random_state=seed)</c> of
+    /// <paramref name="count"/> rows, i.e. round(fraction · count) of them (Python's round, ties to even; at least one)
+    /// drawn by NumPy's legacy generator (<see cref="NumPyRandomState"/>), returned in ascending order.
     /// </summary>
     public static int[] Sample(int count, double fraction, int seed)
     {
         if (fraction is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "roi_percent: expected a value in (0, 1].");
+        ArgumentOutOfRangeException.ThrowIfNegative(seed);
         if (fraction >= 1) return Enumerable.Range(0, count).ToArray();
         int n = Math.Max(1, (int)Math.Round(fraction * count, MidpointRounding.ToEven));
-        var order = Enumerable.Range(0, count).ToArray();
-        new Random(seed).Shuffle(order);
-        return order.Take(n).Order().ToArray();
+        return new NumPyRandomState((uint)seed).ChooseWithoutReplacement(count, n).Order().ToArray();
     }
 
     static TrainingData Data(ExperimentConfig config, ImageStore store, StageConfig stage, long seed, ExperimentOptions options, double fraction, int sampleSeed)

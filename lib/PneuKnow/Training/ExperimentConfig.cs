@@ -54,7 +54,7 @@ public sealed record StageConfig(
     /// express it by pointing roi_data_dir at the raw images, which works unchanged too).
     /// </summary>
     public string TeacherInput { get; init; } = "roi";
-    /// <summary>Seed of the teacher's roi_percent sample (<c>roi_sample_seed</c>, 42 as in the authors' code, the same for every run).</summary>
+    /// <summary>Seed of the teacher's roi_percent sample (<c>roi_sample_seed</c>, 42 as in the authors' code, the same for every run; drawn as their pandas <c>sample(frac, random_state)</c>, see <see cref="Experiment.Sample"/>).</summary>
     public int RoiSampleSeed { get; init; } = 42;
     /// <summary>
     /// Input pixels per feature-map cell (<c>output_stride</c>, 32 as the reference networks; 16 dilates the last stage of a

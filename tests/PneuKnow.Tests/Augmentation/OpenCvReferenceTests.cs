@@ -39,12 +39,45 @@ public class OpenCvReferenceTests
         var (r, g, b) = Fixtures.Rgb($"clahergb_{name}_c{clip}.png");
         var picture = new ColorPlanes((byte[])src.Clone());
         Clahe.Equalize(picture, h, w, double.Parse(clip, System.Globalization.CultureInfo.InvariantCulture));
-        Assert.True(picture.IsGray);
+        var c = 0;
         foreach (var (channel, label) in new[] { (r, "R"), (g, "G"), (b, "B") })
         {
-            var (share, max) = Fixtures.Agreement(picture.Planes[0], channel);
+            var (share, max) = Fixtures.Agreement(picture.Channel(c++), channel);
             Assert.True(share >= 0.99, $"{name} clip {clip} {label}: {share:P2} within ±1, max {max}");
         }
+    }
+
+    [Fact]
+    public void Lab_to_rgb_is_cv2_exact_on_all_2_pow_24_codes()
+    {
+        // lab2rgb_sha256.txt: per L, the SHA-256 of cv2's R,G,B bytes over all (a, b), a outer, b inner.
+        var expected = File.ReadAllLines(Fixtures.PathOf("lab2rgb_sha256.txt")).Where(l => l.Length > 0).ToArray();
+        Assert.Equal(256, expected.Length);
+        var wrong = new System.Collections.Concurrent.ConcurrentBag<int>();
+        Parallel.For(0, 256, l =>
+        {
+            var rgb = new byte[256 * 256 * 3];
+            for (int a = 0, i = 0; a < 256; a++)
+                for (var b = 0; b < 256; b++, i += 3)
+                    (rgb[i], rgb[i + 1], rgb[i + 2]) = ColorSpace.LabToRgb((byte)l, (byte)a, (byte)b);
+            if (Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(rgb)).ToLowerInvariant() != expected[l]) wrong.Add(l);
+        });
+        Assert.True(wrong.IsEmpty, $"LAB→RGB differs from cv2 for L in {{{string.Join(", ", wrong.Order())}}}");
+    }
+
+    [Fact]
+    public void Clahe_on_a_gray_picture_equals_the_per_pixel_lab_round_trip()
+    {
+        // The gray shortcut (tables) must give what RGB → LAB → CLAHE(L) → LAB2RGB gives pixel by pixel, including the
+        // 16 L values where cv2's R, G and B differ by a level (the picture then becomes three planes).
+        var (src, h, w) = Fixtures.Gray("gray_b.png");
+        var picture = new ColorPlanes((byte[])src.Clone());
+        Clahe.Equalize(picture, h, w, 4.0);
+        var l = src.Select(v => ColorSpace.RgbToLab(v, v, v).L).ToArray();
+        ClaheEqualizer.Apply(l, h, w, l, 4.0, 8, 8);
+        for (var i = 0; i < l.Length; i++)
+            Assert.Equal(ColorSpace.LabToRgb(l[i], 128, 128), (picture.Channel(0)[i], picture.Channel(1)[i], picture.Channel(2)[i]));
+        Assert.Contains(l, v => ColorSpace.LabToRgb(v, 128, 128) is var (r, g, b) && (r != g || g != b));
     }
 
     [Fact]
@@ -52,15 +85,11 @@ public class OpenCvReferenceTests
     {
         var rows = Fixtures.CsvRows("lab_pixels.csv").Select(r => r.Select(v => (byte)v).ToArray()).ToList();
         Assert.Equal(200, rows.Count);
-        int exactForward = 0, backWithinOne = 0;
         foreach (var r in rows)
         {
-            if (ColorSpace.RgbToLab(r[0], r[1], r[2]) == (r[3], r[4], r[5])) exactForward++;
-            var (rr, gg, bb) = ColorSpace.LabToRgb(r[3], r[4], r[5]);
-            if (Math.Abs(rr - r[6]) <= 1 && Math.Abs(gg - r[7]) <= 1 && Math.Abs(bb - r[8]) <= 1) backWithinOne++;
+            Assert.Equal((r[3], r[4], r[5]), ColorSpace.RgbToLab(r[0], r[1], r[2]));
+            Assert.Equal((r[6], r[7], r[8]), ColorSpace.LabToRgb(r[3], r[4], r[5]));
         }
-        Assert.Equal(rows.Count, exactForward);
-        Assert.True(backWithinOne >= 0.97 * rows.Count, $"LAB→RGB within ±1 on {backWithinOne} of {rows.Count} pixels");
     }
 
     [Theory]

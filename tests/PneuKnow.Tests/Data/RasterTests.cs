@@ -53,15 +53,17 @@ public class RasterTests
     }
 
     [Fact]
-    public void Resize_by_two_averages_blocks()
+    public void Resize_by_exactly_two_is_cv2s_rounded_block_average_and_nearest_takes_the_top_left_sample()
     {
-        float[] src = [0, 2, 4, 6, 2, 4, 6, 8, 10, 10, 0, 0, 10, 10, 0, 0];
-        var dst = Resampling.Resize(src, 4, 4, 2, 2);
-        // The triangle filter over 4 source pixels per axis with weights 1/8, 3/8, 3/8, 1/8 (clamped at the border).
-        float W(float a, float b, float c, float d) => (a + 3 * b + 3 * c + d) / 8f;
-        float Row(int y, int ox) => ox == 0 ? W(src[y * 4], src[y * 4], src[y * 4 + 1], src[y * 4 + 2]) : W(src[y * 4 + 1], src[y * 4 + 2], src[y * 4 + 3], src[y * 4 + 3]);
-        float Col(int oy, int ox) => oy == 0 ? W(Row(0, ox), Row(0, ox), Row(1, ox), Row(2, ox)) : W(Row(1, ox), Row(2, ox), Row(3, ox), Row(3, ox));
-        for (int oy = 0; oy < 2; oy++) for (int ox = 0; ox < 2; ox++) Assert.Equal(Col(oy, ox), dst[oy * 2 + ox], 4);
-        Assert.Equal(src.ToArray(), Resampling.Resize(src, 4, 4, 4, 4));
+        // cv2's INTER_LINEAR becomes INTER_AREA for an exact halving: (a + b + c + d + 2) >> 2 per 2×2 block.
+        byte[] src = [0, 2, 4, 7, 2, 5, 6, 8, 10, 10, 0, 1, 10, 11, 0, 0];
+        var dst = new byte[4];
+        Resampling.Linear(src, 4, 4, dst, 2, 2);
+        Assert.Equal(new byte[] { (0 + 2 + 2 + 5 + 2) >> 2, (4 + 7 + 6 + 8 + 2) >> 2, (10 + 10 + 10 + 11 + 2) >> 2, (0 + 1 + 0 + 0 + 2) >> 2 }, dst);
+        Resampling.Nearest(src, 4, 4, dst, 2, 2);
+        Assert.Equal(new byte[] { 0, 4, 10, 0 }, dst);
+        var same = new byte[16];
+        Resampling.Linear(src, 4, 4, same, 4, 4);
+        Assert.Equal(src, same);
     }
 }

@@ -20,6 +20,8 @@ Files:
   blur_<name>.png             cv2.blur(gray, (3, 3))
   motion_kernels.csv          x1,y1,x2,y2 then the 9 entries of cv2.line(zeros(3,3), (x1,y1), (x2,y2), 1)
   lab_pixels.csv              R,G,B, then cv2 RGB2LAB (L,a,b), then cv2 LAB2RGB of that L,a,b, for 200 random pixels
+  lab2rgb_sha256.txt          all 2^24 8-bit codes through cv2 LAB2RGB: line L (0..255) is the SHA-256 of the
+                              R,G,B bytes of the 65536 codes (L, a, b) with a the outer and b the inner loop
   mask_<name>.png             (gray_<name> > 150) * 255, the mask warped in warpmask_<name>.png
   hsv_gray.csv                hue,sat,val shift then 256 x (R,G,B): albumentations' _shift_hsv_uint8
                               applied to a gray ramp (R=G=B=0..255)
@@ -138,4 +140,13 @@ with open(os.path.join(HERE, "lab_pixels.csv"), "w", newline="") as f:
     wr = csv.writer(f)
     for i in range(pixels.shape[1]):
         wr.writerow(pixels[0, i].tolist() + lab[0, i].tolist() + back[0, i].tolist())
+import hashlib
+
+codes = np.zeros((256, 256, 3), dtype=np.uint8)
+codes[:, :, 1] = np.arange(256, dtype=np.uint8)[:, None]
+codes[:, :, 2] = np.arange(256, dtype=np.uint8)[None, :]
+with open(os.path.join(HERE, "lab2rgb_sha256.txt"), "w", newline="\n") as f:
+    for light in range(256):
+        codes[:, :, 0] = light
+        f.write(hashlib.sha256(cv2.cvtColor(codes, cv2.COLOR_LAB2RGB).tobytes()).hexdigest() + "\n")
 print("wrote fixtures to", HERE)
