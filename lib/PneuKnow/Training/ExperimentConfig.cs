@@ -56,6 +56,12 @@ public sealed record StageConfig(
     public string TeacherInput { get; init; } = "roi";
     /// <summary>Seed of the teacher's roi_percent sample (<c>roi_sample_seed</c>, 42 as in the authors' code, the same for every run).</summary>
     public int RoiSampleSeed { get; init; } = 42;
+    /// <summary>
+    /// HKD student only (<c>authors_double_forward</c>, false): reproduce the authors' two forward passes per step,
+    /// which update BatchNorm running statistics twice (see <see cref="HkdStudent.AuthorsDoubleForward"/>). A quirk of
+    /// their code, not of the method; the paper preset turns it on.
+    /// </summary>
+    public bool AuthorsDoubleForward { get; init; }
 
     /// <summary>Epochs actually trained: floor(epochs / roi_percent) for a teacher, epochs otherwise.</summary>
     // The authors' expression, math.floor(1.0 / roi_percent * epochs), evaluated in the same double order.
@@ -104,7 +110,7 @@ public sealed record ExperimentConfig(
     static readonly string[] SettingsExtras = ["seed", "test_split", "valid_split"];
     static readonly string[] StageKeys = ["resolution", "model_architecture", "dropout_percent", "epochs", "augmentations", "batch_size", "kd_epochs", "roi_percent"];
     static readonly string[] StageExtras = ["learning_rate", "weight_decay", "schedule", "checkpoint", "precision", "pretrained", "method",
-        "kd_temperature", "consistency_weight", "normalized_features", "teacher_input", "roi_sample_seed"];
+        "kd_temperature", "consistency_weight", "normalized_features", "teacher_input", "roi_sample_seed", "authors_double_forward"];
 
     /// <summary>Reads a config: <c>.json</c> files as the JSON form, anything else (the authors' <c>.txt</c>/<c>.ini</c>) as INI.</summary>
     /// <exception cref="ConfigException">Unknown sections or keys, missing keys, bad values; the message names file, line (INI) and key.</exception>
@@ -252,9 +258,12 @@ public sealed record ExperimentConfig(
             NormalizedFeatures = s.Bool("normalized_features", false),
             TeacherInput = s.Choice("teacher_input", "roi", ["roi", "raw"]),
             RoiSampleSeed = s.Int("roi_sample_seed", 42, min: 0),
+            AuthorsDoubleForward = s.Bool("authors_double_forward", false),
         };
         if (name != "student" && entries.ContainsKey("method"))
             throw new ConfigException($"{s.Where("method")}: only [student] takes a method.");
+        if (entries.ContainsKey("authors_double_forward") && (name != "student" || stage.Method != "hkd"))
+            throw new ConfigException($"{s.Where("authors_double_forward")}: only an HKD student ([student] with method hkd) takes authors_double_forward, found it in [{name}]{(name == "student" ? $" with method {stage.Method}" : "")}.");
         if (stage.Schedule == LearningRateScheduleKind.Paper && stage.EffectiveEpochs(name == "teacher") < 2)
             throw new ConfigException($"{s.Where("epochs")}: the paper schedule is CosineAnnealingLR(T_max = epochs − 1) and needs at least 2 epochs; set schedule to cosine or constant.");
         return stage;
@@ -401,6 +410,7 @@ public sealed record ExperimentConfig(
             o["kd_temperature"] = s.KdTemperature;
             o["consistency_weight"] = s.ConsistencyWeight;
             o["normalized_features"] = s.NormalizedFeatures;
+            if (s.Method == "hkd") o["authors_double_forward"] = s.AuthorsDoubleForward;
         }
         if (role == "teacher")
         {
