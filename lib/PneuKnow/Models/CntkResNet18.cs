@@ -212,18 +212,13 @@ public sealed class CntkResNet18 : Backbone
 
     void InitializeLikeTorchvision()
     {
-        using var _ = no_grad();
         foreach (var (_, module) in named_modules())
         {
             switch (module)
             {
-                case Conv2d c:
-                    nn.init.kaiming_normal_(c.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
-                    break;
-                case BatchNorm2d b:
-                    nn.init.ones_(b.weight);
-                    nn.init.zeros_(b.bias);
-                    break;
+                case Conv2d c: WeightInit.KaimingNormalFanOut(c.weight!); break;
+                case BatchNorm2d b: WeightInit.UnitBatchNorm(b); break;
+                case Linear l: WeightInit.TorchLinear(l); break;
             }
         }
     }

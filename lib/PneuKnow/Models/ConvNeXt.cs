@@ -105,19 +105,15 @@ public sealed class ConvNeXt : Backbone, IReferenceNaming
 
     void Initialise()
     {
-        // timm's _init_weights: truncated normal (std 0.02) for convolutions and linear layers, zero biases.
-        using var _ = no_grad();
+        // timm's _init_weights (torchvision's is the same): truncated N(0, 0.02²) on [−2, 2] for convolutions and
+        // linear layers (head.fc included: head_init_scale 1), zero biases; norms 1/0 and gamma = layer_scale_init as built.
         foreach (var (_, m) in named_modules())
         {
-            var (w, b) = m switch
+            switch (m)
             {
-                Conv2d c => (c.weight, c.bias),
-                Linear l => (l.weight, l.bias),
-                _ => (null, null),
-            };
-            if (w is null) continue;
-            nn.init.trunc_normal_(w, std: 0.02);
-            b?.zero_();
+                case Conv2d c: WeightInit.ConvNeXtLayer(c.weight!, c.bias); break;
+                case Linear l: WeightInit.ConvNeXtLayer(l.weight!, l.bias); break;
+            }
         }
     }
 

@@ -158,22 +158,15 @@ public sealed class EfficientNet : Backbone, IReferenceNaming
 
     void Initialise()
     {
-        // timm's _init_weight_goog: N(0, sqrt(2 / fan_out)) with fan_out = k·k·out / groups; uniform ±1/sqrt(out) for Linear.
-        using var _ = no_grad();
+        // timm's _init_weight_goog: N(0, sqrt(2 / fan_out)) with fan_out = k·k·out / groups; uniform ±1/sqrt(out) for Linear;
+        // zero biases, unit/zero BatchNorm.
         foreach (var (_, m) in named_modules())
         {
-            if (m is Conv2d c)
+            switch (m)
             {
-                var w = c.weight!;
-                double fanOut = w.shape[0] * w.shape[2] * w.shape[3] / (double)c.groups;
-                w.normal_(0, Math.Sqrt(2.0 / fanOut));
-                c.bias?.zero_();
-            }
-            else if (m is Linear l)
-            {
-                double range = 1.0 / Math.Sqrt(l.weight!.shape[0]);
-                l.weight.uniform_(-range, range);
-                l.bias?.zero_();
+                case Conv2d c: WeightInit.EfficientNetConv(c); break;
+                case BatchNorm2d b: WeightInit.UnitBatchNorm(b); break;
+                case Linear l: WeightInit.EfficientNetLinear(l); break;
             }
         }
     }

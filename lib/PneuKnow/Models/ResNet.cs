@@ -151,11 +151,15 @@ public sealed class ResNet : Backbone, IReferenceNaming
 
     void Initialise()
     {
-        // torchvision's initialisation: He-normal (fan-out) convolutions, unit/zero BatchNorm.
-        using var _ = no_grad();
+        // torchvision's initialisation: He-normal (fan-out) convolutions, unit/zero BatchNorm, fc as nn.Linear's own reset.
         foreach (var (_, m) in named_modules())
         {
-            if (m is Conv2d c) nn.init.kaiming_normal_(c.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+            switch (m)
+            {
+                case Conv2d c: WeightInit.KaimingNormalFanOut(c.weight!); break;
+                case BatchNorm2d b: WeightInit.UnitBatchNorm(b); break;
+                case Linear l: WeightInit.TorchLinear(l); break;
+            }
         }
     }
 

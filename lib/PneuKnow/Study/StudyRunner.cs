@@ -158,7 +158,7 @@ public static class StudyRunner
             : baseConfig with
             {
                 Teacher = Stage(p.TeacherEpochs) with { RoiFraction = unit.Variant.RoiFraction, TeacherInput = unit.Variant.TeacherOnRaw ? "raw" : "roi" },
-                Student = Stage(p.Epochs) with { KdEpochs = p.KdEpochs },
+                Student = Stage(p.Epochs) with { KdEpochs = p.KdEpochs, AuthorsDoubleForward = p.AuthorsDoubleForward },
             };
     }
 }

@@ -125,7 +125,8 @@ public static class Experiment
             bool teacherOnRaw = teacherStage.TeacherInput == "raw";
             ITrainingMethod method = studentStage.Method == "logit_kd"
                 ? new LogitKdStudent(teacher, studentStage.KdEpochs ?? 0, studentStage.KdTemperature, teacherOnRaw, studentStage.ConsistencyWeight)
-                : new HkdStudent(teacher, studentStage.KdEpochs ?? 0, adapter, studentStage.NormalizedFeatures, teacherOnRaw, studentStage.ConsistencyWeight);
+                : new HkdStudent(teacher, studentStage.KdEpochs ?? 0, adapter, studentStage.NormalizedFeatures, teacherOnRaw, studentStage.ConsistencyWeight,
+                    studentStage.AuthorsDoubleForward);
             students.Add(Trainer.Train(new TrainingRun(student, method, data, studentStage.ToTrainerOptions(false, seed),
                 Path.Combine(root, "student", $"run_{k}"))
             {

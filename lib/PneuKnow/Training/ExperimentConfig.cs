@@ -61,6 +61,12 @@ public sealed record StageConfig(
     /// ResNet instead of striding it, so a 112 px input keeps the 7×7 map that the consistency loss and Grad-CAM act on at 224 px).
     /// </summary>
     public int OutputStride { get; init; } = 32;
+    /// <summary>
+    /// HKD student only (<c>authors_double_forward</c>, false): reproduce the authors' two forward passes per step,
+    /// which update BatchNorm running statistics twice (see <see cref="HkdStudent.AuthorsDoubleForward"/>). A quirk of
+    /// their code, not of the method; the paper preset turns it on.
+    /// </summary>
+    public bool AuthorsDoubleForward { get; init; }
 
     /// <summary>Epochs actually trained: floor(epochs / roi_percent) for a teacher, epochs otherwise.</summary>
     // The authors' expression, math.floor(1.0 / roi_percent * epochs), evaluated in the same double order.
@@ -109,7 +115,7 @@ public sealed record ExperimentConfig(
     static readonly string[] SettingsExtras = ["seed", "test_split", "valid_split"];
     static readonly string[] StageKeys = ["resolution", "model_architecture", "dropout_percent", "epochs", "augmentations", "batch_size", "kd_epochs", "roi_percent"];
     static readonly string[] StageExtras = ["learning_rate", "weight_decay", "schedule", "checkpoint", "precision", "pretrained", "method",
-        "kd_temperature", "consistency_weight", "normalized_features", "teacher_input", "roi_sample_seed", "output_stride"];
+        "kd_temperature", "consistency_weight", "normalized_features", "teacher_input", "roi_sample_seed", "output_stride", "authors_double_forward"];
 
     /// <summary>Reads a config: <c>.json</c> files as the JSON form, anything else (the authors' <c>.txt</c>/<c>.ini</c>) as INI.</summary>
     /// <exception cref="ConfigException">Unknown sections or keys, missing keys, bad values; the message names file, line (INI) and key.</exception>
@@ -258,9 +264,12 @@ public sealed record ExperimentConfig(
             TeacherInput = s.Choice("teacher_input", "roi", ["roi", "raw"]),
             RoiSampleSeed = s.Int("roi_sample_seed", 42, min: 0),
             OutputStride = int.Parse(s.Choice("output_stride", "32", ["32", "16"]), System.Globalization.CultureInfo.InvariantCulture),
+            AuthorsDoubleForward = s.Bool("authors_double_forward", false),
         };
         if (name != "student" && entries.ContainsKey("method"))
             throw new ConfigException($"{s.Where("method")}: only [student] takes a method.");
+        if (entries.ContainsKey("authors_double_forward") && (name != "student" || stage.Method != "hkd"))
+            throw new ConfigException($"{s.Where("authors_double_forward")}: only an HKD student ([student] with method hkd) takes authors_double_forward, found it in [{name}]{(name == "student" ? $" with method {stage.Method}" : "")}.");
         if (stage.Schedule == LearningRateScheduleKind.Paper && stage.EffectiveEpochs(name == "teacher") < 2)
             throw new ConfigException($"{s.Where("epochs")}: the paper schedule is CosineAnnealingLR(T_max = epochs − 1) and needs at least 2 epochs; set schedule to cosine or constant.");
         return stage;
@@ -408,6 +417,7 @@ public sealed record ExperimentConfig(
             o["kd_temperature"] = s.KdTemperature;
             o["consistency_weight"] = s.ConsistencyWeight;
             o["normalized_features"] = s.NormalizedFeatures;
+            if (s.Method == "hkd") o["authors_double_forward"] = s.AuthorsDoubleForward;
         }
         if (role == "teacher")
         {

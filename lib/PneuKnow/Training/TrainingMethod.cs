@@ -200,13 +200,24 @@ public abstract class FrozenTeacherStudent : ITrainingMethod
 /// <param name="normalizedFeatures">Compare unit-norm feature maps (see <see cref="DistillationLoss.Consistency"/>).</param>
 /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI (a control).</param>
 /// <param name="initialWeight">a_0 (0.5 in the paper).</param>
+/// <param name="authorsDoubleForward">Run the student twice per batch as the authors' code does (see <see cref="AuthorsDoubleForward"/>).</param>
 public sealed class HkdStudent(Backbone teacher, int kdEpochs, FeatureAdapter? adapter = null, bool normalizedFeatures = false,
-    bool teacherOnRaw = false, double initialWeight = 0.5) : FrozenTeacherStudent(teacher, kdEpochs, teacherOnRaw, initialWeight)
+    bool teacherOnRaw = false, double initialWeight = 0.5, bool authorsDoubleForward = false) : FrozenTeacherStudent(teacher, kdEpochs, teacherOnRaw, initialWeight)
 {
     /// <summary>The adapter for heterogeneous pairs, or null.</summary>
     public FeatureAdapter? Adapter { get; } = adapter;
     /// <summary>Whether unit-norm feature maps are compared.</summary>
     public bool NormalizedFeatures { get; } = normalizedFeatures;
+
+    /// <summary>
+    /// The authors' quirk: their student step calls <c>model(images)</c> for the logits and then
+    /// <c>model.forward_features(images)</c> for the feature map, two forward passes of the same batch in training
+    /// mode. The loss and its gradient are those of one pass (both passes compute the same function, up to
+    /// dropout and stochastic-depth draws), but every BatchNorm layer updates its running statistics twice per
+    /// step, so the statistics the student is evaluated with move faster (ResNet and EfficientNet; ConvNeXt has
+    /// no BatchNorm). Off by default; the paper preset turns it on.
+    /// </summary>
+    public bool AuthorsDoubleForward { get; } = authorsDoubleForward;
 
     /// <inheritdoc />
     public override string Name => "hkd_student";
@@ -219,6 +230,8 @@ public sealed class HkdStudent(Backbone teacher, int kdEpochs, FeatureAdapter? a
         double a = ConsistencyWeightAt(epoch);
         var (target, _) = Teacher(batch, withLogits: false);
         var (features, logits) = Forward.Run(model, batch.Image);
+        // The first pass gives the logits (model(images)); a second gives the feature map (model.forward_features(images)).
+        if (AuthorsDoubleForward) features = model.Features(Forward.Normalized(model, batch.Image));
         var mapped = Adapter is null ? features : Adapter.forward(features);
         var consistency = DistillationLoss.Consistency(target, mapped, NormalizedFeatures);
         var ce = Forward.CrossEntropy(logits, batch.Label);
