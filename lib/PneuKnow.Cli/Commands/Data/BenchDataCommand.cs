@@ -34,6 +34,9 @@ public sealed class BenchDataCommand : Command<BenchDataCommand.Settings>
         [CommandOption("--keep <DIR>")]
         [Description("Generate into this folder and keep it (default: a temporary folder, deleted afterwards).")]
         public string? Keep { get; init; }
+
+        public override ValidationResult Validate() =>
+            Threads < 0 ? ValidationResult.Error($"--threads: expected 0 (all cores) or a positive count, found {Threads}.") : ThreadCount.Check(Threads);
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
