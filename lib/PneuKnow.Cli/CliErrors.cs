@@ -113,7 +113,7 @@ public static partial class CliErrors
     }
 
     /// <summary>The long option names that a command's help page lists.</summary>
-    internal static IReadOnlyList<string> OptionsOf(IReadOnlyList<string> path)
+    public static IReadOnlyList<string> OptionsOf(IReadOnlyList<string> path)
     {
         var (exit, text) = HelpText(path);
         if (exit != 0) return [];
@@ -127,7 +127,7 @@ public static partial class CliErrors
     }
 
     /// <summary>Every long option name of every command's settings.</summary>
-    internal static IReadOnlyList<string> AllOptions() =>
+    public static IReadOnlyList<string> AllOptions() =>
         typeof(CliApp).Assembly.GetTypes()
             .Where(t => typeof(CommandSettings).IsAssignableFrom(t))
             .SelectMany(t => t.GetProperties())
@@ -138,7 +138,7 @@ public static partial class CliErrors
             .ToList();
 
     /// <summary>The help page of a command, rendered into a string with the strict configuration.</summary>
-    internal static (int Exit, string Text) HelpText(IReadOnlyList<string> path)
+    public static (int Exit, string Text) HelpText(IReadOnlyList<string> path)
     {
         var text = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
