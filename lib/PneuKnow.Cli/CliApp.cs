@@ -6,16 +6,28 @@ namespace PneuKnow.Cli;
 /// <summary>The <c>pneuknow</c> command tree, shared by the executable and the tests that walk every command.</summary>
 public static class CliApp
 {
-    /// <summary>Builds the application with every command registered.</summary>
-    public static CommandApp Create()
+    /// <summary>Builds the application with every command registered, strict parsing and errors to stderr.</summary>
+    public static CommandApp Create(IReadOnlyList<string> args, TextWriter? stderr = null)
     {
         var app = new CommandApp();
-        app.Configure(Configure);
+        app.Configure(c => Configure(c, args, stderr));
         return app;
     }
 
+    /// <summary>
+    /// The whole configuration of the executable: every command, strict parsing (an unknown option is an error,
+    /// not a silently ignored extra argument) and one error handler that writes to stderr with the documented
+    /// <see cref="ExitCodes"/>.
+    /// </summary>
+    public static void Configure(IConfigurator config, IReadOnlyList<string> args, TextWriter? stderr = null)
+    {
+        ConfigureCommands(config);
+        config.Settings.StrictParsing = true;
+        config.SetExceptionHandler((e, _) => CliErrors.Report(e, args, stderr ?? Console.Error));
+    }
+
     /// <summary>Registers every command of every stage.</summary>
-    public static void Configure(IConfigurator config)
+    public static void ConfigureCommands(IConfigurator config)
     {
         config.SetApplicationName("pneuknow");
         config.ValidateExamples();

@@ -1,1 +1,1 @@
-return await PneuKnow.Cli.CliApp.Create().RunAsync(args);
+return await PneuKnow.Cli.CliApp.Create(args).RunAsync(args);

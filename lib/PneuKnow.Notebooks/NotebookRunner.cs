@@ -321,7 +321,7 @@ public static class NotebookRunner
     static void WriteAtomically(string sourcePath, InteractiveDocument parsed, List<InteractiveDocumentElement> elements, string outputPath, IEnumerable<string> parameterValues)
     {
         // ToJupyterJson on the parsed document can throw InvalidCastException; a fresh document built from its
-        // elements and metadata serialises (DESIGN.md §7).
+        // elements and metadata serialises (docs/design.md, "Notebooks run headlessly").
         var document = new InteractiveDocument(elements);
         // polyglot_notebook comes back from parsing as a plain dictionary that the writer cannot cast to its kernel
         // list; the writer regenerates it from the cells' kernels.

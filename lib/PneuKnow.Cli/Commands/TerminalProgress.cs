@@ -24,7 +24,8 @@ public sealed class TerminalProgress : IProgress
 
     /// <summary>
     /// Runs synchronous <paramref name="work"/> with live progress bars; when the terminal is not
-    /// interactive (piped, CI) every finished task prints one plain line instead, so logs stay readable.
+    /// interactive (piped, CI) every finished task prints one plain line to stderr instead, so logs stay readable
+    /// and redirected stdout holds only results.
     /// </summary>
     public static T Run<T>(Func<IProgress, T> work)
     {
@@ -43,7 +44,7 @@ public sealed class TerminalProgress : IProgress
             readonly DateTime started = DateTime.UtcNow;
             public void Advance(long steps = 1, string? status = null) => last = status ?? last;
             public void Dispose() =>
-                Console.Out.WriteLine($"{description}: {last ?? "done"} ({(DateTime.UtcNow - started).TotalSeconds:F1} s)");
+                Console.Error.WriteLine($"{description}: {last ?? "done"} ({(DateTime.UtcNow - started).TotalSeconds:F1} s)");
         }
     }
 

@@ -27,6 +27,7 @@ public class TorchSettings : CommandSettings
     public override Spectre.Console.ValidationResult Validate()
     {
         if (Threads is <= 0) return Spectre.Console.ValidationResult.Error($"--threads: expected a positive count, found {Threads}.");
+        if (ThreadCount.Check(Threads) is { Successful: false } tooMany) return tooMany;
         try
         {
             if (OneDnnIsa is not null) PneuKnow.Runtime.OneDnnIsa.Parse(OneDnnIsa, "--onednn-isa");
@@ -57,4 +58,20 @@ sealed class TorchSettingsInterceptor : ICommandInterceptor
     }
 
     public void InterceptResult(CommandContext context, CommandSettings settings, ref int result) { }
+}
+
+/// <summary>The one check of every <c>--threads</c> option.</summary>
+public static class ThreadCount
+{
+    /// <summary>
+    /// Refuses more threads than the machine has cores: oversubscribed CPU kernels run slower, not faster, and
+    /// <c>--threads 1000</c> on two cores is a typo, not a plan. Null or 0 (all cores) pass.
+    /// </summary>
+    public static Spectre.Console.ValidationResult Check(int? threads, int? cores = null)
+    {
+        int available = cores ?? Environment.ProcessorCount;
+        return threads > available
+            ? Spectre.Console.ValidationResult.Error($"--threads: expected at most {available} (the cores this process may use), found {threads}.")
+            : Spectre.Console.ValidationResult.Success();
+    }
 }

@@ -7,7 +7,7 @@ namespace PneuKnow.Augmentation;
 /// image, the ROI and the mask together and draws from one per-example random stream.
 /// </summary>
 /// <remarks>
-/// The paper's pipelines (DESIGN.md §1, albumentations defaults unless given):
+/// The paper's pipelines (docs/design.md#recipe, albumentations defaults unless given):
 /// <list type="bullet">
 /// <item><c>weak</c>: Resize(size) + ShiftScaleRotate(shift 0.1, scale 0.5, rotate 10, constant 0 border, p 1).</item>
 /// <item><c>strong</c>: weak + OneOf(CLAHE, RandomBrightnessContrast, RandomGamma) p 0.9

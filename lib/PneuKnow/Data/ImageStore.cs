@@ -265,7 +265,6 @@ public sealed class ImageStore
         catch (IOException e) { throw new DataException(manifestPath, line, null, $"cannot read {path}: {e.Message}"); }
     }
 
-    private static byte[] Concat(byte[] a, byte[] b) { var c = new byte[a.Length + b.Length]; a.CopyTo(c, 0); b.CopyTo(c, a.Length); return c; }
 
     private static string Canonical(Annotation a) => a switch
     {

@@ -40,6 +40,11 @@ public sealed record ManifestOptions
     public bool SkipInvalid { get; init; }
     /// <summary>Largest accepted image (width × height), checked from the header before any decoding.</summary>
     public long MaxPixels { get; init; } = 50_000_000;
+    /// <summary>
+    /// Accept <c>file_name</c>s that are absolute or climb out of the image folders with <c>..</c>; by default they are
+    /// refused, so a manifest cannot make the engine read (or name outputs after) files outside its dataset.
+    /// </summary>
+    public bool AllowOutsideRoot { get; init; }
 }
 
 /// <summary>
@@ -84,6 +89,8 @@ public sealed class Manifest
         var errors = new ErrorSink(options.SkipInvalid);
         var table = Csv.Read(csvPath);
         int cFile = table.Require("file_name"), cClass = table.Require("class");
+        if (table.Rows.Count == 0)
+            throw new DataException(csvPath, 2, null, $"expected at least one image row after the header ({string.Join(",", table.Header)}), found none.");
         int cSplit = table.IndexOf("split"), cPatient = table.IndexOf("patient_id");
         string root = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(csvPath))!;
         var annotations = LoadAnnotationSource(root, options, errors);
@@ -96,6 +103,8 @@ public sealed class Manifest
             if (f.Length != table.Header.Count)
             { errors.Add(file, csvPath, line, null, $"malformed row: expected {table.Header.Count} fields ({string.Join(",", table.Header)}), found {f.Length}."); continue; }
             if (file.Length == 0) { errors.Add("", csvPath, line, "file_name", "expected a file name, found an empty field."); continue; }
+            if (!options.AllowOutsideRoot && EscapesFolder(file))
+            { errors.Add(file, csvPath, line, "file_name", $"expected a path inside the dataset's {options.ImageFolder}/, {options.RoiFolder}/ and {options.MaskFolder}/ folders, found '{file}' (absolute or with '..'); pass --allow-outside-root to accept it."); continue; }
             if (seen.TryGetValue(file, out int firstLine))
             { errors.Add(file, csvPath, line, "file_name", $"duplicate file name '{file}' (first on line {firstLine})."); continue; }
             seen[file] = line;
@@ -146,6 +155,11 @@ public sealed class Manifest
         return new Manifest(csvPath, options, classes, records, errors.Items, cPatient >= 0);
     }
 
+    /// <summary>Whether a manifest <c>file_name</c> is absolute or has a <c>..</c> segment (either could leave the image folders).</summary>
+    public static bool EscapesFolder(string fileName) =>
+        System.IO.Path.IsPathRooted(fileName) || fileName.StartsWith('~')
+        || fileName.Split('/', '\\').Any(segment => segment == "..");
+
     /// <summary>Reads an image's header only: format, width, height; refuses non-images, unreadable headers and images over the pixel limit.</summary>
     public static (int Width, int Height) CheckHeader(string imagePath, string manifestPath, int line, long maxPixels, string role = "image")
     {
@@ -183,7 +197,15 @@ public sealed class Manifest
             if (f.Length != t.Header.Count) { errors.Add(id, path, line, null, $"malformed row: expected {t.Header.Count} fields, found {f.Length}."); continue; }
             if (id.Length == 0) { errors.Add("", path, line, "patientId", "expected an image id, found an empty field."); continue; }
             if (!boxes.TryGetValue(id, out var entry)) boxes[id] = entry = (line, new List<Box>());
-            if (f[cT] == "0") continue;
+            if (f[cT] == "0")
+            {
+                // Target 0 means "no finding": coordinates on such a row are a conversion error (a box whose Target
+                // was lost), not something to drop silently.
+                var filled = new[] { cx, cy, cw, ch }.Where(c => f[c].Trim().Length > 0).Select(c => t.Header[c]).ToList();
+                if (filled.Count > 0)
+                    errors.Add(id, path, line, "Target", $"expected empty {string.Join(", ", filled)} on a row with Target 0 (no finding), found {string.Join(", ", filled.Select(c => $"{c}={f[t.Header.ToList().IndexOf(c)]}"))}; set Target to 1 if this is a box.");
+                continue;
+            }
             if (f[cT] != "1") { errors.Add(id, path, line, "Target", $"expected 0 or 1, found '{f[cT]}'."); continue; }
             var v = new double[4]; bool ok = true;
             foreach (var (col, i) in new[] { (cx, 0), (cy, 1), (cw, 2), (ch, 3) })

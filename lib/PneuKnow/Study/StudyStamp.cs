@@ -14,7 +14,9 @@ namespace PneuKnow.Study;
 /// <param name="Backbones">Backbones of the grid.</param>
 /// <param name="Runs">Repeated runs of the grid.</param>
 /// <param name="Units">Keys of the units this folder holds.</param>
-public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units)
+/// <param name="Conditions">The data conditions of the grid (null in stamps written before conditions existed: the preset's own).</param>
+public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units,
+    IReadOnlyList<StudyCondition>? Conditions = null)
 {
     /// <summary>File name inside a study folder.</summary>
     public const string FileName = "study.json";

@@ -23,7 +23,7 @@ public sealed class CommandHelpTests
         var app = new Spectre.Console.Cli.CommandApp();
         app.Configure(c =>
         {
-            CliApp.Configure(c);
+            CliApp.ConfigureCommands(c);
             c.Settings.Console = console;
         });
         var exit = app.Run([.. path, "--help"]);

@@ -7,7 +7,7 @@ public class ParameterCountTests
 {
     public ParameterCountTests() => TorchRuntime.Initialize("cpu");
 
-    // Reference counts with 1000 classes (DESIGN.md section 6; torchvision 0.14 prints the same, see make_backbone_fixtures.py).
+    // Reference counts with 1000 classes (docs/design.md, "Pretrained weights offline"; torchvision 0.14 prints the same, see make_backbone_fixtures.py).
     [Theory]
     [InlineData("resnet18", 11_689_512, 512)]
     [InlineData("resnet50", 25_557_032, 2048)]

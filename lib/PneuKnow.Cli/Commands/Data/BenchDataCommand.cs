@@ -41,8 +41,8 @@ public sealed class BenchDataCommand : Command<BenchDataCommand.Settings>
         public string? Keep { get; init; }
 
         public override ValidationResult Validate() =>
-            StoreSize is 0 or (>= 8 and <= 4096) ? ValidationResult.Success()
-                : ValidationResult.Error($"--store-size: expected 8..4096 pixels (or 0 for --size), found {StoreSize}.");
+            StoreSize is not (0 or (>= 8 and <= 4096)) ? ValidationResult.Error($"--store-size: expected 8..4096 pixels (or 0 for --size), found {StoreSize}.")
+            : Threads < 0 ? ValidationResult.Error($"--threads: expected 0 (all cores) or a positive count, found {Threads}.") : ThreadCount.Check(Threads);
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)

@@ -23,6 +23,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
     {
         var o = Console.Out;
         var manifest = Manifest.Load(settings.Manifest, settings.ToOptions());
+        settings.CheckClasses(manifest);
         IReadOnlyList<SkippedItem> skipped = manifest.Skipped;
         if (settings.Decode is { } size)
         {

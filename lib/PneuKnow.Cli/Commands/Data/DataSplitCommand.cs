@@ -40,6 +40,7 @@ public sealed class DataSplitCommand : Command<DataSplitCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var manifest = Manifest.Load(settings.Manifest, settings.ToOptions());
+        settings.CheckClasses(manifest);
         var result = settings.CarveTest is { } f
             ? manifest.CarveTest(f, settings.Seed)
             : manifest.WithPatientSplits(settings.Fractions is null ? SplitFractions.Default : SplitFractions.Parse(settings.Fractions), settings.Seed);

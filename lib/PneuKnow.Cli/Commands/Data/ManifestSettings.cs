@@ -43,6 +43,29 @@ public class ManifestSettings : CommandSettings
     [DefaultValue(50_000_000L)]
     public long MaxPixels { get; init; } = 50_000_000;
 
+    [CommandOption("--allow-outside-root")]
+    [Description("Accept file_names that are absolute or leave raw/, roi/ and masks/ with '..' (refused by default).")]
+    public bool AllowOutsideRoot { get; init; }
+
+    /// <summary>The authors' five labels (B bacterial, C COVID-19, NB healthy, P fungal, V viral).</summary>
+    public static readonly IReadOnlyList<string> KnownClasses = ["B", "C", "NB", "P", "V"];
+
+    /// <summary>
+    /// Without <c>--classes</c> the codes follow the sorted labels found, which is only safe for the authors' five:
+    /// a stray <c>p</c> beside <c>P</c> would silently make a sixth class. Other labels need an explicit list.
+    /// </summary>
+    /// <exception cref="DataException">Labels outside the known five and no <c>--classes</c>.</exception>
+    public void CheckClasses(PneuKnow.Data.Manifest manifest)
+    {
+        if (Classes is not null) return;
+        var unknown = manifest.Classes.Where(c => !KnownClasses.Contains(c)).ToList();
+        if (unknown.Count == 0) return;
+        var hints = unknown
+            .Select(u => KnownClasses.FirstOrDefault(k => string.Equals(k, u.Trim(), StringComparison.OrdinalIgnoreCase)) is { } k ? $"'{u}' (did you mean '{k}'?)" : $"'{u}'")
+            .ToList();
+        throw new DataException(manifest.Path, null, "class",
+            $"expected the labels {string.Join(", ", KnownClasses)}, found also {string.Join(", ", hints)}; pass --classes with the full class list in code order to use other labels (found: {string.Join(",", manifest.Classes)}).");
+    }
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Manifest)) return ValidationResult.Error("--manifest: expected a CSV path, found none.");
@@ -53,7 +76,7 @@ public class ManifestSettings : CommandSettings
     public ManifestOptions ToOptions() => new()
     {
         Format = Format switch { "masks" => AnnotationFormat.MaskImages, "boxes" => AnnotationFormat.RsnaBoxes, "polygons" => AnnotationFormat.Polygons, _ => AnnotationFormat.RoiImages },
-        AnnotationFile = Annotations, ImageFolder = ImagesFolder, SkipInvalid = SkipInvalid, MaxPixels = MaxPixels,
+        AnnotationFile = Annotations, ImageFolder = ImagesFolder, SkipInvalid = SkipInvalid, MaxPixels = MaxPixels, AllowOutsideRoot = AllowOutsideRoot,
         Classes = Classes?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
     };
 

@@ -79,7 +79,7 @@ public sealed class SynthCommand : Command<SynthCommand.Settings>
             if (AuthorsSplits && Splits is not null) return ValidationResult.Error("--authors-splits and --splits: expected at most one of them, found both.");
             if (HealthyRoi is not ("empty" or "lungs")) return ValidationResult.Error($"--healthy-roi: expected empty or lungs, found '{HealthyRoi}'.");
             if (Threads < 0) return ValidationResult.Error($"--threads: expected 0 (all cores) or a positive count, found {Threads}.");
-            return ValidationResult.Success();
+            return ThreadCount.Check(Threads);
         }
 
         public PhantomOptions ToOptions() => new()

@@ -8,8 +8,13 @@ namespace PneuKnow.Cli.Commands.Evaluation;
 /// <summary><c>pneuknow evaluate &lt;runs...&gt;</c>: metrics, spreads, bootstrap intervals and figures of run folders.</summary>
 public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
-    public sealed class Settings : RunSelectionSettings
+    public sealed class Settings : RunSelectionSettings, IFormattedOutput
     {
+        [CommandOption("--format <FORMAT>")]
+        [Description("How the table prints: table, csv, json or md (script formats send the notes under the table to stderr).")]
+        [DefaultValue(OutputFormat.Table)]
+        public OutputFormat Format { get; init; } = OutputFormat.Table;
+
         [Description("Output folder.")]
         [CommandOption("--out")]
         [DefaultValue("results/evaluation")]
@@ -30,13 +35,12 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     {
         var (runs, groups) = settings.Load();
         var output = EvaluationReport.Write(groups, runs, settings.Out, settings.Resamples, settings.Seed);
-        var table = new Table().AddColumns("group", "runs", "accuracy", "macro F1", "macro AUC");
+        var table = new TextTable("group", "runs", "accuracy", "macro F1", "macro AUC");
         foreach (var g in groups)
-            table.AddRow(Markup.Escape(g.Group), g.Runs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            table.Add(g.Group, g.Runs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 g["accuracy"].Format(), g["macro_f1"].Format(), g["auc_macro"].Format());
-        AnsiConsole.Write(table);
-        AnsiConsole.WriteLine($"split: {settings.Split}; std over runs with ddof = {settings.Ddof}; {output.Files.Count} files in {settings.Out}");
-        foreach (var w in output.Warnings) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        table.Write(settings.Format, [$"split: {settings.Split}; std over runs with ddof = {settings.Ddof}; {output.Files.Count} files in {settings.Out}"]);
+        foreach (var w in output.Warnings) Console.Error.WriteLine($"warning: {w}");
         return 0;
     });
 }

@@ -68,7 +68,9 @@ public sealed class ExplainCommand : Command<ExplainCommand.Settings>
         var model = result.Models[0];
         for (int i = 0; i < indices.Count; i++)
         {
-            var path = Path.Combine(settings.Out, $"{settings.Split}_{indices[i]:D4}_{images.Classes[images.LabelOf(indices[i])]}.png");
+            // The class label comes from the data: sanitised, and the path checked to stay under --out.
+            var label = SafePath.FileName(images.Classes[images.LabelOf(indices[i])]);
+            var path = SafePath.Under(settings.Out, $"{settings.Split}_{indices[i]:D4}_{label}.png");
             using (var overlay = CamOverlay.Render(images.Get(indices[i]), model.Maps[i])) CamOverlay.SavePng(overlay, path);
             files.Add(path);
         }

@@ -48,7 +48,7 @@ public class RunSelectionSettings : CommandSettings
         try { return body(); }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or KeyNotFoundException or UnauthorizedAccessException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
     }

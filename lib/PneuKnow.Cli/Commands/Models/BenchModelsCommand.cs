@@ -44,14 +44,16 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
             Console.Error.WriteLine($"--backbones: unknown {string.Join(", ", unknown)}; expected names from {string.Join(", ", BackboneZoo.Names)}.");
             return 2;
         }
+        // In the script formats stdout holds the table alone.
+        var notes = settings.Format == OutputFormat.Table ? Console.Out : Console.Error;
         var runtime = TorchRuntime.Initialize(settings.Device, settings.Threads);
         var device = TorchRuntime.Device;
-        Console.Out.WriteLine($"machine: {runtime.DeviceDescription}, {runtime.Threads} threads, TorchSharp {runtime.TorchSharpVersion}, libtorch {runtime.LibTorchVersion}, {Environment.OSVersion}");
+        notes.WriteLine($"machine: {runtime.DeviceDescription}, {runtime.Threads} threads, TorchSharp {runtime.TorchSharpVersion}, libtorch {runtime.LibTorchVersion}, {Environment.OSVersion}");
         double gemm = BackboneBenchmark.GemmGFlops(device);
-        Console.Out.WriteLine($"baseline: float32 GEMM (torch.mm 2048×2048) {gemm.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s");
-        Console.Out.WriteLine($"input: batch {settings.Batch} × 3 × {settings.Size} × {settings.Size}");
+        notes.WriteLine($"baseline: float32 GEMM (torch.mm 2048×2048) {gemm.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s");
+        notes.WriteLine($"input: batch {settings.Batch} × 3 × {settings.Size} × {settings.Size}");
 
-        var table = new Table().AddColumns("backbone", "GFLOPs/img", "forward img/s", "fwd+bwd img/s", "forward MFU", "fwd+bwd MFU");
+        var table = new TextTable("backbone", "GFLOPs/img", "forward img/s", "fwd+bwd img/s", "forward MFU", "fwd+bwd MFU");
         foreach (var name in names)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -61,18 +63,17 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
             var t = BackboneBenchmark.Measure(model, complexity, gemm, settings.Batch, settings.Size, settings.Seconds);
             // One line as soon as a backbone is done: a full CPU run takes minutes.
             Console.Error.WriteLine(FormattableString.Invariant($"{name}: forward {t.ForwardImagesPerSecond:F2} img/s, forward+backward {t.TrainImagesPerSecond:F2} img/s"));
-            table.AddRow(name,
+            table.Add(name,
                 complexity.ForwardGFlops.ToString("F2", CultureInfo.InvariantCulture),
                 t.ForwardImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
                 t.TrainImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
                 t.ForwardUtilisation.ToString("P1", CultureInfo.InvariantCulture),
                 t.TrainUtilisation.ToString("P1", CultureInfo.InvariantCulture));
         }
-        AnsiConsole.Write(table);
-        Console.Out.WriteLine("MFU = images/s × GFLOPs per image (×3 for forward+backward) ÷ GEMM GFLOP/s.");
+        table.Write(settings.Format, ["MFU = images/s × GFLOPs per image (×3 for forward+backward) ÷ GEMM GFLOP/s."]);
         // The baseline again: if the machine's speed changed during the run (shared cores), the ratios are not trustworthy.
         double after = BackboneBenchmark.GemmGFlops(device);
-        Console.Out.WriteLine($"baseline after the run: {after.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s" +
+        notes.WriteLine($"baseline after the run: {after.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s" +
             (Math.Abs(after - gemm) > 0.2 * Math.Max(after, gemm) ? " — differs by more than 20 % from the start: the machine is shared or throttling; rerun on an idle machine." : ""));
         return 0;
     }

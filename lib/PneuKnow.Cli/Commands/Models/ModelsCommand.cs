@@ -25,16 +25,15 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchRuntime.Initialize(settings.Device, settings.Threads);
-        var table = new Table().AddColumns("backbone", "parameters", $"features at {settings.Size}", "forward GFLOPs", "pretrained weights");
+        var table = new TextTable("backbone", "parameters", $"features at {settings.Size}", "forward GFLOPs", "pretrained weights");
         foreach (var (name, c, weights) in BackboneZoo.Describe(settings.Classes, settings.Size, cancellationToken))
-            table.AddRow(
+            table.Add(
                 name,
                 c.Parameters.ToString("N0", CultureInfo.InvariantCulture),
                 string.Join("×", c.FeatureShape),
                 c.ForwardGFlops.ToString("F2", CultureInfo.InvariantCulture),
-                Markup.Escape(weights is null ? "no" : $"yes ({weights})"));
-        AnsiConsole.Write(table);
-        AnsiConsole.WriteLine($"GFLOPs = 2 × multiply-accumulates of convolutions and linear layers, one image. Weights folder: {WeightStore.Folder} (${WeightStore.Variable}).");
+                weights is null ? "no" : $"yes ({weights})");
+        table.Write(settings.Format, [$"GFLOPs = 2 × multiply-accumulates of convolutions and linear layers, one image. Weights folder: {WeightStore.Folder} (${WeightStore.Variable})."]);
         return 0;
     }
 }

@@ -144,6 +144,8 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         o.WriteLine();
         o.WriteLine(StudyClaims.Markdown(claims, preset));
         o.WriteLine(evaluation.Headline());
+        if (preset.Name == "smoke")
+            Console.Error.WriteLine("warning: the smoke preset checks that the pipeline runs end to end (2 epochs, 120 tiny phantoms, one run); its numbers mean nothing. Run the default quick preset for results.");
         o.WriteLine($"total: {sw.Elapsed.TotalMinutes:F1} min on {report.DeviceDescription}");
         return 0;
     }

@@ -9,8 +9,13 @@ namespace PneuKnow.Cli.Commands.Training;
 /// <summary><c>pneuknow train &lt;config&gt;</c>: every repeated run of an experiment, resumable.</summary>
 public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
-    public sealed class Settings : TorchSettings
+    public sealed class Settings : TorchSettings, IFormattedOutput
     {
+        [CommandOption("--format <FORMAT>")]
+        [Description("How the table prints: table, csv, json or md (script formats send the notes under the table to stderr).")]
+        [DefaultValue(OutputFormat.Table)]
+        public OutputFormat Format { get; init; } = OutputFormat.Table;
+
         [CommandArgument(0, "<CONFIG>")]
         [Description("The authors' INI config (.txt/.ini, [[settings]] + [[model]] or [[teacher]]/[[student]]) or the JSON form (.json).")]
         public string Config { get; init; } = "";
@@ -38,7 +43,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             return 2;
         }
         var report = TorchRuntime.Initialize(DeviceFor(settings.Device, config), settings.Threads);
-        var o = Console.Out;
+        // In the script formats stdout holds the table alone.
+        var o = settings.Format == OutputFormat.Table ? Console.Out : Console.Error;
         o.WriteLine($"experiment: {config.ExperimentName} ({config.Kind.ToString().ToLowerInvariant()}, {config.RepeatedRuns} run(s))");
         o.WriteLine($"device:     {report.DeviceDescription}, {report.Threads} threads");
         try
@@ -46,16 +52,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             var result = TerminalProgress.Run(p => Experiment.Run(config, p,
                 new ExperimentOptions(settings.Out, settings.NoPretrained ? false : null, settings.Cache), cancellationToken));
             var runs = result.Reported;
-            var table = new Table().AddColumns("run", "best epoch", "val loss", "val acc", "test acc", "folder");
+            var table = new TextTable("run", "best epoch", "val loss", "val acc", "test acc", "folder");
             foreach (var r in runs)
-                table.AddRow($"{runs.ToList().IndexOf(r)}", $"{r.BestEpoch}", $"{r.BestValidLoss:F4}", $"{r.BestValidAccuracy:F4}",
-                    r.TestAccuracy is { } t ? $"{t:F4}" : "-", Markup.Escape(r.Directory + (r.Reused ? " (reused)" : "")));
-            AnsiConsole.Write(table);
+                table.Add($"{runs.ToList().IndexOf(r)}", $"{r.BestEpoch}", $"{r.BestValidLoss:F4}", $"{r.BestValidAccuracy:F4}",
+                    r.TestAccuracy is { } t ? $"{t:F4}" : "-", r.Directory + (r.Reused ? " (reused)" : ""));
             var accs = runs.Select(r => r.BestValidAccuracy).ToArray();
             double mean = accs.Average();
             double std = accs.Length > 1 ? Math.Sqrt(accs.Sum(a => (a - mean) * (a - mean)) / (accs.Length - 1)) : 0;
-            o.WriteLine($"val acc (selected checkpoints): {mean:F4} ± {std:F4} over {accs.Length} run(s)");
-            o.WriteLine($"folder: {result.Directory}");
+            table.Write(settings.Format, [$"val acc (selected checkpoints): {mean:F4} ± {std:F4} over {accs.Length} run(s)", $"folder: {result.Directory}"]);
             return 0;
         }
         catch (Exception e) when (e is TrainingException or ConfigException or PneuKnow.Data.DataException or FileNotFoundException)

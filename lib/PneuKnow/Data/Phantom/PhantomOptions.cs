@@ -15,7 +15,7 @@ public enum HealthyRoi
 /// </summary>
 public sealed record PhantomOptions
 {
-    /// <summary>The study's estimated class counts of its 1082 images (DESIGN.md §1), keyed by the authors' labels.</summary>
+    /// <summary>The study's estimated class counts of its 1082 images (docs/design.md#recipe), keyed by the authors' labels.</summary>
     public static readonly IReadOnlyDictionary<string, int> StudyClassCounts = new Dictionary<string, int>
     {
         ["B"] = 95, ["C"] = 115, ["NB"] = 653, ["P"] = 145, ["V"] = 74,

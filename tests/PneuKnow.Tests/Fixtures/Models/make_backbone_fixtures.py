@@ -132,7 +132,7 @@ blocks = [convnext.CNBlockConfig(8, 16, 1), convnext.CNBlockConfig(16, 24, 1),
 cnx = convnext.ConvNeXt(blocks, stochastic_depth_prob=0.1, num_classes=4)
 emit("convnext_small_dims", cnx, lambda m, x: m.features(x), 64)
 
-# Reference parameter counts of the full-size torchvision models (1000 classes), for DESIGN.md section 6.
+# Reference parameter counts of the full-size torchvision models (1000 classes), as docs/design.md quotes them.
 for arch in ["resnet18", "resnet50", "efficientnet_b0", "efficientnet_b1", "convnext_tiny", "convnext_small"]:
     m = getattr(torchvision.models, arch)()
     print(arch, sum(p.numel() for p in m.parameters()))

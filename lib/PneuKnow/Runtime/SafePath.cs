@@ -1,0 +1,43 @@
+using System.Text;
+
+namespace PneuKnow.Runtime;
+
+/// <summary>
+/// File names built from data (class labels, image names, patient ids) and the check that a write stays under its
+/// output root (docs/design.md, "Safe paths"). RSNA-style labels contain slashes, and a label such as
+/// <c>NB/../../x</c> would otherwise name a file outside the output folder.
+/// </summary>
+public static class SafePath
+{
+    /// <summary>Longest name segment produced; file systems refuse more than 255 bytes.</summary>
+    public const int MaxLength = 100;
+
+    /// <summary>
+    /// One path segment for <paramref name="name"/>: path separators, characters that Windows or Linux refuse and
+    /// control characters become <c>_</c>, leading dots are dropped (no <c>..</c>, no hidden files), and the result is
+    /// never empty and at most <see cref="MaxLength"/> characters. Ordinary names (<c>NB</c>, <c>img_0001</c>) pass unchanged.
+    /// </summary>
+    public static string FileName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var invalid = Path.GetInvalidFileNameChars().Concat(['/', '\\', ':', '*', '?', '"', '<', '>', '|']).ToHashSet();
+        var b = new StringBuilder(name.Length);
+        foreach (var c in name) b.Append(invalid.Contains(c) || char.IsControl(c) ? '_' : c);
+        var safe = b.ToString().Trim().TrimStart('.').TrimEnd('.', ' ');
+        if (safe.Length > MaxLength) safe = safe[..MaxLength];
+        return safe.Length == 0 ? "_" : safe;
+    }
+
+    /// <summary>
+    /// The full path of <paramref name="path"/>, checked to lie under <paramref name="root"/> (the root itself included).
+    /// </summary>
+    /// <exception cref="IOException">The path leaves the root.</exception>
+    public static string Under(string root, string path)
+    {
+        var fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(fullRoot, path));
+        if (full != fullRoot && !full.StartsWith(fullRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new IOException($"output path: expected a file under {fullRoot}, found {full}; a name taken from the data must not leave the output folder.");
+        return full;
+    }
+}
