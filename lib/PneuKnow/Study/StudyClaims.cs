@@ -164,6 +164,48 @@ public static class StudyClaims
                 (int)D(r.Fields, 8, r.Line), (int)D(r.Fields, 9, r.Line), 0, 0))).ToList();
     }
 
+    /// <summary>Claim rows as a table (what the notebooks display; <c>TableFormat.ToHtml</c> renders it).</summary>
+    public static Microsoft.Data.Analysis.DataFrame Table(IEnumerable<ClaimRow> rows)
+    {
+        var list = rows.ToList();
+        return new Microsoft.Data.Analysis.DataFrame(
+            new Microsoft.Data.Analysis.StringDataFrameColumn("claim", list.Select(r => r.Claim)),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("condition", list.Select(r => r.Condition.Length == 0 ? "–" : r.Condition)),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("backbone", list.Select(r => r.Backbone)),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("compared (positive = as claimed)", list.Select(r => $"{r.Metric} ({r.Split})")),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("estimate", list.Select(r => r.Difference.Estimate)),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("ci_low", list.Select(r => r.Difference.Lower)),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("ci_high", list.Select(r => r.Difference.Upper)),
+            new Microsoft.Data.Analysis.Int32DataFrameColumn("runs", list.Select(r => r.Difference.Pairs)),
+            new Microsoft.Data.Analysis.Int32DataFrameColumn("images", list.Select(r => r.Difference.Images)),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("verdict", list.Select(r => r.Verdict)));
+    }
+
+    /// <summary>
+    /// One sentence per claim computed from its rows: how many of them the interval supports, contradicts or leaves open.
+    /// </summary>
+    public static string Summary(IEnumerable<ClaimRow> rows, StudyPreset preset)
+    {
+        var sb = new StringBuilder();
+        if (preset.HasNoPower) sb.Append("The smoke preset has no power: the verdicts below only show that every stage runs.\n");
+        foreach (var g in rows.GroupBy(r => r.Claim))
+        {
+            int n = g.Count(), s = g.Count(r => r.Verdict == "supported"), c = g.Count(r => r.Verdict == "contradicted");
+            sb.Append(CultureInfo.InvariantCulture, $"{g.Key}: {n} comparison(s): {s} supported, {c} contradicted, {n - s - c} inconclusive");
+            var widest = g.Where(r => r.Difference.Images > 0).Select(r => r.Difference.HalfWidth).DefaultIfEmpty(double.NaN).Max();
+            if (!double.IsNaN(widest)) sb.Append(CultureInfo.InvariantCulture, $" (widest 95 % interval ±{widest:0.000})");
+            sb.Append(".\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The claims of a study folder: <c>tables/claims.csv</c> when <c>reproduce</c> wrote it, else computed now (and written).</summary>
+    public static IReadOnlyList<ClaimRow> Load(StudyEvaluation e, IProgress? progress = null)
+    {
+        var path = Path.Combine(e.StudyDir, "tables", FileStem + ".csv");
+        return File.Exists(path) ? Read(path) : StudyReport.WriteClaims(e, progress);
+    }
+
     /// <summary>The claims as a Markdown table with a note on how to read it.</summary>
     public static string Markdown(IReadOnlyList<ClaimRow> rows, StudyPreset preset)
     {

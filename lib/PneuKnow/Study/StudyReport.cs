@@ -16,6 +16,9 @@ namespace PneuKnow.Study;
 /// <param name="Group">Its metrics over the repeated runs.</param>
 public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, string Role, IReadOnlyList<string> RunFolders, RunGroup Group)
 {
+    /// <summary>The backbone with the data condition when the study has several (<c>cntk_resnet18 · shortcut</c>): what tables and figures call the row.</summary>
+    public string Label => Unit.ConditionName.Length == 0 ? Backbone : $"{Backbone} · {Unit.ConditionName}";
+
     /// <summary>The role's side-by-side per-epoch log (the authors' metrics CSV: every run's columns).</summary>
     public string MetricsLog => Path.Combine(Path.GetDirectoryName(RunFolders[0])!, $"{Unit.Key}{(Role == "baseline" ? "" : "_" + Role)}_{Backbone}_metrics.csv");
 
@@ -27,7 +30,7 @@ public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, st
         // Only a student's log splits its loss into cross-entropy and consistency parts.
         foreach (var q in new[] { "train_loss", "train_cls_loss", "train_cons_loss", "val_loss" }.Where(log.Has))
             series.Add((q, log.Series(q)));
-        return Figures.LossCurves(log.Epochs, series, $"{Backbone} · {Model}: losses per epoch (each run thin, mean thick)");
+        return Figures.LossCurves(log.Epochs, series, $"{Label} · {Model}: losses per epoch (each run thin, mean thick)");
     }
 }
 
@@ -39,12 +42,12 @@ public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, st
 public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string Split, IReadOnlyList<StudyCell> Cells)
 {
     /// <summary>Accuracy mean ± std per backbone and model.</summary>
-    public DataFrame AccuracyTable() => PaperTables.Accuracy(Cells.Select(c => (c.Backbone, c.Model, c.Group)).ToList());
+    public DataFrame AccuracyTable() => PaperTables.Accuracy(Cells.Select(c => (c.Label, c.Model, c.Group)).ToList());
 
     /// <summary>Per class precision/recall/F1 of baseline and HKD student (main arm), per backbone.</summary>
     public DataFrame ClassScoresTable() => PaperTables.ClassScores(Cells
         .Where(c => c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != "teacher")
-        .Select(c => ($"{c.Backbone} {c.Model}", c.Group)).ToList());
+        .Select(c => ($"{c.Label} {c.Model}", c.Group)).ToList());
 
     /// <summary>
     /// The headline: per backbone, accuracy of baseline, ROI teacher and HKD student (mean ± std), the
@@ -56,9 +59,9 @@ public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string
         var sb = new StringBuilder();
         sb.Append("| backbone | ").Append(string.Join(" | ", models)).Append(" | HKD − baseline |\n");
         sb.Append("|---|").Append(string.Concat(models.Select(_ => "---|"))).Append("---|\n");
-        foreach (var backbone in Cells.Select(c => c.Backbone).Distinct())
+        foreach (var backbone in Cells.Select(c => c.Label).Distinct())
         {
-            Spread? Acc(string model) => Cells.FirstOrDefault(c => c.Backbone == backbone && c.Model == model)?.Group["accuracy"];
+            Spread? Acc(string model) => Cells.FirstOrDefault(c => c.Label == backbone && c.Model == model)?.Group["accuracy"];
             sb.Append("| ").Append(backbone);
             foreach (var m in models) sb.Append(" | ").Append(Acc(m)?.Format(3) ?? "–");
             var gain = Acc(HkdStudent) is { } s && Acc(Baseline) is { } b ? (s.Mean - b.Mean).ToString("+0.000;−0.000", CultureInfo.InvariantCulture) : "–";
@@ -156,30 +159,30 @@ public static class StudyReport
             Path.Combine(figures, "accuracy.html"), files, width: 1200, height: 620);
 
         var budget = e.Cells.Where(c => c.Role == "student" && !c.Unit.Variant.TeacherOnRaw)
-            .Select(c => (c.Backbone, c.Unit.Variant.RoiFraction, c.Group["accuracy"])).ToList();
+            .Select(c => (c.Label, c.Unit.Variant.RoiFraction, c.Group["accuracy"])).ToList();
         if (budget.Select(b => b.RoiFraction).Distinct().Count() > 1)
         {
             // The baseline is the student with no annotated image: the budget curve's 0 % point.
-            budget.AddRange(e.Cells.Where(c => c.Role == "baseline").Select(c => (c.Backbone, 0.0, c.Group["accuracy"])));
+            budget.AddRange(e.Cells.Where(c => c.Role == "baseline").Select(c => (c.Label, 0.0, c.Group["accuracy"])));
             var references = e.Cells.Where(c => c.Role == "student" && c.Unit.Variant.TeacherOnRaw)
-                .Select(c => ($"{c.Backbone} {c.Model}", c.Group["accuracy"].Mean)).ToList();
+                .Select(c => ($"{c.Label} {c.Model}", c.Group["accuracy"].Mean)).ToList();
             Save(Figures.AccuracyVsRoiFraction(budget, references, $"HKD student accuracy vs share of annotated training images ({e.Split} split)"),
                 Path.Combine(figures, "accuracy_vs_roi_fraction.html"), files);
         }
 
-        foreach (var backbone in e.Cells.Select(c => c.Backbone).Distinct())
+        foreach (var backbone in e.Cells.Select(c => c.Label).Distinct())
         {
-            var main = e.Cells.Where(c => c.Backbone == backbone && c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != "teacher").ToList();
+            var main = e.Cells.Where(c => c.Label == backbone && c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != "teacher").ToList();
             if (main.Count == 0) continue;
             Save(StudyFigures.TrainingCurves(backbone, main.Select(c => (c.Model, TrainingLog.Read(c.MetricsLog))).ToList()),
-                Path.Combine(figures, $"curves_{backbone}.html"), files, width: 1200, height: 720);
+                Path.Combine(figures, $"curves_{FileStem(backbone)}.html"), files, width: 1200, height: 720);
             var classes = main[0].Group.Classes;
             Save(StudyFigures.Confusions(main.Select(c => (c.Model, SummedConfusion(c.Group))).ToList(), classes,
                     $"{backbone}: confusion summed over {e.Preset.Runs} run(s) ({e.Split} split)"),
-                Path.Combine(figures, $"confusion_{backbone}.html"), files, width: 1100, height: 540);
+                Path.Combine(figures, $"confusion_{FileStem(backbone)}.html"), files, width: 1100, height: 540);
             Save(StudyFigures.ClassF1(main.Select(c => (c.Model, c.Group.Classes, (IReadOnlyList<IReadOnlyDictionary<string, double>>)c.Group.PerRun.Select(r => r.Values).ToList())).ToList(),
                     $"{backbone}: F1 per class ({e.Split} split)"),
-                Path.Combine(figures, $"class_f1_{backbone}.html"), files);
+                Path.Combine(figures, $"class_f1_{FileStem(backbone)}.html"), files);
         }
         return files;
     }
@@ -214,12 +217,15 @@ public static class StudyReport
             var suffix = c.Unit.Variant.Name == "do" ? "" : "_" + (c.Unit.Variant.Name.StartsWith("roi", StringComparison.Ordinal) ? c.Unit.Variant.Name[3..] + "roi" : c.Unit.Variant.Name);
             var experiment = PublishedMetrics.ExperimentName(theirs, distilled: c.Role != "baseline", suffix);
             if (!published.Results.Any(r => r.Experiment == experiment && r.Role == c.Role)) continue;
-            entries.Add(new ComparisonEntry(c.Group with { Group = $"{c.Backbone} {c.Model}" }, e.Split, e.Preset.Recipe == StudyRecipe.Authors ? "authors" : $"PneuKnow {e.Preset.Name} preset, phantom data", experiment, c.Role));
+            entries.Add(new ComparisonEntry(c.Group with { Group = $"{c.Label} {c.Model}" }, e.Split, e.Preset.Recipe == StudyRecipe.Authors ? "authors" : $"PneuKnow {e.Preset.Name} preset, phantom data", experiment, c.Role));
         }
         return PaperTables.Comparison(entries, published);
     }
 
-    static ModelRuns ModelRunsOf(StudyCell c) => new(c.Backbone, c.Model,
+    // "cntk_resnet18 · shortcut" -> "cntk_resnet18_shortcut"
+    static string FileStem(string label) => label.Replace(" · ", "_", StringComparison.Ordinal);
+
+    static ModelRuns ModelRunsOf(StudyCell c) => new(c.Label, c.Model,
         c.Group.PerRun.Select(r => r.Values["accuracy"]).ToArray(), c.Group.PerRun.Select(r => r.Values["macro_recall"]).ToArray());
 
     /// <summary>The accuracy of always answering the commonest class of the reported split (from the first run's supports).</summary>

@@ -22,7 +22,8 @@ public sealed class NoLibTorchBundle : IDisposable
     public NoLibTorchBundle()
     {
         var outDir = Path.Combine(Root, "dist");
-        int rc = CliApp.Create().Run(["bundle", "--out", outDir, "--libtorch", "none"]);
+        string[] args = ["bundle", "--out", outDir, "--libtorch", "none"];
+        int rc = CliApp.Create(args).Run(args);
         if (rc != 0) throw new InvalidOperationException($"pneuknow bundle exited with {rc}");
         var name = BundleCommand.BundleName(BundleLibTorch.None);
         Folder = Path.Combine(outDir, name);

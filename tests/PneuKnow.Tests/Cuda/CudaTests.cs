@@ -137,8 +137,9 @@ public sealed class CudaTests : IDisposable
     public void Reproduce_smoke_completes_on_cuda()
     {
         var root = folders.Create("cuda-smoke");
-        int rc = CliApp.Create().Run(["reproduce", "--preset", "smoke", "--device", "cuda", "--no-notebooks",
-            "--out", Path.Combine(root, "out"), "--data", Path.Combine(root, "data")]);
+        string[] args = ["reproduce", "--preset", "smoke", "--device", "cuda", "--no-notebooks",
+            "--out", Path.Combine(root, "out"), "--data", Path.Combine(root, "data")];
+        int rc = CliApp.Create(args).Run(args);
         Assert.Equal(0, rc);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(root, "out", "tables"), "*.csv"));
     }
