@@ -84,9 +84,14 @@ public sealed class BundleCommand : Command<BundleCommand.Settings>
             $"-p:BundleLibTorch={(settings.What == BundleLibTorch.Package ? "true" : "false")}",
             // Roslyn's and FSharp's translated messages (13 languages) are a sixth of the bundle; the CLI speaks English.
             "-p:SatelliteResourceLanguages=en",
+            // The engine is also an executable (its oneDNN self-test child), so its deps/runtimeconfig files come both from
+            // the runtime-specific build and the portable one; they are equivalent here, and either will do.
+            "-p:ErrorOnDuplicatePublishOutputFiles=false",
         ], cancellationToken);
         // The command's name, as in a build output (the csproj's CopyPneuknowAppHost runs after Build, not Publish).
         File.Copy(Path.Combine(folder, "PneuKnow.Cli"), Path.Combine(folder, "pneuknow"), overwrite: true);
+        // A self-contained publish gives the engine an apphost of its own (it only exists to be the self-test child): not a command.
+        File.Delete(Path.Combine(folder, "PneuKnow"));
 
         var staging = tarball + ".tmp";
         // -9: its 64 MiB dictionary spans most of the runtime and the managed assemblies, which repeat each other;

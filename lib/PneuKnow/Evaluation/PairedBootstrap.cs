@@ -25,6 +25,7 @@ public enum ClaimVerdict
 public sealed record PairedDifference(double Estimate, double Lower, double Upper, double Level, int Pairs, int Images, int Resamples, int Undefined)
 {
     /// <summary>Supported when the interval excludes 0 from above, contradicted when from below, else inconclusive.</summary>
+    /// <remarks>An undefined (NaN) interval is inconclusive.</remarks>
     public ClaimVerdict Verdict => Lower > 0 ? ClaimVerdict.Supported : Upper < 0 ? ClaimVerdict.Contradicted : ClaimVerdict.Inconclusive;
 
     /// <summary>Half the interval's width: the ± a reader can quote.</summary>
@@ -156,7 +157,9 @@ public static class PairedBootstrap
     public static PairedDifference OfRuns(IReadOnlyList<double> a, IReadOnlyList<double> b, int resamples = DefaultResamples, int seed = 0)
     {
         if (a.Count != b.Count) throw new ArgumentException($"Expected as many runs of A as of B (pairs), found {a.Count} and {b.Count}.");
-        return Interval(a.Count, 0, (p, _) => a[p] - b[p], resamples, seed);
+        var d = Interval(a.Count, 0, (p, _) => a[p] - b[p], resamples, seed);
+        // One pair says nothing about run-to-run variation: no interval (NaN), so no verdict either way.
+        return a.Count < 2 ? d with { Lower = double.NaN, Upper = double.NaN } : d;
     }
 
     /// <summary>Balanced accuracy: the mean recall over the classes that occur in the labels (scikit-learn's <c>balanced_accuracy_score</c>).</summary>

@@ -64,7 +64,7 @@ public static class StudyGrid
         bool named = preset.Conditions.Count > 1;
         foreach (var condition in preset.Conditions)
         foreach (var backbone in preset.Backbones)
-        foreach (var variant in preset.Variants.Where(v => v.AppliesTo(backbone)))
+        foreach (var variant in preset.Variants.Where(v => v.AppliesTo(backbone, condition)))
         {
             var c = named ? condition : null;
             if (variant.WithBaseline) units.Add(new StudyUnit(backbone, variant, StudyUnitKind.Baseline, c));

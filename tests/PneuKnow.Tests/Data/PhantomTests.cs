@@ -26,7 +26,7 @@ public class PhantomTests
         PhantomGenerator.Generate(Small with { Threads = 1 }, t["a"]);
         PhantomGenerator.Generate(Small with { Threads = 3 }, t["b"]);
         var files = Directory.GetFiles(t["a"], "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(t["a"], f)).OrderBy(f => f, StringComparer.Ordinal).ToList();
-        Assert.Equal(3 * 14 + 2, files.Count);
+        Assert.Equal(4 * 14 + 2, files.Count); // raw/, roi/, masks/ and devices/ per image; manifest and phantom.json
         Assert.Equal(files, Directory.GetFiles(t["b"], "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(t["b"], f)).OrderBy(f => f, StringComparer.Ordinal));
         foreach (var f in files)
             Assert.True(File.ReadAllBytes(Path.Combine(t["a"], f)).SequenceEqual(File.ReadAllBytes(Path.Combine(t["b"], f))), $"{f} differs");

@@ -78,6 +78,15 @@ public sealed class PairedBootstrapTests
     }
 
     [Fact]
+    public void One_pair_of_run_level_numbers_has_no_interval_and_no_verdict()
+    {
+        var d = PairedBootstrap.OfRuns([0.9], [0.8]);
+        Assert.Equal(0.1, d.Estimate, 12);
+        Assert.True(double.IsNaN(d.Lower) && double.IsNaN(d.Upper));
+        Assert.Equal(ClaimVerdict.Inconclusive, d.Verdict);
+    }
+
+    [Fact]
     public void Verdicts_follow_the_interval()
     {
         Assert.Equal(ClaimVerdict.Supported, new PairedDifference(0.1, 0.01, 0.2, 0.95, 3, 10, 100, 0).Verdict);

@@ -58,7 +58,7 @@ public sealed class SlurmSubmissionTests : IDisposable
         Assert.Contains("shard 0/2 done", File.ReadAllText(Path.Combine(study, SlurmScript.TaskLog(0))));
         var failedLog = File.ReadAllText(Path.Combine(study, SlurmScript.TaskLog(1)));
         Assert.Contains($"job {first}_1", failedLog);
-        Assert.Contains("Error:", failedLog); // the exception that failed it (wrapped to the console width, so not matched further)
+        Assert.Contains("error:", failedLog, StringComparison.OrdinalIgnoreCase); // the message of the exception that failed it
         Assert.DoesNotContain("shard 1/2 done", failedLog);
         // The job-completion record (what `sacct --completion` reads) names the failed task.
         var completion = File.ReadAllText(Path.Combine(cluster.Dir, "log", "jobcomp.txt"));

@@ -13,11 +13,12 @@ public class StudyWorkersTests
         var order = StudyWorkers.LongestFirst(Quick, units).Select(u => u.Key).ToList();
         // Distillation units (teacher + student: 3 × (3 + 1.25 × 5) = 27.75) before baselines (3 × 5 = 15), each group in grid order.
         Assert.Equal(
-            ["cntk_resnet18_do_kd", "cntk_resnet18_noroi_kd", "cntk_resnet18_roi30_kd", "resnet18_do_kd",
-             "cntk_resnet18_do_baseline", "resnet18_do_baseline"],
+            ["cntk_resnet18_clean_do_kd", "resnet18_clean_do_kd", "cntk_resnet18_shortcut_do_kd", "cntk_resnet18_shortcut_noroi_kd",
+             "cntk_resnet18_shortcut_roi30_kd", "resnet18_shortcut_do_kd",
+             "cntk_resnet18_clean_do_baseline", "resnet18_clean_do_baseline", "cntk_resnet18_shortcut_do_baseline", "resnet18_shortcut_do_baseline"],
             order);
-        Assert.Equal(27.75, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_kd")));
-        Assert.Equal(15, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_do_baseline")));
+        Assert.Equal(27.75, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_clean_do_kd")));
+        Assert.Equal(15, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_clean_do_baseline")));
     }
 
     [Theory]
@@ -49,13 +50,13 @@ public class StudyWorkersTests
         var units = StudyGrid.Units(Quick);
         var outcomes = await StudyWorkers.RunAsync(Quick, units, 2, (unit, _) => unit.Key switch
         {
-            "resnet18_do_kd" => Task.FromResult(3),
-            "cntk_resnet18_do_baseline" => throw new InvalidOperationException("no executable"),
+            "resnet18_clean_do_kd" => Task.FromResult(3),
+            "cntk_resnet18_clean_do_baseline" => throw new InvalidOperationException("no executable"),
             _ => Task.FromResult(0),
         });
         Assert.Equal(units.Count, outcomes.Count);
-        Assert.Equal(3, outcomes.Single(o => o.Unit.Key == "resnet18_do_kd").ExitCode);
-        Assert.Equal(-1, outcomes.Single(o => o.Unit.Key == "cntk_resnet18_do_baseline").ExitCode);
+        Assert.Equal(3, outcomes.Single(o => o.Unit.Key == "resnet18_clean_do_kd").ExitCode);
+        Assert.Equal(-1, outcomes.Single(o => o.Unit.Key == "cntk_resnet18_clean_do_baseline").ExitCode);
         Assert.Equal(units.Count - 2, outcomes.Count(o => o.ExitCode == 0));
     }
 
@@ -70,19 +71,19 @@ public class StudyWorkersTests
     public void A_worker_share_keeps_grid_order_and_an_unknown_unit_lists_the_valid_ones()
     {
         var units = StudyGrid.Units(Quick);
-        var share = StudyRunner.Select(units, ["resnet18_do_kd", "cntk_resnet18_do_baseline"]);
-        Assert.Equal(["cntk_resnet18_do_baseline", "resnet18_do_kd"], share.Select(u => u.Key));
+        var share = StudyRunner.Select(units, ["resnet18_clean_do_kd", "cntk_resnet18_clean_do_baseline"]);
+        Assert.Equal(["cntk_resnet18_clean_do_baseline", "resnet18_clean_do_kd"], share.Select(u => u.Key));
         var e = Assert.Throws<ArgumentException>(() => StudyRunner.Select(units, ["resnet50_do_kd"]));
         Assert.Contains("resnet50_do_kd", e.Message);
-        Assert.Contains("cntk_resnet18_roi30_kd", e.Message);
+        Assert.Contains("cntk_resnet18_shortcut_roi30_kd", e.Message);
     }
 
     [Fact]
     public void Randomly_initialised_backbones_train_at_the_scratch_rate_and_pretrained_ones_at_the_fine_tuning_rate()
     {
         var units = StudyGrid.Units(Quick);
-        var scratch = StudyRunner.ConfigFor(Quick, units.Single(u => u.Key == "resnet18_do_kd"), "/data/manifest.csv", "/runs");
-        var tuned = StudyRunner.ConfigFor(Quick, units.Single(u => u.Key == "cntk_resnet18_do_kd"), "/data/manifest.csv", "/runs");
+        var scratch = StudyRunner.ConfigFor(Quick, units.Single(u => u.Key == "resnet18_clean_do_kd"), "/data/manifest.csv", "/runs");
+        var tuned = StudyRunner.ConfigFor(Quick, units.Single(u => u.Key == "cntk_resnet18_clean_do_kd"), "/data/manifest.csv", "/runs");
         // resnet18 has no weights bundled; a machine whose weight store holds some fine-tunes it instead.
         bool fromScratch = PneuKnow.Models.BackboneZoo.PretrainedSource("resnet18") is null;
         Assert.Equal(!fromScratch, scratch.Teacher!.Pretrained);
@@ -92,7 +93,7 @@ public class StudyWorkersTests
         Assert.Equal(2e-4, tuned.Teacher.LearningRate);
         Assert.Equal(2e-4, tuned.Student!.LearningRate);
         // Without a scratch rate every backbone gets the preset's one rate.
-        var plain = StudyRunner.ConfigFor(Quick with { ScratchLearningRate = null }, units.Single(u => u.Key == "resnet18_do_baseline"), "/data/manifest.csv", "/runs");
+        var plain = StudyRunner.ConfigFor(Quick with { ScratchLearningRate = null }, units.Single(u => u.Key == "resnet18_clean_do_baseline"), "/data/manifest.csv", "/runs");
         Assert.Equal(2e-4, plain.Model!.LearningRate);
     }
 }

@@ -39,7 +39,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         foreach (var g in groups)
             table.Add(g.Group, g.Runs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 g["accuracy"].Format(), g["macro_f1"].Format(), g["auc_macro"].Format());
-        table.Write(settings.Format, [$"split: {settings.Split}; std over runs with ddof = {settings.Ddof}; {output.Files.Count} files in {settings.Out}"]);
+        table.Write(settings.Format, [$"split: {settings.Split}; std over runs with ddof = {settings.Ddof}; macro AUC = mean of the exact per-class one-vs-rest AUCs (scikit-learn's; the authors' code averages TPR on a 1000-point FPR grid, within 3e-4 of it); {output.Files.Count} files in {settings.Out}"]);
         foreach (var w in output.Warnings) Console.Error.WriteLine($"warning: {w}");
         return 0;
     });

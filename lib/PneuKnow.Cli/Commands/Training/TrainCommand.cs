@@ -56,10 +56,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             foreach (var r in runs)
                 table.Add($"{runs.ToList().IndexOf(r)}", $"{r.BestEpoch}", $"{r.BestValidLoss:F4}", $"{r.BestValidAccuracy:F4}",
                     r.TestAccuracy is { } t ? $"{t:F4}" : "-", r.Directory + (r.Reused ? " (reused)" : ""));
-            var accs = runs.Select(r => r.BestValidAccuracy).ToArray();
-            double mean = accs.Average();
-            double std = accs.Length > 1 ? Math.Sqrt(accs.Sum(a => (a - mean) * (a - mean)) / (accs.Length - 1)) : 0;
-            table.Write(settings.Format, [$"val acc (selected checkpoints): {mean:F4} ± {std:F4} over {accs.Length} run(s)", $"folder: {result.Directory}"]);
+            // One convention everywhere: the population std (ddof = 0, numpy's np.std), as the study tables and the published numbers.
+            var spread = PneuKnow.Evaluation.Spread.Of(runs.Select(r => r.BestValidAccuracy).ToArray());
+            table.Write(settings.Format, [$"val acc (selected checkpoints): {spread.Mean:F4} ± {spread.Std:F4} (std, ddof = 0) over {spread.Runs} run(s)", $"folder: {result.Directory}"]);
             return 0;
         }
         catch (Exception e) when (e is TrainingException or ConfigException or PneuKnow.Data.DataException or FileNotFoundException)
