@@ -139,7 +139,7 @@ public sealed record StudyPreset(
     /// The whole study on a 2-core CPU, designed to answer the paper's four questions with stated power
     /// (docs/study-design.md): two data conditions (clean; a planted shortcut), two backbones (the offline
     /// ImageNet-pretrained ResNet at 2e-4, a randomly initialised ResNet-18 at 1e-3), three paired runs; a small
-    /// training split (about 156 images) and a large held-out test split (about 1,080); 112 px inputs with the
+    /// training split (158 images) and a large held-out test split (1,080); 112 px inputs with the
     /// ResNets' last stage dilated (output stride 16), so the consistency loss and Grad-CAM act on 7×7 maps as at
     /// 224 px; no augmentation; batch 16; 5 epochs, teacher 3, guidance for the first 3; the noroi and 30 % ROI
     /// controls on the pretrained backbone in the shortcut condition.
