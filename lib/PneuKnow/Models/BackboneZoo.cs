@@ -145,6 +145,26 @@ public sealed record ZooEntry(string Architecture, BackboneComplexity Complexity
 /// <summary>Argument checks shared by the builders.</summary>
 static class BackboneChecks
 {
+    /// <summary>
+    /// Stride and dilations of the four stages of a ResNet for an output stride, by timm's rule: once the stride reached
+    /// so far (4 after the stem) equals the output stride, a stage that would halve the resolution keeps it and multiplies
+    /// the dilation instead; its first block's first 3×3 convolution keeps the previous dilation.
+    /// </summary>
+    public static (int Stride, int FirstDilation, int Dilation)[] ResNetStages(int outputStride)
+    {
+        OutputStride(outputStride);
+        var stages = new (int, int, int)[4];
+        int netStride = 4, dilation = 1;
+        for (int s = 0; s < 4; s++)
+        {
+            int stride = s == 0 ? 1 : 2, previous = dilation;
+            if (netStride >= outputStride) { dilation *= stride; stride = 1; }
+            else netStride *= stride;
+            stages[s] = (stride, previous, dilation);
+        }
+        return stages;
+    }
+
     /// <summary>Checks an output stride: 32 (the reference networks) or 16 (dilated last stage).</summary>
     public static void OutputStride(int outputStride)
     {

@@ -61,14 +61,11 @@ public sealed class CntkResNet18 : Backbone
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
         var stages = new Sequential[4];
         int width = StemWidth;
-        // Output stride 16 as in ResNet (timm's rule): the last stage keeps its resolution and dilates instead.
-        int netStride = 4, dilation = 1;
+        var plan = BackboneChecks.ResNetStages(outputStride);
         for (int s = 0; s < 4; s++)
         {
             var blocks = new List<nn.Module<Tensor, Tensor>>();
-            int stageStride = s == 0 ? 1 : 2, previousDilation = dilation;
-            if (netStride >= outputStride) { dilation *= stageStride; stageStride = 1; }
-            else netStride *= stageStride;
+            var (stageStride, previousDilation, dilation) = plan[s];
             for (int b = 0; b < BlocksPerStage[s]; b++)
             {
                 blocks.Add(new CntkBasicBlock(width, StageWidths[s], b == 0 ? stageStride : 1, b == 0 ? previousDilation : dilation, dilation));

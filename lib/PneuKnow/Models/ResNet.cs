@@ -72,16 +72,11 @@ public sealed class ResNet : Backbone, IReferenceNaming
         var rates = DropPath.Schedule(dropPath, config.Layers.Sum(), lastGetsFullRate: true);
         int inChannels = config.StemWidth, index = 0;
         var stages = new Sequential[4];
-        // timm's rule: once the stride reached so far (4 after the stem) equals the output stride, a stage that would
-        // halve the resolution keeps it and multiplies the dilation instead; its first 3×3 convolution keeps the
-        // previous dilation.
-        int netStride = 4, dilation = 1;
+        var plan = BackboneChecks.ResNetStages(outputStride);
         for (int s = 0; s < 4; s++)
         {
             var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
-            int stageStride = s == 0 ? 1 : 2, previousDilation = dilation;
-            if (netStride >= outputStride) { dilation *= stageStride; stageStride = 1; }
-            else netStride *= stageStride;
+            var (stageStride, previousDilation, dilation) = plan[s];
             for (int b = 0; b < config.Layers[s]; b++)
             {
                 int stride = b == 0 ? stageStride : 1;
