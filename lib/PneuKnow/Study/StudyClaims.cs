@@ -8,141 +8,231 @@ namespace PneuKnow.Study;
 
 /// <summary>
 /// One test of one of the paper's claims: a paired difference oriented so that a positive value is what the paper
-/// predicts, its 95 % interval and the verdict that interval gives.
+/// predicts, its 95 % interval, its p-value and the verdict.
 /// </summary>
 /// <param name="Claim">accuracy, convergence, decision_regions or annotation.</param>
 /// <param name="Backbone">Backbone.</param>
 /// <param name="Condition">Data condition (clean, shortcut; empty for a single-condition preset).</param>
 /// <param name="Metric">What is compared, with its direction, e.g. <c>accuracy: HKD student − baseline</c>.</param>
 /// <param name="Split">The split the numbers come from (test, or valid for the learning curves).</param>
-/// <param name="Difference">Estimate and interval.</param>
+/// <param name="Difference">Estimate, interval and p-value.</param>
 public sealed record ClaimRow(string Claim, string Backbone, string Condition, string Metric, string Split, PairedDifference Difference)
 {
-    /// <summary>supported, contradicted or inconclusive.</summary>
-    public string Verdict => Difference.Verdict.ToString().ToLowerInvariant();
+    /// <summary>Whether the row belongs to the pre-stated primary family (docs/study-design.md), whose p-values are Holm-adjusted together.</summary>
+    public bool Primary { get; init; }
+
+    /// <summary>The p-value after Holm's adjustment over the primary family (NaN for secondary rows).</summary>
+    public double PAdjusted { get; init; } = double.NaN;
+
+    /// <summary>Replaces the verdict when the row cannot be read as evidence (e.g. <c>measure failed its control</c>); null otherwise.</summary>
+    public string? VerdictOverride { get; init; }
+
+    /// <summary>
+    /// supported, contradicted or inconclusive: for a primary row from the Holm-adjusted p (supported or contradicted by
+    /// the sign when it is below 0.05), for a secondary row from its unadjusted 95 % interval; or <see cref="VerdictOverride"/>.
+    /// </summary>
+    public string Verdict => VerdictOverride ?? (Primary
+        ? PairedInterval.VerdictOf(Difference.Estimate, PAdjusted)
+        : Difference.Verdict).ToString().ToLowerInvariant();
 }
 
 /// <summary>
-/// The paper's four claims, each tested on the study with paired runs (docs/study-design.md states the design before
-/// any result): (1) accuracy — the HKD student beats the baseline; (2) convergence — it learns faster (validation
-/// accuracy and loss averaged over epochs); (3) decision regions — its Grad-CAM puts more mass inside the expert's
-/// mask, hits it more often with its maximum, and (shortcut condition) less on the planted confounder; (4) the gain
-/// comes from the annotation — the student taught from ROIs beats the one taught by a teacher of raw images (noroi),
-/// and the one whose teacher saw 30 % of the ROIs. Intervals: <see cref="PairedBootstrap"/> over pairs and test images.
+/// The paper's four claims, each tested on the study with paired runs (docs/study-design.md states the design and the
+/// primary endpoints before any result): (1) accuracy — the HKD student beats the baseline (the primary family: test
+/// accuracy per backbone and condition); (2) convergence — it learns faster (epochs to a validation-accuracy
+/// threshold, area under the validation-accuracy curve); (3) decision regions — its Grad-CAM puts more mass inside the
+/// expert's mask, hits it more often with its maximum, and (shortcut condition) less on the planted confounder; (4) the
+/// gain comes from the annotation — the student taught from ROIs beats the one taught by a teacher of raw images
+/// (noroi), and the ones whose teacher saw fewer ROIs. Intervals and p-values: <see cref="PairedInterval"/>.
 /// </summary>
 public static class StudyClaims
 {
     /// <summary>The claims table's file stem under <c>tables/</c>.</summary>
     public const string FileStem = "claims";
 
-    /// <summary>Every claim row the study can test, in claim, condition, backbone order.</summary>
-    public static IReadOnlyList<ClaimRow> Evaluate(StudyEvaluation e, IReadOnlyList<DecisionRegionRow> regions, int resamples = PairedBootstrap.DefaultResamples)
+    /// <summary>The claim whose rows form the primary family (their metric is <see cref="PairedMetric.Accuracy"/>).</summary>
+    public const string PrimaryClaim = "accuracy";
+
+    /// <summary>
+    /// The validation-accuracy threshold of the convergence rows, as a share of the pair's best validation accuracy (the
+    /// higher of the two models' best epochs): a run reaches it in the first epoch whose validation accuracy is at least
+    /// this share; a run that never does counts as epochs + 1.
+    /// </summary>
+    public const double ConvergenceShare = 0.95;
+
+    /// <summary>Every claim row the study can test, in claim, condition, backbone order, with the primary family Holm-adjusted.</summary>
+    public static IReadOnlyList<ClaimRow> Evaluate(StudyEvaluation e, IReadOnlyList<DecisionRegionRow> regions, int resamples = PairedInterval.DefaultResamples)
     {
         var rows = new List<ClaimRow>();
         var groups = e.Cells.GroupBy(c => (c.Unit.ConditionName, c.Backbone)).ToList();
         int seed = 0;
         foreach (var g in groups)
         {
-            var baseline = Find(g, StudyVariant.Main.Name, "baseline");
-            var student = Find(g, StudyVariant.Main.Name, "student");
+            var baseline = Find(g, StudyVariant.Main.Name, Role.Baseline);
+            var student = Find(g, StudyVariant.Main.Name, Role.Student);
             if (baseline is null || student is null) continue;
-            var (labels, classes, b, s) = Aligned(baseline, student, e.Split);
+            var (labels, clusters, classes, b, s) = Aligned(baseline, student, e.Split);
             foreach (var (name, metric) in Metrics)
-                rows.Add(new ClaimRow("accuracy", g.Key.Backbone, g.Key.ConditionName, $"{name}: HKD student − baseline", e.Split,
-                    PairedBootstrap.OfPredictions(labels, s, b, classes, metric, resamples, seed++)));
+                rows.Add(new ClaimRow(PrimaryClaim, g.Key.Backbone, g.Key.ConditionName, $"{name}: HKD student − baseline", e.Split,
+                    PairedInterval.OfPredictions(labels, clusters, s, b, classes, metric, resamples, seed++)) { Primary = metric == PairedMetric.Accuracy });
         }
         foreach (var g in groups)
         {
-            var baseline = Find(g, StudyVariant.Main.Name, "baseline");
-            var student = Find(g, StudyVariant.Main.Name, "student");
+            var baseline = Find(g, StudyVariant.Main.Name, Role.Baseline);
+            var student = Find(g, StudyVariant.Main.Name, Role.Student);
             if (baseline is null || student is null) continue;
             int pairs = Math.Min(baseline.RunFolders.Count, student.RunFolders.Count);
-            double[] Curve(StudyCell c, string quantity) => c.RunFolders.Take(pairs).Select(f => Mean(f, quantity)).ToArray();
-            rows.Add(new ClaimRow("convergence", g.Key.Backbone, g.Key.ConditionName, "validation accuracy averaged over epochs: HKD student − baseline", "valid",
-                PairedBootstrap.OfRuns(Curve(student, "val_acc"), Curve(baseline, "val_acc"), resamples, seed++)));
-            rows.Add(new ClaimRow("convergence", g.Key.Backbone, g.Key.ConditionName, "validation loss averaged over epochs: baseline − HKD student", "valid",
-                PairedBootstrap.OfRuns(Curve(baseline, "val_loss"), Curve(student, "val_loss"), resamples, seed++)));
+            var sCurves = student.RunFolders.Take(pairs).Select(f => Curve(f, "val_acc")).ToList();
+            var bCurves = baseline.RunFolders.Take(pairs).Select(f => Curve(f, "val_acc")).ToList();
+            var sEpochs = new double[pairs];
+            var bEpochs = new double[pairs];
+            for (int k = 0; k < pairs; k++)
+            {
+                double threshold = ConvergenceShare * Math.Max(sCurves[k].Max(), bCurves[k].Max());
+                (sEpochs[k], bEpochs[k]) = (EpochsTo(sCurves[k], threshold), EpochsTo(bCurves[k], threshold));
+            }
+            rows.Add(new ClaimRow("convergence", g.Key.Backbone, g.Key.ConditionName,
+                FormattableString.Invariant($"epochs to {ConvergenceShare:P0} of the pair's best validation accuracy: baseline − HKD student"), "valid",
+                PairedInterval.OfRuns(bEpochs, sEpochs)));
+            rows.Add(new ClaimRow("convergence", g.Key.Backbone, g.Key.ConditionName, "area under the validation-accuracy curve (mean over epochs): HKD student − baseline", "valid",
+                PairedInterval.OfRuns(sCurves.Select(c => c.Average()).ToArray(), bCurves.Select(c => c.Average()).ToArray())));
         }
+        var patientsOf = new Dictionary<(string, string), IReadOnlyDictionary<string, string>>();
+        foreach (var g in groups)
+            if (Find(g, StudyVariant.Main.Name, Role.Baseline) is { } b0) patientsOf[g.Key] = Patients(b0.RunFolders[0]);
         foreach (var g in regions.GroupBy(r => (r.Condition, r.Backbone)))
         {
             var (s, b) = (ByRun(g, StudyEvaluation.HkdStudent), ByRun(g, StudyEvaluation.Baseline));
-            if (s.Count == 0 || b.Count == 0) continue;
+            if (s.Count == 0 || b.Count == 0 || !patientsOf.TryGetValue(g.Key, out var patients)) continue;
             int pairs = Math.Min(s.Count, b.Count);
             (s, b) = (s.Take(pairs).ToList(), b.Take(pairs).ToList());
+            var clusters = PairedInterval.ClusterIds(b[0].Select(x => PatientOf(patients, x.FileName)).ToArray());
             rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM energy inside the expert mask: HKD student − baseline", e.Split,
-                PairedBootstrap.OfScores(s.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), b.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), resamples, seed++)));
+                PairedInterval.OfImageScores(s.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), b.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), clusters)));
             rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "pointing game (CAM maximum inside the mask): HKD student − baseline", e.Split,
-                PairedBootstrap.OfScores(s.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), b.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), resamples, seed++)));
+                PairedInterval.OfImageScores(s.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), b.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), clusters)));
             if (s.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)) && g.Key.Condition == StudyCondition.Shortcut.Name)
                 rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM energy on the planted confounder: baseline − HKD student", e.Split,
-                    PairedBootstrap.OfScores(b.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), s.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), resamples, seed++)));
+                    PairedInterval.OfImageScores(b.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), s.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), clusters)));
         }
         foreach (var g in groups)
         {
-            var student = Find(g, StudyVariant.Main.Name, "student");
+            var student = Find(g, StudyVariant.Main.Name, Role.Student);
             if (student is null) continue;
-            foreach (var control in g.Where(c => c.Role == "student" && c.Unit.Variant.Name != StudyVariant.Main.Name))
+            foreach (var control in g.Where(c => c.Role == Role.Student && c.Unit.Variant.Name != StudyVariant.Main.Name))
             {
                 var what = control.Unit.Variant.TeacherOnRaw
                     ? "HKD student − student of a teacher trained on raw images (noroi)"
                     : FormattableString.Invariant($"HKD student (100 % of ROIs) − HKD student ({control.Unit.Variant.RoiFraction:P0} of ROIs)");
-                var (labels, classes, c, s) = Aligned(control, student, e.Split);
+                var (labels, clusters, classes, c, s) = Aligned(control, student, e.Split);
                 foreach (var (name, metric) in Metrics.Take(2))
                     rows.Add(new ClaimRow("annotation", g.Key.Backbone, g.Key.ConditionName, $"{name}: {what}", e.Split,
-                        PairedBootstrap.OfPredictions(labels, s, c, classes, metric, resamples, seed++)));
+                        PairedInterval.OfPredictions(labels, clusters, s, c, classes, metric, resamples, seed++)));
             }
         }
-        return rows;
+        return AdjustPrimary(rows);
     }
 
-    /// <summary>The classification metrics compared: accuracy (the paper's), balanced accuracy and macro-F1 (which see past the majority class).</summary>
-    public static IReadOnlyList<(string Name, Func<ClassificationReport, double> Metric)> Metrics { get; } =
+    /// <summary>Holm's adjustment over the rows marked primary; the others keep NaN.</summary>
+    public static IReadOnlyList<ClaimRow> AdjustPrimary(IReadOnlyList<ClaimRow> rows)
+    {
+        var primary = rows.Select((r, i) => (r, i)).Where(x => x.r.Primary).ToList();
+        var adjusted = PairedInterval.Holm(primary.Select(x => x.r.Difference.P).ToArray());
+        var result = rows.ToArray();
+        for (int j = 0; j < primary.Count; j++) result[primary[j].i] = primary[j].r with { PAdjusted = adjusted[j] };
+        return result;
+    }
+
+    /// <summary>The classification metrics compared: accuracy (the paper's, and the primary endpoint), balanced accuracy and macro-F1 (which see past the majority class).</summary>
+    public static IReadOnlyList<(string Name, PairedMetric Metric)> Metrics { get; } =
     [
-        ("accuracy", r => r.Accuracy),
-        ("balanced accuracy", PairedBootstrap.BalancedAccuracy),
-        ("macro-F1", r => r.Macro.F1),
+        ("accuracy", PairedMetric.Accuracy),
+        ("balanced accuracy", PairedMetric.BalancedAccuracy),
+        ("macro-F1", PairedMetric.MacroF1),
     ];
+
+    // The role names of the study's run folders (runs/<unit>/<role>/run_k).
+    static class Role
+    {
+        public const string Baseline = "baseline", Student = "student";
+    }
 
     static StudyCell? Find(IEnumerable<StudyCell> cells, string variant, string role) =>
         cells.FirstOrDefault(c => c.Unit.Variant.Name == variant && c.Role == role);
 
-    // Both models' predicted codes per pair, aligned on the same images (by file name, in the first run's order).
-    static (int[] Labels, IReadOnlyList<string> Classes, List<int[]> B, List<int[]> A) Aligned(StudyCell b, StudyCell a, string split)
+    // Both models' predicted codes per pair, aligned on the same images (by file name, in the first run's order), with the
+    // patient of each image (the test set's clusters).
+    static (int[] Labels, int[] Clusters, IReadOnlyList<string> Classes, List<int[]> B, List<int[]> A) Aligned(StudyCell b, StudyCell a, string split)
     {
         int pairs = Math.Min(a.RunFolders.Count, b.RunFolders.Count);
         var pa = a.RunFolders.Take(pairs).Select(f => RunFolders.ReadPredictions(f, split)).ToList();
         var pb = b.RunFolders.Take(pairs).Select(f => RunFolders.ReadPredictions(f, split)).ToList();
         var order = pb[0].Rows.Select(r => r.FileName).ToArray();
         var labels = pb[0].Rows.Select(r => r.Label).ToArray();
+        var patients = Patients(b.RunFolders[0]);
+        var clusters = PairedInterval.ClusterIds(order.Select(f => PatientOf(patients, f)).ToArray());
         int[] Codes(Predictions p, string folder)
         {
             var byName = p.Rows.ToDictionary(r => r.FileName, r => r.Predicted, StringComparer.Ordinal);
             return order.Select(f => byName.TryGetValue(f, out var code) ? code
                 : throw new InvalidDataException($"{folder}: predictions on the {split} split lack image {f}, which the paired run predicted; pairs must be tested on the same images.")).ToArray();
         }
-        return (labels, pb[0].Classes, pb.Select((p, k) => Codes(p, b.RunFolders[k])).ToList(), pa.Select((p, k) => Codes(p, a.RunFolders[k])).ToList());
+        return (labels, clusters, pb[0].Classes, pb.Select((p, k) => Codes(p, b.RunFolders[k])).ToList(), pa.Select((p, k) => Codes(p, a.RunFolders[k])).ToList());
     }
+
+    /// <summary>
+    /// File name → patient id of the manifest a run trained on (its run.json's <c>config.metadata_file</c>); images of one
+    /// patient are one cluster of the test set. A manifest without <c>patient_id</c> makes every image its own patient, as
+    /// the manifest reader does.
+    /// </summary>
+    /// <exception cref="InvalidDataException">run.json names no manifest, or the manifest is missing (the data must be present to compute intervals).</exception>
+    public static IReadOnlyDictionary<string, string> Patients(string runFolder)
+    {
+        var config = Path.Combine(runFolder, "run.json");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config));
+        var manifest = (string?)root?["config"]?["metadata_file"]
+            ?? throw new InvalidDataException($"{config}: expected config.metadata_file (the manifest whose patients cluster the test images), found none.");
+        if (!Path.IsPathRooted(manifest)) manifest = Path.GetFullPath(manifest);
+        if (!File.Exists(manifest))
+            throw new InvalidDataException($"{config}: the manifest {manifest} is missing; the intervals resample test images by patient, so the data the study ran on must be present (reproduce --data DIR regenerates a phantom).");
+        var t = Data.Csv.Read(manifest);
+        int file = t.Require("file_name"), patient = t.IndexOf("patient_id");
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var r in t.Rows)
+            map[r.Fields[file]] = patient >= 0 ? r.Fields[patient] : Path.GetFileNameWithoutExtension(r.Fields[file]);
+        return map;
+    }
+
+    static string PatientOf(IReadOnlyDictionary<string, string> patients, string file) =>
+        patients.TryGetValue(file, out var p) ? p : throw new InvalidDataException($"test image {file}: expected it in the study's manifest (for its patient), found no row.");
 
     static List<DecisionRegionRow[]> ByRun(IEnumerable<DecisionRegionRow> rows, string model) =>
         rows.Where(r => r.Model == model).GroupBy(r => r.Run).OrderBy(r => r.Key).Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray()).ToList();
 
-    static double Mean(string runFolder, string quantity)
+    static double[] Curve(string runFolder, string quantity) =>
+        TrainingLog.Read(Path.Combine(runFolder, "log.csv")).Series(quantity).Single().Values.ToArray();
+
+    static double EpochsTo(double[] curve, double threshold)
     {
-        var log = TrainingLog.Read(Path.Combine(runFolder, "log.csv"));
-        return log.Series(quantity).Single().Values.Average();
+        for (int e = 0; e < curve.Length; e++)
+            if (curve[e] >= threshold - 1e-12) return e + 1;
+        return curve.Length + 1;
     }
 
-    /// <summary>Writes <c>claims.csv</c> (the columns below) and <c>claims.md</c> into <paramref name="tablesDir"/>; returns the paths.</summary>
-    /// <remarks>CSV columns: claim, backbone, condition, metric, split, estimate, ci_low, ci_high, n_runs, n_images, verdict.</remarks>
+    /// <summary>The columns of <c>claims.csv</c>, in order.</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+        ["claim", "backbone", "condition", "metric", "split", "estimate", "ci_low", "ci_high", "n_runs", "n_images", "n_clusters", "df", "p", "p_adjusted", "primary", "interval_method", "verdict"];
+
+    /// <summary>Writes <c>claims.csv</c> (<see cref="Columns"/>) and <c>claims.md</c> into <paramref name="tablesDir"/>; returns the paths.</summary>
     public static IReadOnlyList<string> Write(IReadOnlyList<ClaimRow> rows, string tablesDir, StudyPreset preset)
     {
         Directory.CreateDirectory(tablesDir);
-        var csv = new StringBuilder("claim,backbone,condition,metric,split,estimate,ci_low,ci_high,n_runs,n_images,verdict\n");
+        var csv = new StringBuilder(string.Join(",", Columns)).Append('\n');
         foreach (var r in rows)
         {
             var d = r.Difference;
             csv.Append(CultureInfo.InvariantCulture,
-                $"{r.Claim},{r.Backbone},{r.Condition},{Data.Csv.Quote(r.Metric)},{r.Split},{d.Estimate:0.######},{d.Lower:0.######},{d.Upper:0.######},{d.Pairs},{d.Images},{(preset.HasNoPower ? "no power (smoke)" : r.Verdict)}\n");
+                $"{r.Claim},{r.Backbone},{r.Condition},{Data.Csv.Quote(r.Metric)},{r.Split},{N(d.Estimate)},{N(d.Lower)},{N(d.Upper)},{d.Pairs},{d.Images},{d.Clusters},{N(d.DegreesOfFreedom, "0.##")},{N(d.P, "0.######")},{N(r.PAdjusted, "0.######")},{(r.Primary ? "true" : "false")},{d.Method},{Data.Csv.Quote(preset.HasNoPower ? "no power (smoke)" : r.Verdict)}\n");
         }
         var csvPath = Path.Combine(tablesDir, FileStem + ".csv");
         AtomicFile.WriteAllText(csvPath, csv.ToString());
@@ -151,17 +241,37 @@ public static class StudyClaims
         return [csvPath, mdPath];
     }
 
+    // An undefined number (no interval with one pair, no adjusted p for a secondary row) is an empty field.
+    static string N(double v, string format = "0.######") => double.IsNaN(v) ? "" : v.ToString(format, CultureInfo.InvariantCulture);
+
     /// <summary>Reads a <c>claims.csv</c> written by <see cref="Write"/> (what the notebooks show).</summary>
     /// <exception cref="Data.DataException">A missing file, column or malformed number; the message names file, line and column.</exception>
     public static IReadOnlyList<ClaimRow> Read(string path)
     {
         var t = Data.Csv.Read(path);
-        var c = new[] { "claim", "backbone", "condition", "metric", "split", "estimate", "ci_low", "ci_high", "n_runs", "n_images" }.Select(t.Require).ToArray();
-        double D(string[] f, int i, int line) => double.TryParse(f[c[i]], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
-            : throw new Data.DataException(path, line, t.Header[c[i]], $"expected a number, found '{f[c[i]]}'.");
-        return t.Rows.Select(r => new ClaimRow(r.Fields[c[0]], r.Fields[c[1]], r.Fields[c[2]], r.Fields[c[3]], r.Fields[c[4]],
-            new PairedDifference(D(r.Fields, 5, r.Line), D(r.Fields, 6, r.Line), D(r.Fields, 7, r.Line), 0.95,
-                (int)D(r.Fields, 8, r.Line), (int)D(r.Fields, 9, r.Line), 0, 0))).ToList();
+        var c = Columns.Select(t.Require).ToArray();
+        double D(string[] f, int i, int line) => f[c[i]].Length == 0 ? double.NaN
+            : double.TryParse(f[c[i]], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+            : throw new Data.DataException(path, line, t.Header[c[i]], $"expected a number or an empty field, found '{f[c[i]]}'.");
+        int I(string[] f, int i, int line) => int.TryParse(f[c[i]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
+            : throw new Data.DataException(path, line, t.Header[c[i]], $"expected an integer, found '{f[c[i]]}'.");
+        return t.Rows.Select(r =>
+        {
+            var f = r.Fields;
+            var verdict = f[c[16]];
+            bool primary = f[c[14]] switch
+            {
+                "true" => true,
+                "false" => false,
+                var x => throw new Data.DataException(path, r.Line, "primary", $"expected true or false, found '{x}'."),
+            };
+            var row = new ClaimRow(f[c[0]], f[c[1]], f[c[2]], f[c[3]], f[c[4]],
+                new PairedDifference(D(f, 5, r.Line), D(f, 6, r.Line), D(f, 7, r.Line), 0.95, I(f, 8, r.Line), I(f, 9, r.Line), D(f, 12, r.Line), D(f, 11, r.Line))
+                { Clusters = I(f, 10, r.Line), Method = f[c[15]] })
+            { Primary = primary, PAdjusted = D(f, 13, r.Line) };
+            // A verdict the numbers do not give (a failed control, a preset without power) is kept as written.
+            return row.Verdict == verdict ? row : row with { VerdictOverride = verdict };
+        }).ToList();
     }
 
     /// <summary>Claim rows as a table (what the notebooks display; <c>TableFormat.ToHtml</c> renders it).</summary>
@@ -178,11 +288,15 @@ public static class StudyClaims
             new Microsoft.Data.Analysis.DoubleDataFrameColumn("ci_high", list.Select(r => r.Difference.Upper)),
             new Microsoft.Data.Analysis.Int32DataFrameColumn("runs", list.Select(r => r.Difference.Pairs)),
             new Microsoft.Data.Analysis.Int32DataFrameColumn("images", list.Select(r => r.Difference.Images)),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("p", list.Select(r => r.Difference.P)),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("p (Holm)", list.Select(r => r.PAdjusted)),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("primary", list.Select(r => r.Primary ? "primary" : "secondary")),
             new Microsoft.Data.Analysis.StringDataFrameColumn("verdict", list.Select(r => r.Verdict)));
     }
 
     /// <summary>
-    /// One sentence per claim computed from its rows: how many of them the interval supports, contradicts or leaves open.
+    /// One sentence per claim computed from its rows: how many of them are supported, contradicted or left open, the widest
+    /// interval, and for the primary family its verdicts after Holm's adjustment.
     /// </summary>
     public static string Summary(IEnumerable<ClaimRow> rows, StudyPreset preset)
     {
@@ -191,7 +305,10 @@ public static class StudyClaims
         foreach (var g in rows.GroupBy(r => r.Claim))
         {
             int n = g.Count(), s = g.Count(r => r.Verdict == "supported"), c = g.Count(r => r.Verdict == "contradicted");
-            sb.Append(CultureInfo.InvariantCulture, $"{g.Key}: {n} comparison(s): {s} supported, {c} contradicted, {n - s - c} inconclusive");
+            int other = g.Count(r => r.Verdict is not ("supported" or "contradicted" or "inconclusive"));
+            int primary = g.Count(r => r.Primary);
+            sb.Append(CultureInfo.InvariantCulture, $"{g.Key}: {n} comparison(s){(primary > 0 ? $" ({primary} primary, Holm-adjusted)" : "")}: {s} supported, {c} contradicted, {n - s - c - other} inconclusive");
+            if (other > 0) sb.Append(CultureInfo.InvariantCulture, $", {other} without a verdict ({string.Join("; ", g.Select(r => r.Verdict).Where(v => v is not ("supported" or "contradicted" or "inconclusive")).Distinct())})");
             var widest = g.Where(r => r.Difference.Images > 0).Select(r => r.Difference.HalfWidth).DefaultIfEmpty(double.NaN).Max();
             if (!double.IsNaN(widest)) sb.Append(CultureInfo.InvariantCulture, $" (widest 95 % interval ±{widest:0.000})");
             sb.Append(".\n");
@@ -212,17 +329,20 @@ public static class StudyClaims
         var sb = new StringBuilder();
         if (preset.HasNoPower)
             sb.Append("**The smoke preset has no statistical power: its verdicts are not results, only a check that every stage runs.**\n\n");
-        sb.Append("| claim | condition | backbone | what is compared (positive = as the paper claims) | estimate | 95 % CI | runs × images | verdict |\n");
-        sb.Append("|---|---|---|---|---|---|---|---|\n");
+        sb.Append("| claim | condition | backbone | what is compared (positive = as the paper claims) | estimate | 95 % CI | p | p (Holm) | runs × images | verdict |\n");
+        sb.Append("|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var r in rows)
         {
             var d = r.Difference;
+            string P(double p) => double.IsNaN(p) ? "–" : p < 0.001 ? "<0.001" : p.ToString("0.000", CultureInfo.InvariantCulture);
+            string X(double v) => double.IsNaN(v) ? "–" : v.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture);
             sb.Append(CultureInfo.InvariantCulture,
-                $"| {r.Claim} | {(r.Condition.Length == 0 ? "–" : r.Condition)} | {r.Backbone} | {r.Metric} ({r.Split}) | {d.Estimate:+0.000;−0.000;0.000} | [{d.Lower:+0.000;−0.000;0.000}, {d.Upper:+0.000;−0.000;0.000}] | {d.Pairs} × {(d.Images == 0 ? "–" : d.Images.ToString(CultureInfo.InvariantCulture))} | {(preset.HasNoPower ? "no power" : r.Verdict)} |\n");
+                $"| {r.Claim}{(r.Primary ? " **(primary)**" : "")} | {(r.Condition.Length == 0 ? "–" : r.Condition)} | {r.Backbone} | {r.Metric} ({r.Split}) | {X(d.Estimate)} | [{X(d.Lower)}, {X(d.Upper)}] | {P(d.P)} | {P(r.PAdjusted)} | {d.Pairs} × {(d.Images == 0 ? "–" : d.Images.ToString(CultureInfo.InvariantCulture))} | {(preset.HasNoPower ? "no power" : r.Verdict)} |\n");
         }
-        sb.Append("\nEach row is a paired difference: pair k of the two models shares its seed (initial weights, data order, dropout); ")
-          .Append("the 95 % interval is a percentile bootstrap over pairs and test images (docs/study-design.md). ")
-          .Append("supported: the interval lies above 0; contradicted: below 0; inconclusive: it contains 0.\n");
+        sb.Append("\nEach row is a paired difference: pair k of the two models shares its seed (initial weights, data order, dropout). ")
+          .Append("The 95 % interval and p are a paired t over the pairs with the patient-clustered test-set variance added (Satterthwaite degrees of freedom; docs/study-design.md). ")
+          .Append("Primary rows (test accuracy, student − baseline, per backbone and condition) are decided by p after Holm's adjustment over the primary family: supported or contradicted when it is below 0.05. ")
+          .Append("Secondary rows are decided by their unadjusted interval: supported above 0, contradicted below 0, inconclusive when it contains 0.\n");
         return sb.ToString();
     }
 }
