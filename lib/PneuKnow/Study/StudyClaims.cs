@@ -74,7 +74,7 @@ public static class StudyClaims
             var (labels, clusters, classes, b, s) = Aligned(baseline, student, e.Split);
             foreach (var (name, metric) in Metrics)
                 rows.Add(new ClaimRow(PrimaryClaim, g.Key.Backbone, g.Key.ConditionName, $"{name}: HKD student − baseline", e.Split,
-                    PairedInterval.OfPredictions(labels, clusters, s, b, classes, metric, resamples, seed++)) { Primary = metric == PairedMetric.Accuracy });
+                    PairedInterval.OfPredictions(labels, clusters, s, b, classes, metric, resamples, seed++)) { Primary = metric == PairedMetric.Accuracy && e.Preset.IsPrimary(g.Key.Backbone) });
         }
         foreach (var g in groups)
         {
@@ -223,8 +223,38 @@ public static class StudyClaims
     public static IReadOnlyList<string> Columns { get; } =
         ["claim", "backbone", "condition", "metric", "split", "estimate", "ci_low", "ci_high", "n_runs", "n_images", "n_clusters", "df", "p", "p_adjusted", "primary", "interval_method", "verdict"];
 
+    /// <summary>
+    /// How many baseline and student runs selected a checkpoint before their last epoch (lowest validation loss), of how
+    /// many: a run whose best epoch is its last had not reached a plateau.
+    /// </summary>
+    public static (int BeforeLast, int Runs) Plateau(StudyEvaluation e)
+    {
+        int before = 0, runs = 0;
+        foreach (var cell in e.Cells.Where(c => c.Role != "teacher"))
+            foreach (var folder in cell.RunFolders)
+            {
+                var loss = Curve(folder, "val_loss");
+                int best = Array.IndexOf(loss, loss.Min());
+                runs++;
+                if (best < loss.Length - 1) before++;
+            }
+        return (before, runs);
+    }
+
+    /// <summary>The sentence on <see cref="Plateau"/> that claims.md carries under its table.</summary>
+    public static string PlateauNote(StudyEvaluation e)
+    {
+        var (before, runs) = Plateau(e);
+        return FormattableString.Invariant(
+            $"Plateau: {before} of {runs} baseline and student runs selected a checkpoint (lowest validation loss) before their last epoch; the convergence rows measure speed along the fixed budget (docs/study-design.md).");
+    }
+
     /// <summary>Writes <c>claims.csv</c> (<see cref="Columns"/>) and <c>claims.md</c> into <paramref name="tablesDir"/>; returns the paths.</summary>
-    public static IReadOnlyList<string> Write(IReadOnlyList<ClaimRow> rows, string tablesDir, StudyPreset preset)
+    /// <param name="rows">The claim rows.</param>
+    /// <param name="tablesDir">The study's tables folder.</param>
+    /// <param name="preset">The preset (a preset without power says so instead of verdicts).</param>
+    /// <param name="note">A paragraph appended to claims.md (e.g. <see cref="PlateauNote"/>), or null.</param>
+    public static IReadOnlyList<string> Write(IReadOnlyList<ClaimRow> rows, string tablesDir, StudyPreset preset, string? note = null)
     {
         Directory.CreateDirectory(tablesDir);
         var csv = new StringBuilder(string.Join(",", Columns)).Append('\n');
@@ -237,7 +267,7 @@ public static class StudyClaims
         var csvPath = Path.Combine(tablesDir, FileStem + ".csv");
         AtomicFile.WriteAllText(csvPath, csv.ToString());
         var mdPath = Path.Combine(tablesDir, FileStem + ".md");
-        AtomicFile.WriteAllText(mdPath, Markdown(rows, preset));
+        AtomicFile.WriteAllText(mdPath, Markdown(rows, preset) + (note is null ? "" : "\n" + note + "\n"));
         return [csvPath, mdPath];
     }
 

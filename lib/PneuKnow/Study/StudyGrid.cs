@@ -63,7 +63,7 @@ public static class StudyGrid
         var units = new List<StudyUnit>();
         bool named = preset.Conditions.Count > 1;
         foreach (var condition in preset.Conditions)
-        foreach (var backbone in preset.Backbones)
+        foreach (var backbone in preset.Backbones.Where(b => !preset.Excluded.Contains((b, condition.Name))))
         foreach (var variant in preset.Variants.Where(v => v.AppliesTo(backbone, condition)))
         {
             var c = named ? condition : null;

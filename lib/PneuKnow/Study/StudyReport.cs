@@ -199,7 +199,7 @@ public static class StudyReport
         var regions = StudyDecisionRegions.Score(e, progress);
         StudyDecisionRegions.Write(regions, Path.Combine(tables, StudyDecisionRegions.FileName));
         var claims = StudyClaims.Evaluate(e, regions);
-        StudyClaims.Write(claims, tables, e.Preset);
+        StudyClaims.Write(claims, tables, e.Preset, StudyClaims.PlateauNote(e));
         return claims;
     }
 

@@ -149,7 +149,10 @@ public static class StudyRunner
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
             Cuda: 0, RepeatedRuns: p.Runs, Model: null, Teacher: null, Student: null)
         {
-            Seed = p.Seed,
+            // Each data condition is its own experiment: its teachers (and pairs) draw seeds of their own, so that the two
+            // conditions' comparisons are independent (a ROI teacher does not see the confounder, and with a shared seed
+            // it would be the same network in both conditions).
+            Seed = unit.Condition is null ? p.Seed : Training.Seeds.Derive(p.Seed, "condition:" + unit.Condition.Name, 0),
             TestSplit = SplitNames.Test,
             ValidSplit = SplitNames.Valid,
         };

@@ -31,7 +31,8 @@ public static class StudyWorkers
     public static double EstimatedCost(StudyPreset preset, StudyUnit unit) =>
         preset.Runs * (unit.Kind == StudyUnitKind.Baseline
             ? preset.Epochs
-            : preset.TeacherEpochs + 1.25 * preset.Epochs);
+            // The teacher of an annotation budget trains floor(1 / fraction · epochs) epochs (the authors' factor).
+            : Math.Floor(1.0 / unit.Variant.RoiFraction * preset.TeacherEpochs) + 1.25 * preset.Epochs);
 
     /// <summary>The units in the order workers take them: costliest first (ties keep grid order), which keeps the last worker from finishing long after the others.</summary>
     public static IReadOnlyList<StudyUnit> LongestFirst(StudyPreset preset, IReadOnlyList<StudyUnit> units) =>

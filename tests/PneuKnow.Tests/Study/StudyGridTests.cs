@@ -53,7 +53,7 @@ public class StudyGridTests
     public void Unknown_preset_lists_the_valid_ones()
     {
         var e = Assert.Throws<ArgumentException>(() => StudyPreset.Get("fast"));
-        Assert.Contains("smoke, quick, paper", e.Message);
+        Assert.Contains("smoke, quick, study, paper", e.Message);
         Assert.Contains("'fast'", e.Message);
     }
 
@@ -95,5 +95,33 @@ public class StudyGridTests
         var e = Assert.Throws<ArgumentException>(() => SlurmScript.Render(new SlurmOptions("smoke", Shards: 2, OutputDir: outDir)));
         Assert.StartsWith("out: expected a non-empty path without quotes", e.Message);
         Assert.EndsWith($"found '{outDir}'.", e.Message);
+    }
+
+    [Fact]
+    public void Quick_and_study_share_one_design_with_controls_in_both_conditions_and_independent_teachers()
+    {
+        var quick = StudyGrid.Units(StudyPreset.Quick).Select(u => u.Key).ToList();
+        var study = StudyGrid.Units(StudyPreset.Study).Select(u => u.Key).ToList();
+        // The random-init ResNet-18 runs on clean data only; the controls run on the pretrained backbone in both conditions.
+        Assert.DoesNotContain(quick, k => k.StartsWith("resnet18_shortcut", StringComparison.Ordinal));
+        foreach (var condition in new[] { "clean", "shortcut" })
+        {
+            Assert.Contains($"cntk_resnet18_{condition}_noroi_kd", quick);
+            Assert.Contains($"cntk_resnet18_{condition}_roi30_kd", quick);
+            foreach (var budget in new[] { 10, 30, 60 }) Assert.Contains($"cntk_resnet18_{condition}_roi{budget}_kd", study);
+        }
+        Assert.Equal(quick, study.Where(k => !k.Contains("roi10", StringComparison.Ordinal) && !k.Contains("roi60", StringComparison.Ordinal)));
+        Assert.Equal((3, 12), (StudyPreset.Quick.Runs, StudyPreset.Study.Runs));
+        static object Design(StudyPreset p) => (p.Data, p.Resolution, string.Join(",", p.Backbones), p.Epochs, p.TeacherEpochs, p.KdEpochs, p.BatchSize,
+            p.LearningRate, p.ScratchLearningRate, p.OutputStride, p.DecisionRegionImages, p.Seed, string.Join(",", p.Conditions));
+        Assert.Equal(Design(StudyPreset.Quick), Design(StudyPreset.Study));
+        Assert.True(StudyPreset.Quick.IsPrimary("cntk_resnet18") && !StudyPreset.Quick.IsPrimary("resnet18"));
+
+        // Teachers (and pairs) of the two conditions draw different seeds; units of one condition share theirs.
+        var units = StudyGrid.Units(StudyPreset.Quick);
+        long SeedOf(string key) => StudyRunner.ConfigFor(StudyPreset.Quick, units.Single(u => u.Key == key), "/data/manifest.csv", "/runs").Seed;
+        Assert.NotEqual(SeedOf("cntk_resnet18_clean_do_kd"), SeedOf("cntk_resnet18_shortcut_do_kd"));
+        Assert.Equal(SeedOf("cntk_resnet18_clean_do_kd"), SeedOf("cntk_resnet18_clean_noroi_kd"));
+        Assert.Equal(SeedOf("cntk_resnet18_clean_do_kd"), SeedOf("cntk_resnet18_clean_do_baseline"));
     }
 }

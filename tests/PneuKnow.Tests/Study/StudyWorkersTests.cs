@@ -11,12 +11,14 @@ public class StudyWorkersTests
     {
         var units = StudyGrid.Units(Quick);
         var order = StudyWorkers.LongestFirst(Quick, units).Select(u => u.Key).ToList();
-        // Distillation units (teacher + student: 3 × (3 + 1.25 × 5) = 27.75) before baselines (3 × 5 = 15), each group in grid order.
+        // The 30 % budget's units (teacher floor(3 / 0.3) = 10 epochs + student: 3 × (10 + 1.25 × 5) = 48.75) first, then the other
+        // distillation units (3 × (3 + 1.25 × 5) = 27.75), then baselines (3 × 5 = 15), each group in grid order.
         Assert.Equal(
-            ["cntk_resnet18_clean_do_kd", "resnet18_clean_do_kd", "cntk_resnet18_shortcut_do_kd", "cntk_resnet18_shortcut_noroi_kd",
-             "cntk_resnet18_shortcut_roi30_kd", "resnet18_shortcut_do_kd",
-             "cntk_resnet18_clean_do_baseline", "resnet18_clean_do_baseline", "cntk_resnet18_shortcut_do_baseline", "resnet18_shortcut_do_baseline"],
+            ["cntk_resnet18_clean_roi30_kd", "cntk_resnet18_shortcut_roi30_kd",
+             "cntk_resnet18_clean_do_kd", "cntk_resnet18_clean_noroi_kd", "resnet18_clean_do_kd", "cntk_resnet18_shortcut_do_kd", "cntk_resnet18_shortcut_noroi_kd",
+             "cntk_resnet18_clean_do_baseline", "resnet18_clean_do_baseline", "cntk_resnet18_shortcut_do_baseline"],
             order);
+        Assert.Equal(48.75, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "cntk_resnet18_shortcut_roi30_kd")));
         Assert.Equal(27.75, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_clean_do_kd")));
         Assert.Equal(15, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_clean_do_baseline")));
     }
