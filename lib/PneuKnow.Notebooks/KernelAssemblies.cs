@@ -4,48 +4,86 @@ using System.Runtime.Loader;
 namespace PneuKnow.Notebooks;
 
 /// <summary>
-/// Makes the engine's Plotly charts load in the released Jupyter / Polyglot kernel. Every notebook's load cell calls
-/// <see cref="UseKernelFSharpCore"/> right after its <c>#r</c> lines.
+/// Makes the engine and its charts load in the released Jupyter / Polyglot kernel. Every notebook's load cell calls
+/// <see cref="UseEngine"/> right after its <c>#r</c> and <c>using</c> lines, before any engine code runs.
 /// </summary>
 /// <remarks>
-/// Why: the only Plotly.NET the registry serves (6.0.0, with DynamicObj 8 and Plotly.NET.CSharp 0.14) is compiled
-/// against FSharp.Core 10.1 (assembly version 10.1.0.0), while the released kernel (the dotnet tool
-/// Microsoft.dotnet-interactive 1.0.712001) ships and has already loaded FSharp.Core 10.0.103 (assembly version
-/// 10.0.0.0) in its default load context. .NET loads one FSharp.Core per context and never binds a reference to a
-/// lower version, so the first chart failed with <c>FileNotFoundException: FSharp.Core, Version=10.1.0.0</c>.
-/// Pinning FSharp.Core 10.0 is not possible (Plotly.NET 6 needs 10.1, no older Plotly.NET is served) and
-/// <c>#r "nuget: Plotly.NET.CSharp"</c> fails the same way (the kernel keeps its own FSharp.Core). Binding the request
-/// to the loaded 10.0 is the kernel's equivalent of a binding redirect; every chart and table of notebooks/ runs so in
-/// the released kernel (tests/PneuKnow.Tests/Notebooks/JupyterKernelTests.cs). Where the process already has the
-/// version asked for (the in-process runner, the CLI, the tests), the handler never fires. The limit: a Plotly.NET
-/// path that calls an API new in FSharp.Core 10.1 would fail with <see cref="MissingMethodException"/> in the released
-/// kernel; none of the notebooks' charts does (the Jupyter test runs them all), and a kernel that ships FSharp.Core
-/// 10.1 makes this call unnecessary.
+/// <para>Two failures of the released kernel (the dotnet tool Microsoft.dotnet-interactive 1.0.712001) that the
+/// in-process runner cannot see, since its process has every assembly in its own dependency list:</para>
+/// <para>FSharp.Core. The only Plotly.NET the registry serves (6.0.0, with DynamicObj 8, Plotly.NET.CSharp 0.14 and
+/// Plotly.NET.ImageExport 7) is compiled against FSharp.Core 10.1 (assembly version 10.1.0.0), while the kernel ships
+/// and has loaded FSharp.Core 10.0.103 (assembly version 10.0.0.0). .NET never binds a reference to a lower version,
+/// so the first chart failed with <c>FileNotFoundException: FSharp.Core, Version=10.1.0.0</c>. Pinning FSharp.Core
+/// 10.0 cannot satisfy Plotly.NET 6, and <c>#r "nuget: Plotly.NET.CSharp"</c> fails the same way (the kernel keeps
+/// its own FSharp.Core), so requests for a newer FSharp.Core of the same major version bind to the kernel's copy, the
+/// kernel's equivalent of a binding redirect.</para>
+/// <para>Duplicate assemblies. The kernel's script loader loads each <c>#r</c> assembly into a load context of its
+/// own and resolves dependencies per context, so an assembly needed by two of them (PuppeteerSharp, by the engine and
+/// by Plotly.NET.ImageExport) was loaded twice, and the PNG export of figures failed with
+/// <c>MissingMethodException: PuppeteerSharpRendererOptions.get_launchOptions()</c> (the two copies' types differ).
+/// The script loader asks the default context first, so dependencies found in the engine folder are loaded there,
+/// once.</para>
+/// <para>The limit: a Plotly.NET path calling an API new in FSharp.Core 10.1 would fail with
+/// <see cref="MissingMethodException"/> in the released kernel; none of the notebooks does
+/// (tests/PneuKnow.Tests/Notebooks/JupyterKernelTests.cs runs them all there), and a kernel that ships FSharp.Core 10.1
+/// would make the first binding unnecessary. Where the process already has the assemblies (the in-process runner,
+/// the CLI, the tests), the handler never fires.</para>
 /// </remarks>
 public static class KernelAssemblies
 {
-    static int _installed;
+    static readonly object Gate = new();
+    static readonly HashSet<string> Folders = new(StringComparer.Ordinal);
+    static bool _installed;
 
     /// <summary>
-    /// From now on, a request for an FSharp.Core newer than the one this process has loaded, of the same major
-    /// version, binds to the loaded one. Idempotent; does nothing where no FSharp.Core is loaded or where the
-    /// requested version is present.
+    /// From now on, an assembly the default load context cannot find is taken, in this order, from what is already
+    /// loaded (FSharp.Core: also a newer request of the same major version), or from <paramref name="engineFolder"/>,
+    /// loaded into the default context once. Idempotent per folder.
     /// </summary>
-    public static void UseKernelFSharpCore()
+    /// <param name="engineFolder">The engine's build output, as in the load cell's <c>#r</c> lines
+    /// (<c>../lib/PneuKnow/bin/Release/net10.0</c>); relative to the working directory (the notebook's folder).</param>
+    /// <exception cref="DirectoryNotFoundException">No such folder: build the engine first
+    /// (<c>dotnet build -c Release</c>).</exception>
+    public static void UseEngine(string engineFolder)
     {
-        if (Interlocked.Exchange(ref _installed, 1) == 1) return;
-        AssemblyLoadContext.Default.Resolving += (_, requested) => Loaded(requested);
+        var full = Path.GetFullPath(engineFolder);
+        if (!Directory.Exists(full))
+            throw new DirectoryNotFoundException($"{full}: the engine's build output is missing; run `dotnet build -c Release` in the repository root.");
+        lock (Gate)
+        {
+            Folders.Add(full);
+            if (_installed) return;
+            _installed = true;
+        }
+        AssemblyLoadContext.Default.Resolving += Resolve;
     }
 
-    /// <summary>The loaded FSharp.Core that stands in for <paramref name="requested"/>, if any.</summary>
-    internal static Assembly? Loaded(AssemblyName requested)
+    static Assembly? Resolve(AssemblyLoadContext context, AssemblyName requested)
     {
-        if (requested.Name != "FSharp.Core") return null;
-        var loaded = AssemblyLoadContext.Default.Assemblies.FirstOrDefault(a => a.GetName().Name == "FSharp.Core");
-        var have = loaded?.GetName().Version;
-        // Only a newer minor of the same major: a different major is a real incompatibility that should stay visible.
-        return have is not null && (requested.Version is null || (requested.Version.Major == have.Major && requested.Version >= have))
-            ? loaded
-            : null;
+        if (requested.Name is not { } name) return null;
+        var loaded = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == name);
+        if (loaded is not null)
+            return Stands(loaded.GetName().Version, requested.Version, name) ? loaded : null;
+        string[] folders;
+        lock (Gate) folders = [.. Folders];
+        foreach (var folder in folders)
+        {
+            var path = Path.Combine(folder, name + ".dll");
+            if (!File.Exists(path)) continue;
+            try
+            {
+                return context.LoadFromAssemblyPath(path);
+            }
+            catch (Exception e) when (e is IOException or BadImageFormatException)
+            {
+                return null; // the runtime then reports the original binding failure, which names the assembly
+            }
+        }
+        return null;
     }
+
+    /// <summary>Whether a loaded assembly of version <paramref name="have"/> stands in for a request of
+    /// <paramref name="want"/>: the same or newer, or, for FSharp.Core, the same major version.</summary>
+    internal static bool Stands(Version? have, Version? want, string name) =>
+        have is not null && (want is null || have >= want || (name == "FSharp.Core" && have.Major == want.Major));
 }

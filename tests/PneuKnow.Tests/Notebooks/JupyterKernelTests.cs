@@ -9,7 +9,8 @@ namespace PneuKnow.Tests.Notebooks;
 /// Every notebook in notebooks/ runs with preset=smoke in Jupyter's way: Debian's nbclient drives the released
 /// dotnet-interactive kernel (tools/notebooks/run-in-jupyter.py), which is what researchers open. The in-process runner
 /// (<see cref="AllNotebooksRunTests"/>) hosts its own Microsoft.DotNet.Interactive and FSharp.Core, so it passed while
-/// every researcher's kernel failed at the first chart (issue 24). Parameters are injected as the runner does, into a
+/// every researcher's kernel failed at the first chart, and then at the first PNG export (issue 24;
+/// <see cref="KernelAssemblies"/>). Parameters are injected as the runner does, into a
 /// copy in a temporary folder; the kernel starts in notebooks/ so the `#r "../lib/..."` paths hold. Chapters 02–05 get
 /// the same temporary study as <see cref="AllNotebooksRunTests"/> in this test process (same collection, never at the
 /// same time), so whichever runs second reuses the finished smoke runs.
