@@ -125,6 +125,11 @@ public class PreciseBatchNormTests : IDisposable
     static Batch AsBatch((Tensor X, Tensor Y) d) =>
         new(d.X.alias(), d.X.alias(), zeros(d.X.shape[0], 1, d.X.shape[2], d.X.shape[3]), d.Y.alias(), arange(d.X.shape[0]));
 
+    /// <remarks>
+    /// At this size the lag shows in the statistics (a running variance off by more than half) but not yet in the
+    /// classes: with the moving averages alone the agreement and healthy-recall checks pass too, and the gap check
+    /// fails (gap 0.000 when the recomputation is a no-op). The collapse itself is the study's (issue 21).
+    /// </remarks>
     [Fact]
     public void After_thirty_steps_the_moving_averages_lag_the_weights_and_precise_statistics_make_eval_mode_agree_with_training()
     {
