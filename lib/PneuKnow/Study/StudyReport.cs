@@ -125,7 +125,7 @@ public static class StudyReport
     }
 
     /// <summary>
-    /// Writes <c>tables/</c> (accuracy, class scores, published comparison; CSV and Markdown, plus
+    /// Writes <c>tables/</c> (accuracy, class scores, teachers and their gate (<see cref="StudyTeachers"/>), published comparison; CSV and Markdown, plus
     /// <c>headline.md</c>) and <c>figures/</c> (accuracy with per-run points and 95 % CIs, accuracy vs ROI fraction, and per backbone training
     /// curves, confusion matrices and per-class F1; HTML with one shared plotly.min.js, plus PNG and SVG where a Chromium is found) into the study folder. Returns the files written.
     /// </summary>
@@ -148,6 +148,8 @@ public static class StudyReport
         var headline = Path.Combine(tables, "headline.md");
         AtomicFile.WriteAllText(headline, e.Headline());
         files.Add(headline);
+        // Which teachers taught: eval-mode accuracy and healthy recall beside the paired baseline (issue 21).
+        files.AddRange(StudyTeachers.Write(StudyTeachers.Evaluate(e), tables, e.Split));
 
         publishedMetricsPath ??= Path.Combine(AppContext.BaseDirectory, "paper-reference", "published-metrics.csv");
         if (File.Exists(publishedMetricsPath))

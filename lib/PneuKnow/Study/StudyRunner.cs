@@ -145,6 +145,7 @@ public static class StudyRunner
             Pretrained = pretrained,
             // Only the ResNets have a dilated variant; the others keep the reference stride.
             OutputStride = unit.Backbone.Contains("resnet", StringComparison.Ordinal) ? p.OutputStride : 32,
+            PreciseBatchNorm = p.PreciseBatchNorm,
         };
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
             Cuda: 0, RepeatedRuns: p.Runs, Model: null, Teacher: null, Student: null)

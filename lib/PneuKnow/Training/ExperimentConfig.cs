@@ -67,6 +67,13 @@ public sealed record StageConfig(
     /// their code, not of the method; the paper preset turns it on.
     /// </summary>
     public bool AuthorsDoubleForward { get; init; }
+    /// <summary>
+    /// Recompute BatchNorm running statistics over the training inputs after every epoch (<c>precise_bn</c>, false: the
+    /// authors do not; see <see cref="TrainerOptions.PreciseBatchNorm"/>). A departure from the paper's recipe that the
+    /// study presets quick and smoke turn on: after a few dozen steps the moving averages lag the weights and eval-mode
+    /// outputs can collapse to one class (issue 21).
+    /// </summary>
+    public bool PreciseBatchNorm { get; init; }
 
     /// <summary>Epochs actually trained: floor(epochs / roi_percent) for a teacher, epochs otherwise.</summary>
     // The authors' expression, math.floor(1.0 / roi_percent * epochs), evaluated in the same double order.
@@ -74,7 +81,7 @@ public sealed record StageConfig(
 
     /// <summary>The trainer's options for this stage and a seed.</summary>
     public TrainerOptions ToTrainerOptions(bool teacher, long seed) =>
-        new(EffectiveEpochs(teacher), LearningRate, WeightDecay, Schedule, Checkpoint, seed, Precision);
+        new(EffectiveEpochs(teacher), LearningRate, WeightDecay, Schedule, Checkpoint, seed, Precision, PreciseBatchNorm);
 }
 
 /// <summary>
@@ -115,7 +122,7 @@ public sealed record ExperimentConfig(
     static readonly string[] SettingsExtras = ["seed", "test_split", "valid_split"];
     static readonly string[] StageKeys = ["resolution", "model_architecture", "dropout_percent", "epochs", "augmentations", "batch_size", "kd_epochs", "roi_percent"];
     static readonly string[] StageExtras = ["learning_rate", "weight_decay", "schedule", "checkpoint", "precision", "pretrained", "method",
-        "kd_temperature", "consistency_weight", "normalized_features", "teacher_input", "roi_sample_seed", "output_stride", "authors_double_forward"];
+        "kd_temperature", "consistency_weight", "normalized_features", "teacher_input", "roi_sample_seed", "output_stride", "authors_double_forward", "precise_bn"];
 
     /// <summary>Reads a config: <c>.json</c> files as the JSON form, anything else (the authors' <c>.txt</c>/<c>.ini</c>) as INI.</summary>
     /// <exception cref="ConfigException">Unknown sections or keys, missing keys, bad values; the message names file, line (INI) and key.</exception>
@@ -265,6 +272,7 @@ public sealed record ExperimentConfig(
             RoiSampleSeed = s.Int("roi_sample_seed", 42, min: 0),
             OutputStride = int.Parse(s.Choice("output_stride", "32", ["32", "16"]), System.Globalization.CultureInfo.InvariantCulture),
             AuthorsDoubleForward = s.Bool("authors_double_forward", false),
+            PreciseBatchNorm = s.Bool("precise_bn", false),
         };
         if (name != "student" && entries.ContainsKey("method"))
             throw new ConfigException($"{s.Where("method")}: only [student] takes a method.");
@@ -411,6 +419,8 @@ public sealed record ExperimentConfig(
         o["precision"] = s.Precision == Precision.BFloat16 ? "bf16" : "fp32";
         o["pretrained"] = s.Pretrained;
         o["output_stride"] = s.OutputStride;
+        // Only when on: configs (and so run keys) of earlier code, which had no such pass, stay as they were.
+        if (s.PreciseBatchNorm) o["precise_bn"] = true;
         if (role == "student")
         {
             o["method"] = s.Method;

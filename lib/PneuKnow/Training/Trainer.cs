@@ -228,6 +228,17 @@ public static class Trainer
             SetRate(optimizer, schedule.Rate);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
+            if (run.Options.PreciseBatchNorm)
+            {
+                // Eval-mode numbers (validation, checkpoint selection, best.pt, test predictions, a teacher's features for
+                // its students) use statistics of this epoch's final weights. The loader's batches of this epoch depend only
+                // on its seed and the epoch, and the pass runs BatchNorm alone in train mode, so no random number that
+                // training draws is consumed and the weights train exactly as without it.
+                cancel.ThrowIfCancellationRequested();
+                PreciseBatchNorm.Recompute(model, run.Data.Train.Epoch(epoch), method.EvaluationInput);
+            }
+            double preciseSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
             var valid = Evaluate(model, method, run.Data.Valid, dtype, run.Data.Classes, keepRows: false);
             double validSeconds = clock.Elapsed.TotalSeconds;
             if (!double.IsFinite(valid.Loss))
@@ -240,7 +251,7 @@ public static class Trainer
             var record = new EpochRecord(epoch, (double)correct / seen, sumLoss / batches,
                 method.HasConsistency ? sumCons / batches : null, sumCls / batches,
                 valid.Accuracy, valid.Loss, schedule.Rate, weight);
-            var timing = new EpochTiming(epoch, trainSeconds, validSeconds, seen / Math.Max(trainSeconds, 1e-9), ResidentBytes());
+            var timing = new EpochTiming(epoch, trainSeconds, validSeconds, seen / Math.Max(trainSeconds, 1e-9), ResidentBytes(), preciseSeconds);
             return (record, timing, firstLoss);
         }
     }
@@ -378,6 +389,8 @@ public static class Trainer
             ["classes"] = new JsonArray(run.Data.Classes.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
             ["config"] = JsonNode.Parse(run.ConfigJson),
         };
+        // Written only when on, so that run folders of earlier code (which had no such pass) keep their keys.
+        if (o.PreciseBatchNorm) node["precise_bn"] = true;
         var json = node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16].ToLowerInvariant();
         node["key"] = key;

@@ -31,6 +31,13 @@ public enum Precision
 /// <param name="Criterion">Checkpoint selection (lowest validation loss).</param>
 /// <param name="Seed">Seed of this run: each epoch reseeds torch (dropout, stochastic depth) from it.</param>
 /// <param name="Precision">float32 or bfloat16.</param>
+/// <param name="PreciseBatchNorm">
+/// After every epoch's training and before its validation, recompute the BatchNorm running statistics over that
+/// epoch's training batches with the weights frozen (<see cref="Training.PreciseBatchNorm"/>), so that validation,
+/// checkpoint selection, the saved checkpoint and test predictions use statistics of the final weights rather than
+/// a lagging moving average. Off by default: the authors' recipe does not do it. Changes only eval-mode numbers;
+/// the weights train exactly as without it. Part of the run identity (<c>precise_bn</c> in run.json when on).
+/// </param>
 public sealed record TrainerOptions(
     int Epochs,
     double LearningRate = 1e-4,
@@ -38,7 +45,8 @@ public sealed record TrainerOptions(
     LearningRateScheduleKind Schedule = LearningRateScheduleKind.Paper,
     CheckpointCriterion Criterion = CheckpointCriterion.ValidationLoss,
     long Seed = 0,
-    Precision Precision = Precision.Float32)
+    Precision Precision = Precision.Float32,
+    bool PreciseBatchNorm = false)
 {
     /// <summary>Checks the values; the message names the offending key.</summary>
     /// <exception cref="ArgumentException">A value out of range.</exception>
@@ -84,7 +92,9 @@ public sealed record EpochRecord(
 /// <param name="ValidSeconds">Seconds of the validation pass.</param>
 /// <param name="TrainImagesPerSecond">Training images per second.</param>
 /// <param name="ResidentBytes">Process resident set size at the end of the epoch.</param>
-public sealed record EpochTiming(int Epoch, double TrainSeconds, double ValidSeconds, double TrainImagesPerSecond, long ResidentBytes);
+/// <param name="PreciseBatchNormSeconds">Seconds of the precise-BatchNorm pass (0 when off or for a model without BatchNorm; absent in state files of earlier code).</param>
+public sealed record EpochTiming(int Epoch, double TrainSeconds, double ValidSeconds, double TrainImagesPerSecond, long ResidentBytes,
+    double PreciseBatchNormSeconds = 0);
 
 /// <summary>What a finished run produced.</summary>
 /// <param name="Directory">The run folder.</param>
