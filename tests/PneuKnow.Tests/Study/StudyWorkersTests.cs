@@ -11,14 +11,15 @@ public class StudyWorkersTests
     {
         var units = StudyGrid.Units(Quick);
         var order = StudyWorkers.LongestFirst(Quick, units).Select(u => u.Key).ToList();
-        // The 30 % budget's units (teacher floor(3 / 0.3) = 10 epochs + student: 3 × (10 + 1.25 × 5) = 48.75) first, then the other
-        // distillation units (3 × (3 + 1.25 × 5) = 27.75), then baselines (3 × 5 = 15), each group in grid order.
+        // Distillation units (teacher + student: 3 × (3 + 1.25 × 5) = 27.75) before baselines (3 × 5 = 15), each group in grid order.
         Assert.Equal(
-            ["cntk_resnet18_clean_roi30_kd", "cntk_resnet18_shortcut_roi30_kd",
-             "cntk_resnet18_clean_do_kd", "cntk_resnet18_clean_noroi_kd", "resnet18_clean_do_kd", "cntk_resnet18_shortcut_do_kd", "cntk_resnet18_shortcut_noroi_kd",
+            ["cntk_resnet18_clean_do_kd", "cntk_resnet18_clean_noroi_kd", "resnet18_clean_do_kd", "cntk_resnet18_shortcut_do_kd", "cntk_resnet18_shortcut_noroi_kd",
              "cntk_resnet18_clean_do_baseline", "resnet18_clean_do_baseline", "cntk_resnet18_shortcut_do_baseline"],
             order);
-        Assert.Equal(48.75, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "cntk_resnet18_shortcut_roi30_kd")));
+        // A budget's teacher trains floor(1 / fraction · 3) epochs (the authors' factor): 30 % → 10, so 3 × (10 + 1.25 × 5) = 48.75.
+        var study = StudyGrid.Units(StudyPreset.Study);
+        Assert.Equal(12 * (10 + 1.25 * 5), StudyWorkers.EstimatedCost(StudyPreset.Study, study.Single(u => u.Key == "cntk_resnet18_shortcut_roi30_kd")));
+        Assert.Equal(12 * (30 + 1.25 * 5), StudyWorkers.EstimatedCost(StudyPreset.Study, study.Single(u => u.Key == "cntk_resnet18_clean_roi10_kd")));
         Assert.Equal(27.75, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_clean_do_kd")));
         Assert.Equal(15, StudyWorkers.EstimatedCost(Quick, units.Single(u => u.Key == "resnet18_clean_do_baseline")));
     }
@@ -77,7 +78,7 @@ public class StudyWorkersTests
         Assert.Equal(["cntk_resnet18_clean_do_baseline", "resnet18_clean_do_kd"], share.Select(u => u.Key));
         var e = Assert.Throws<ArgumentException>(() => StudyRunner.Select(units, ["resnet50_do_kd"]));
         Assert.Contains("resnet50_do_kd", e.Message);
-        Assert.Contains("cntk_resnet18_shortcut_roi30_kd", e.Message);
+        Assert.Contains("cntk_resnet18_shortcut_noroi_kd", e.Message);
     }
 
     [Fact]
