@@ -18,8 +18,14 @@ namespace PneuKnow.Study;
 /// <param name="Difference">Estimate and interval.</param>
 public sealed record ClaimRow(string Claim, string Backbone, string Condition, string Metric, string Split, PairedDifference Difference)
 {
-    /// <summary>supported, contradicted or inconclusive.</summary>
-    public string Verdict => Difference.Verdict.ToString().ToLowerInvariant();
+    /// <summary>
+    /// Where set, what the row says instead of its interval's verdict: <see cref="StudyClaims.FailedControl"/> for an
+    /// attribution measure that failed its positive control in the same backbone and condition.
+    /// </summary>
+    public string? Gate { get; init; }
+
+    /// <summary>supported, contradicted or inconclusive; or <see cref="Gate"/> where set.</summary>
+    public string Verdict => Gate ?? Difference.Verdict.ToString().ToLowerInvariant();
 }
 
 /// <summary>
@@ -36,7 +42,12 @@ public static class StudyClaims
     public const string FileStem = "claims";
 
     /// <summary>Every claim row the study can test, in claim, condition, backbone order.</summary>
-    public static IReadOnlyList<ClaimRow> Evaluate(StudyEvaluation e, IReadOnlyList<DecisionRegionRow> regions, int resamples = PairedBootstrap.DefaultResamples)
+    /// <param name="e">The evaluated study.</param>
+    /// <param name="regions">Grad-CAM scores of every pair (<see cref="StudyDecisionRegions.Score"/>).</param>
+    /// <param name="resamples">Bootstrap resamples per row.</param>
+    /// <param name="reliance">Predictions and device flags for the behavioural shortcut-reliance row (<see cref="StudyShortcutReliance.Load"/>); null: none.</param>
+    public static IReadOnlyList<ClaimRow> Evaluate(StudyEvaluation e, IReadOnlyList<DecisionRegionRow> regions, int resamples = PairedBootstrap.DefaultResamples,
+        IReadOnlyList<ShortcutRelianceModel>? reliance = null)
     {
         var rows = new List<ClaimRow>();
         var groups = e.Cells.GroupBy(c => (c.Unit.ConditionName, c.Backbone)).ToList();
@@ -69,13 +80,29 @@ public static class StudyClaims
             if (s.Count == 0 || b.Count == 0) continue;
             int pairs = Math.Min(s.Count, b.Count);
             (s, b) = (s.Take(pairs).ToList(), b.Take(pairs).ToList());
-            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM energy inside the expert mask: HKD student − baseline", e.Split,
-                PairedBootstrap.OfScores(s.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), b.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), resamples, seed++)));
-            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "pointing game (CAM maximum inside the mask): HKD student − baseline", e.Split,
-                PairedBootstrap.OfScores(s.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), b.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), resamples, seed++)));
-            if (s.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)) && g.Key.Condition == StudyCondition.Shortcut.Name)
-                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM energy on the planted confounder: baseline − HKD student", e.Split,
-                    PairedBootstrap.OfScores(b.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), s.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), resamples, seed++)));
+            bool shortcut = g.Key.Condition == StudyCondition.Shortcut.Name;
+            // The behavioural measure first: it needs no explanation method, so no control gates it.
+            if (shortcut && RelianceRow(reliance, g.Key.Condition, g.Key.Backbone, e.Split, resamples, seed++) is { } behaviour) rows.Add(behaviour);
+            // Positive controls: what any measure of "where the evidence lies" must show; where one fails, the
+            // attribution rows of this backbone and condition measure nothing and say so instead of a verdict.
+            var controls = new List<ClaimRow>();
+            var t = ByRun(g, "ROI teacher").Take(pairs).ToList();
+            if (t.Count == pairs)
+                controls.Add(new ClaimRow(ControlClaim, g.Key.Backbone, g.Key.Condition, "control: Grad-CAM energy inside the expert mask, ROI oracle (teacher on its ROI input) − baseline; must be > 0", e.Split,
+                    PairedBootstrap.OfScores(Scores(t, x => x.EnergyInMask), Scores(b, x => x.EnergyInMask), resamples, seed++)));
+            var clean = ByRun(regions.Where(r => r.Condition == StudyCondition.Clean.Name && r.Backbone == g.Key.Backbone), StudyEvaluation.Baseline);
+            if (shortcut && clean.Count > 0 && b.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)))
+                controls.Add(DeviceControl(b, clean, g.Key.Backbone, g.Key.Condition, e.Split, resamples, seed++));
+            bool failed = controls.Any(c => c.Difference.Verdict != ClaimVerdict.Supported);
+            var gate = failed ? FailedControl : null;
+            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy inside the expert mask: HKD student − baseline", e.Split,
+                PairedBootstrap.OfScores(Scores(s, x => x.EnergyInMask), Scores(b, x => x.EnergyInMask), resamples, seed++)) { Gate = gate });
+            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "pointing game (predicted-class CAM maximum inside the mask): HKD student − baseline", e.Split,
+                PairedBootstrap.OfScores(Scores(s, x => x.PointingGame), Scores(b, x => x.PointingGame), resamples, seed++)) { Gate = gate });
+            if (s.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)) && shortcut)
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy on the planted confounder: baseline − HKD student", e.Split,
+                    PairedBootstrap.OfScores(Scores(b, x => x.EnergyOnConfounder), Scores(s, x => x.EnergyOnConfounder), resamples, seed++)) { Gate = gate });
+            rows.AddRange(controls);
         }
         foreach (var g in groups)
         {
@@ -123,6 +150,45 @@ public static class StudyClaims
         return (labels, pb[0].Classes, pb.Select((p, k) => Codes(p, b.RunFolders[k])).ToList(), pa.Select((p, k) => Codes(p, a.RunFolders[k])).ToList());
     }
 
+    /// <summary>The verdict column of an attribution row whose measure failed a positive control in its backbone and condition.</summary>
+    public const string FailedControl = "measure failed its control";
+
+    /// <summary>The claim name of the positive-control rows.</summary>
+    public const string ControlClaim = "decision_regions_control";
+
+    static List<double[]> Scores(List<DecisionRegionRow[]> runs, Func<DecisionRegionRow, double> score) => runs.Select(r => r.Select(score).ToArray()).ToList();
+
+    // Baseline − HKD student shortcut reliance on all test images of one backbone and condition, or null without device flags.
+    static ClaimRow? RelianceRow(IReadOnlyList<ShortcutRelianceModel>? reliance, string condition, string backbone, string split, int resamples, int seed)
+    {
+        var b = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == StudyEvaluation.Baseline);
+        var s = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == StudyEvaluation.HkdStudent);
+        if (b is null || s is null || !b.Files.SequenceEqual(s.Files, StringComparer.Ordinal)) return null;
+        int pairs = Math.Min(b.PredictedConfounded.Count, s.PredictedConfounded.Count);
+        return new ClaimRow("decision_regions", backbone, condition,
+            "shortcut reliance (share predicted COVID-19 or fungal among images with a device − among those without), all test images: baseline − HKD student", split,
+            ShortcutReliance.Paired(b.HasDevice, b.PredictedConfounded.Take(pairs).ToList(), s.PredictedConfounded.Take(pairs).ToList(), resamples, seed));
+    }
+
+    // The shortcut baseline must put more Grad-CAM energy on the device than the clean baseline (same backbone, pair k of each
+    // condition). The phantoms of both conditions share their test images (same seed; only the train/valid device draw
+    // depends on the shortcut), so images are paired when their names and device flags match; otherwise the per-run means
+    // over each condition's device-carrying images are compared, pairs only, and the metric says so.
+    static ClaimRow DeviceControl(List<DecisionRegionRow[]> shortcut, List<DecisionRegionRow[]> clean, string backbone, string condition, string split, int resamples, int seed)
+    {
+        int pairs = Math.Min(shortcut.Count, clean.Count);
+        var (a, b) = (shortcut.Take(pairs).ToList(), clean.Take(pairs).ToList());
+        bool sameImages = a.Zip(b).All(p => p.First.Select(x => (x.FileName, double.IsNaN(x.EnergyOnConfounder)))
+            .SequenceEqual(p.Second.Select(x => (x.FileName, double.IsNaN(x.EnergyOnConfounder)))));
+        const string what = "control: Grad-CAM energy on the planted confounder, shortcut baseline − clean baseline; must be > 0";
+        if (sameImages)
+            return new ClaimRow(ControlClaim, backbone, condition, what, split,
+                PairedBootstrap.OfScores(Scores(a, x => x.EnergyOnConfounder), Scores(b, x => x.EnergyOnConfounder), resamples, seed));
+        static double Mean(DecisionRegionRow[] run) => run.Select(x => x.EnergyOnConfounder).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+        return new ClaimRow(ControlClaim, backbone, condition, what + " (test images differ between conditions: per-run means, pairs resampled only)", split,
+            PairedBootstrap.OfRuns(a.Select(Mean).ToList(), b.Select(Mean).ToList(), resamples, seed));
+    }
+
     static List<DecisionRegionRow[]> ByRun(IEnumerable<DecisionRegionRow> rows, string model) =>
         rows.Where(r => r.Model == model).GroupBy(r => r.Run).OrderBy(r => r.Key).Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray()).ToList();
 
@@ -159,9 +225,11 @@ public static class StudyClaims
         var c = new[] { "claim", "backbone", "condition", "metric", "split", "estimate", "ci_low", "ci_high", "n_runs", "n_images" }.Select(t.Require).ToArray();
         double D(string[] f, int i, int line) => double.TryParse(f[c[i]], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
             : throw new Data.DataException(path, line, t.Header[c[i]], $"expected a number, found '{f[c[i]]}'.");
+        int verdict = Array.IndexOf(t.Header.ToArray(), "verdict");
         return t.Rows.Select(r => new ClaimRow(r.Fields[c[0]], r.Fields[c[1]], r.Fields[c[2]], r.Fields[c[3]], r.Fields[c[4]],
             new PairedDifference(D(r.Fields, 5, r.Line), D(r.Fields, 6, r.Line), D(r.Fields, 7, r.Line), 0.95,
-                (int)D(r.Fields, 8, r.Line), (int)D(r.Fields, 9, r.Line), 0, 0))).ToList();
+                (int)D(r.Fields, 8, r.Line), (int)D(r.Fields, 9, r.Line), 0, 0))
+            { Gate = verdict >= 0 && r.Fields[verdict] == FailedControl ? FailedControl : null }).ToList();
     }
 
     /// <summary>Claim rows as a table (what the notebooks display; <c>TableFormat.ToHtml</c> renders it).</summary>
@@ -190,8 +258,9 @@ public static class StudyClaims
         if (preset.HasNoPower) sb.Append("The smoke preset has no power: the verdicts below only show that every stage runs.\n");
         foreach (var g in rows.GroupBy(r => r.Claim))
         {
-            int n = g.Count(), s = g.Count(r => r.Verdict == "supported"), c = g.Count(r => r.Verdict == "contradicted");
-            sb.Append(CultureInfo.InvariantCulture, $"{g.Key}: {n} comparison(s): {s} supported, {c} contradicted, {n - s - c} inconclusive");
+            int n = g.Count(), s = g.Count(r => r.Verdict == "supported"), c = g.Count(r => r.Verdict == "contradicted"), f = g.Count(r => r.Verdict == FailedControl);
+            sb.Append(CultureInfo.InvariantCulture, $"{g.Key}: {n} comparison(s): {s} supported, {c} contradicted, {n - s - c - f} inconclusive");
+            if (f > 0) sb.Append(CultureInfo.InvariantCulture, $", {f} without a verdict because the measure failed its positive control");
             var widest = g.Where(r => r.Difference.Images > 0).Select(r => r.Difference.HalfWidth).DefaultIfEmpty(double.NaN).Max();
             if (!double.IsNaN(widest)) sb.Append(CultureInfo.InvariantCulture, $" (widest 95 % interval ±{widest:0.000})");
             sb.Append(".\n");
@@ -223,6 +292,12 @@ public static class StudyClaims
         sb.Append("\nEach row is a paired difference: pair k of the two models shares its seed (initial weights, data order, dropout); ")
           .Append("the 95 % interval is a percentile bootstrap over pairs and test images (docs/study-design.md). ")
           .Append("supported: the interval lies above 0; contradicted: below 0; inconclusive: it contains 0.\n");
+        sb.Append("\nRows of claim ").Append(ControlClaim).Append(" are positive controls of the Grad-CAM measures (the ROI oracle must put more energy in the mask ")
+          .Append("than the baseline; the shortcut baseline more on the device than the clean one). ");
+        var failed = rows.Where(r => r.Gate == FailedControl).Select(r => $"{r.Backbone} · {r.Condition}").Distinct().ToList();
+        sb.Append(failed.Count == 0
+            ? "Every control that was computed held.\n"
+            : $"**A control failed in {string.Join(", ", failed)}: the Grad-CAM rows there say \"{FailedControl}\" instead of a verdict, because a measure that cannot see what the oracle or the shortcut model provably uses cannot tell whether the student's regions are more meaningful.** The behavioural shortcut-reliance row needs no explanation method and keeps its verdict.\n");
         return sb.ToString();
     }
 }
