@@ -52,27 +52,27 @@ public static class GradCam
 
             CamMap[] Maps(CamTarget target, bool retain)
             {
-            var classes = target switch
-            {
-                CamTarget.PredictedClass => logits.argmax(1).to(ScalarType.Int64).cpu().data<long>().Select(c => (int)c).ToArray(),
-                CamTarget.TrueClass => labels is { } l && l.Count == n ? l.ToArray()
-                    : throw new ArgumentException($"Expected {n} labels to explain the true class, found {labels?.Count.ToString() ?? "none"}.", nameof(labels)),
-                CamTarget.FixedClass f => Enumerable.Repeat(f.Code, n).ToArray(),
-                _ => throw new ArgumentException($"Unknown target {target}.", nameof(target)),
-            };
-            foreach (var c in classes)
-                if ((uint)c >= model.Classes) throw new ArgumentException($"Expected a class code in 0..{model.Classes - 1}, found {c}.", nameof(target));
-            var index = tensor(classes.Select(c => (long)c).ToArray(), device: logits.device).view(-1, 1);
-            var selected = logits.gather(1, index);
-            var gradient = autograd.grad([selected.sum()], [features], retain_graph: retain)[0];
-            var weights = gradient.mean([2, 3], keepdim: true);
-            var cam = nn.functional.relu((weights * features.detach()).sum(1, keepdim: true));
-            cam = nn.functional.interpolate(cam, size: [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
-            var values = cam.squeeze(1).to(ScalarType.Float32).cpu().data<float>().ToArray();
-            var probabilities = nn.functional.softmax(logits.detach(), 1).gather(1, index).to(ScalarType.Float64).cpu().data<double>().ToArray();
-            int plane = height * width;
-            return Enumerable.Range(0, n).Select(i => new CamMap(indices?[i] ?? i, classes[i], probabilities[i], height, width,
-                values.AsSpan(i * plane, plane).ToArray())).ToArray();
+                var classes = target switch
+                {
+                    CamTarget.PredictedClass => logits.argmax(1).to(ScalarType.Int64).cpu().data<long>().Select(c => (int)c).ToArray(),
+                    CamTarget.TrueClass => labels is { } l && l.Count == n ? l.ToArray()
+                        : throw new ArgumentException($"Expected {n} labels to explain the true class, found {labels?.Count.ToString() ?? "none"}.", nameof(labels)),
+                    CamTarget.FixedClass f => Enumerable.Repeat(f.Code, n).ToArray(),
+                    _ => throw new ArgumentException($"Unknown target {target}.", nameof(target)),
+                };
+                foreach (var c in classes)
+                    if ((uint)c >= model.Classes) throw new ArgumentException($"Expected a class code in 0..{model.Classes - 1}, found {c}.", nameof(target));
+                var index = tensor(classes.Select(c => (long)c).ToArray(), device: logits.device).view(-1, 1);
+                var selected = logits.gather(1, index);
+                var gradient = autograd.grad([selected.sum()], [features], retain_graph: retain)[0];
+                var weights = gradient.mean([2, 3], keepdim: true);
+                var cam = nn.functional.relu((weights * features.detach()).sum(1, keepdim: true));
+                cam = nn.functional.interpolate(cam, size: [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+                var values = cam.squeeze(1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var probabilities = nn.functional.softmax(logits.detach(), 1).gather(1, index).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                int plane = height * width;
+                return Enumerable.Range(0, n).Select(i => new CamMap(indices?[i] ?? i, classes[i], probabilities[i], height, width,
+                    values.AsSpan(i * plane, plane).ToArray())).ToArray();
             }
         }
         finally

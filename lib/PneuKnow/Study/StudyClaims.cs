@@ -46,8 +46,9 @@ public static class StudyClaims
     /// <param name="regions">Grad-CAM scores of every pair (<see cref="StudyDecisionRegions.Score"/>).</param>
     /// <param name="resamples">Bootstrap resamples per row.</param>
     /// <param name="reliance">Predictions and device flags for the behavioural shortcut-reliance row (<see cref="StudyShortcutReliance.Load"/>); null: none.</param>
+    /// <param name="occlusion">The occlusion check of baseline and student (<see cref="StudyDecisionRegions.Score"/>); null: no occlusion row.</param>
     public static IReadOnlyList<ClaimRow> Evaluate(StudyEvaluation e, IReadOnlyList<DecisionRegionRow> regions, int resamples = PairedBootstrap.DefaultResamples,
-        IReadOnlyList<ShortcutRelianceModel>? reliance = null)
+        IReadOnlyList<ShortcutRelianceModel>? reliance = null, IReadOnlyList<OcclusionRow>? occlusion = null)
     {
         var rows = new List<ClaimRow>();
         var groups = e.Cells.GroupBy(c => (c.Unit.ConditionName, c.Backbone)).ToList();
@@ -102,6 +103,12 @@ public static class StudyClaims
             if (s.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)) && shortcut)
                 rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy on the planted confounder: baseline − HKD student", e.Split,
                     PairedBootstrap.OfScores(Scores(b, x => x.EnergyOnConfounder), Scores(s, x => x.EnergyOnConfounder), resamples, seed++)) { Gate = gate });
+            // Occlusion changes the input and reads the output, so it needs no explanation method and no control gates it.
+            var (os, ob) = (OcclusionByRun(occlusion, g.Key, StudyEvaluation.HkdStudent), OcclusionByRun(occlusion, g.Key, StudyEvaluation.Baseline));
+            if (os.Count > 0 && ob.Count > 0 && Math.Min(os.Count, ob.Count) is var op)
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition,
+                    "occlusion: drop in true-class probability hiding the expert region − hiding its mirror image: HKD student − baseline", e.Split,
+                    PairedBootstrap.OfScores(os.Take(op).ToList(), ob.Take(op).ToList(), resamples, seed++)));
             rows.AddRange(controls);
         }
         foreach (var g in groups)
@@ -155,6 +162,10 @@ public static class StudyClaims
 
     /// <summary>The claim name of the positive-control rows.</summary>
     public const string ControlClaim = "decision_regions_control";
+
+    static List<double[]> OcclusionByRun(IReadOnlyList<OcclusionRow>? rows, (string Condition, string Backbone) key, string model) =>
+        (rows ?? []).Where(r => r.Condition == key.Condition && r.Backbone == key.Backbone && r.Model == model).GroupBy(r => r.Run).OrderBy(r => r.Key)
+            .Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).Select(x => x.Faithfulness).ToArray()).ToList();
 
     static List<double[]> Scores(List<DecisionRegionRow[]> runs, Func<DecisionRegionRow, double> score) => runs.Select(r => r.Select(score).ToArray()).ToList();
 

@@ -34,6 +34,24 @@ public sealed record DecisionRegionRow(string Condition, string Backbone, string
     double EnergyInMaskTrueClass, double EnergyOnConfounderTrueClass, bool CamAllZeroTrueClass);
 
 /// <summary>
+/// The occlusion check of one model on one annotated test image (<see cref="Occlusion"/>): the true class's probability on
+/// the image, and how much it falls when the expert's region, or the same region mirrored left-right, is hidden.
+/// </summary>
+/// <param name="Condition">Data condition.</param>
+/// <param name="Backbone">Backbone.</param>
+/// <param name="Model">baseline or HKD student.</param>
+/// <param name="Run">Pair number k.</param>
+/// <param name="FileName">The test image.</param>
+/// <param name="Probability">The true class's probability on the intact image.</param>
+/// <param name="DropMask">Probability on the intact image − with the expert region hidden.</param>
+/// <param name="DropMirror">Probability on the intact image − with the mirrored region hidden.</param>
+public sealed record OcclusionRow(string Condition, string Backbone, string Model, int Run, string FileName, double Probability, double DropMask, double DropMirror)
+{
+    /// <summary><see cref="DropMask"/> − <see cref="DropMirror"/>: positive when the decision rests more on the expert's region than on an equal area elsewhere.</summary>
+    public double Faithfulness => DropMask - DropMirror;
+}
+
+/// <summary>
 /// Scores the decision regions of every pair of the study: for each data condition, backbone and pair k, the Grad-CAM of the
 /// baseline, the HKD student and the ROI teacher (on its ROI input, as the oracle it is) on the same test images — the first
 /// <see cref="StudyPreset.DecisionRegionImages"/> of the test split in manifest order, every class included (healthy
@@ -49,8 +67,15 @@ public static class StudyDecisionRegions
     /// <summary>The per-model count of all-zero maps, under <c>tables/</c>.</summary>
     public const string ZeroMapsFileName = "decision_regions_zero_maps.csv";
 
+    /// <summary>The occlusion table's file under <c>tables/</c>.</summary>
+    public const string OcclusionFileName = "occlusion.csv";
+
     /// <summary>Computes every row. Call <see cref="TorchRuntime.Initialize"/> first.</summary>
-    public static IReadOnlyList<DecisionRegionRow> Score(StudyEvaluation e, IProgress? progress = null)
+    /// <param name="e">The evaluated study.</param>
+    /// <param name="progress">Progress per batch.</param>
+    /// <param name="occlusion">When given, receives the occlusion check of the baseline and the student on the scored images
+    /// that have an expert mask (two extra forward passes per such image; the intact image's probability comes from the CAM).</param>
+    public static IReadOnlyList<DecisionRegionRow> Score(StudyEvaluation e, IProgress? progress = null, List<OcclusionRow>? occlusion = null)
     {
         progress ??= SilentProgress.Instance;
         var rows = new List<DecisionRegionRow>();
@@ -85,6 +110,19 @@ public static class StudyDecisionRegions
                     {
                         var example = test.Get(indices[j]);
                         rows.Add(Row(group.Key.ConditionName, group.Key.Backbone, cell.Model, k, files[j], example.Label, maps[0][j], maps[1][j], example.Mask, devices[j]));
+                    }
+                    if (occlusion is not null && plane == ImagePlane.Image)
+                    {
+                        var annotated = Enumerable.Range(0, indices.Length).Where(j => test.Get(indices[j]).Mask.Any(m => m != 0)).ToArray();
+                        var examples = annotated.Select(j => test.Get(indices[j])).ToArray();
+                        var hidden = Occlusion.TrueClassProbabilities(trained.Model, examples.Select(x => Occlusion.Occlude(x, x.Mask)).ToArray(), device: TorchRuntime.Device);
+                        var mirrored = Occlusion.TrueClassProbabilities(trained.Model,
+                            examples.Select(x => Occlusion.Occlude(x, Occlusion.Mirror(x.Mask, x.Height, x.Width))).ToArray(), device: TorchRuntime.Device);
+                        for (int a = 0; a < annotated.Length; a++)
+                        {
+                            double p = maps[1][annotated[a]].Probability;   // the true-class CAM carries the intact image's probability
+                            occlusion.Add(new OcclusionRow(group.Key.ConditionName, group.Key.Backbone, cell.Model, k, files[annotated[a]], p, p - hidden[a], p - mirrored[a]));
+                        }
                     }
                 }
             }
@@ -155,6 +193,16 @@ public static class StudyDecisionRegions
         foreach (var g in rows.GroupBy(r => (r.Condition, r.Backbone, r.Model, r.Run)))
             sb.Append(CultureInfo.InvariantCulture,
                 $"{g.Key.Condition},{g.Key.Backbone},{Csv.Quote(g.Key.Model)},{g.Key.Run},{g.Count()},{g.Count(r => r.CamAllZero)},{g.Count(r => r.CamAllZeroTrueClass)}\n");
+        AtomicFile.WriteAllText(path, sb.ToString());
+    }
+
+    /// <summary>Writes the occlusion rows as CSV: condition, backbone, model, run, file_name, probability, drop_mask, drop_mirror, faithfulness.</summary>
+    public static void WriteOcclusion(IReadOnlyList<OcclusionRow> rows, string path)
+    {
+        var sb = new StringBuilder("condition,backbone,model,run,file_name,probability,drop_mask,drop_mirror,faithfulness\n");
+        foreach (var r in rows)
+            sb.Append(CultureInfo.InvariantCulture,
+                $"{r.Condition},{r.Backbone},{Csv.Quote(r.Model)},{r.Run},{Csv.Quote(r.FileName)},{F(r.Probability)},{F(r.DropMask)},{F(r.DropMirror)},{F(r.Faithfulness)}\n");
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 

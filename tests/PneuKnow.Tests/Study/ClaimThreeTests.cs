@@ -1,5 +1,8 @@
+using PneuKnow.Data;
 using PneuKnow.Evaluation;
 using PneuKnow.Explain;
+using PneuKnow.Tests.Explain;
+using TorchSharp;
 using PneuKnow.Study;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -99,6 +102,52 @@ public sealed class ClaimThreeTests : IDisposable
         var preset = StudyPreset.Quick with { DecisionRegionImages = 3 };
         Assert.Equal([0, 1, 2], StudyDecisionRegions.ImagesScored(10, preset));
         Assert.Equal([0, 1], StudyDecisionRegions.ImagesScored(2, preset));
+    }
+
+    [Fact]
+    public void Occlusion_hides_the_region_with_the_image_mean_and_the_control_region_is_the_mirror()
+    {
+        byte[] mask = [1, 0, 0,
+                       1, 1, 0];
+        Assert.Equal([0, 0, 1, 0, 1, 1], Occlusion.Mirror(mask, 2, 3));
+        var example = new AnnotatedImage(2, 3, [10, 20, 30, 40, 50, 60], [10, 0, 0, 40, 50, 0], mask, 1);
+        var hidden = Occlusion.Occlude(example, mask);
+        Assert.Equal([35, 20, 30, 35, 35, 60], hidden.Image);   // mean 35
+        Assert.Equal([35, 0, 0, 35, 35, 0], hidden.Roi);
+        Assert.Equal([10, 20, 30, 40, 50, 60], example.Image);  // the original is untouched
+    }
+
+    [Fact]
+    public void Occlusion_probabilities_are_those_grad_cam_reports_for_the_true_class()
+    {
+        PneuKnow.Runtime.TorchRuntime.Initialize("cpu");   // loads libtorch the way the other Grad-CAM tests do
+        torch.manual_seed(9);
+        var net = new QuadrantNet();
+        var data = new QuadrantImages(5, seed: 2);
+        int[] all = [0, 1, 2, 3, 4];
+        var cams = GradCam.OfImages(net, data, all, CamTarget.Label, batchSize: 2);
+        var p = Occlusion.TrueClassProbabilities(net, all.Select(data.Get).ToArray(), batchSize: 3);
+        for (int i = 0; i < all.Length; i++) Assert.Equal(cams[i].Probability, p[i], 6);
+    }
+
+    [Fact]
+    public void The_occlusion_row_is_the_paired_faithfulness_difference_and_no_control_gates_it()
+    {
+        var occlusion = new List<OcclusionRow>();
+        foreach (var condition in new[] { "clean", "shortcut" })
+            for (int k = 0; k < 3; k++)
+                for (int i = 0; i < 10; i++)
+                {
+                    occlusion.Add(new OcclusionRow(condition, "resnet18", "HKD student", k, $"img{i:000}.png", 0.9, 0.3 + 0.01 * i, 0.1));
+                    occlusion.Add(new OcclusionRow(condition, "resnet18", "baseline", k, $"img{i:000}.png", 0.9, 0.2 + 0.01 * i, 0.15));
+                }
+        // The oracle control fails, yet the occlusion row (no explanation method) keeps its verdict.
+        var claims = StudyClaims.Evaluate(NoCells, Regions(teacherInMask: 0.2, shortcutDevice: 0.3, cleanDevice: 0.05), resamples: 300, occlusion: occlusion);
+        var rows = claims.Where(c => c.Metric.StartsWith("occlusion", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, rows.Count);
+        // Student (0.2 + 0.01 i) − baseline (0.05 + 0.01 i) = 0.15 on every image.
+        Assert.All(rows, r => Assert.Equal(0.15, r.Difference.Estimate, 9));
+        Assert.All(rows, r => Assert.Equal("supported", r.Verdict));
     }
 
     // Synthetic Grad-CAM rows: 3 pairs × 30 images per model; images 0..14 have a mask, even ones a device.
