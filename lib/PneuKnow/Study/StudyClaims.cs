@@ -87,8 +87,10 @@ public static class StudyClaims
             // Positive controls: what any measure of "where the evidence lies" must show; where one fails, the
             // attribution rows of this backbone and condition measure nothing and say so instead of a verdict.
             var controls = new List<ClaimRow>();
+            // A score undefined on every image (no scored image has a mask) has no interval: no row rather than an error.
+            bool masks = b.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyInMask));
             var t = ByRun(g, "ROI teacher").Take(pairs).ToList();
-            if (t.Count == pairs)
+            if (t.Count == pairs && masks)
                 controls.Add(new ClaimRow(ControlClaim, g.Key.Backbone, g.Key.Condition, "control: Grad-CAM energy inside the expert mask, ROI oracle (teacher on its ROI input) − baseline; must be > 0", e.Split,
                     PairedBootstrap.OfScores(Scores(t, x => x.EnergyInMask), Scores(b, x => x.EnergyInMask), resamples, seed++)));
             var clean = ByRun(regions.Where(r => r.Condition == StudyCondition.Clean.Name && r.Backbone == g.Key.Backbone), StudyEvaluation.Baseline);
@@ -96,10 +98,13 @@ public static class StudyClaims
                 controls.Add(DeviceControl(b, clean, g.Key.Backbone, g.Key.Condition, e.Split, resamples, seed++));
             bool failed = controls.Any(c => c.Difference.Verdict != ClaimVerdict.Supported);
             var gate = failed ? FailedControl : null;
-            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy inside the expert mask: HKD student − baseline", e.Split,
-                PairedBootstrap.OfScores(Scores(s, x => x.EnergyInMask), Scores(b, x => x.EnergyInMask), resamples, seed++)) { Gate = gate });
-            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "pointing game (predicted-class CAM maximum inside the mask): HKD student − baseline", e.Split,
-                PairedBootstrap.OfScores(Scores(s, x => x.PointingGame), Scores(b, x => x.PointingGame), resamples, seed++)) { Gate = gate });
+            if (masks)
+            {
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy inside the expert mask: HKD student − baseline", e.Split,
+                    PairedBootstrap.OfScores(Scores(s, x => x.EnergyInMask), Scores(b, x => x.EnergyInMask), resamples, seed++)) { Gate = gate });
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "pointing game (predicted-class CAM maximum inside the mask): HKD student − baseline", e.Split,
+                    PairedBootstrap.OfScores(Scores(s, x => x.PointingGame), Scores(b, x => x.PointingGame), resamples, seed++)) { Gate = gate });
+            }
             if (s.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)) && shortcut)
                 rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy on the planted confounder: baseline − HKD student", e.Split,
                     PairedBootstrap.OfScores(Scores(b, x => x.EnergyOnConfounder), Scores(s, x => x.EnergyOnConfounder), resamples, seed++)) { Gate = gate });
@@ -175,6 +180,8 @@ public static class StudyClaims
         var b = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == StudyEvaluation.Baseline);
         var s = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == StudyEvaluation.HkdStudent);
         if (b is null || s is null || !b.Files.SequenceEqual(s.Files, StringComparer.Ordinal)) return null;
+        // Reliance needs images with and without a device.
+        if (b.HasDevice.All(d => d) || !b.HasDevice.Any(d => d)) return null;
         int pairs = Math.Min(b.PredictedConfounded.Count, s.PredictedConfounded.Count);
         return new ClaimRow("decision_regions", backbone, condition,
             "shortcut reliance (share predicted COVID-19 or fungal among images with a device − among those without), all test images: baseline − HKD student", split,
