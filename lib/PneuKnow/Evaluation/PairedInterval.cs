@@ -212,24 +212,28 @@ public static class PairedInterval
         for (int i = 0; i < c; i++) members[i] = [];
         for (int i = 0; i < n; i++) members[ids[i]].Add(i);
         var rng = new Random(seed);
-        var values = new double[pairs][];
-        for (int j = 0; j < pairs; j++) values[j] = new double[resamples];
-        var pooled = new double[resamples];
+        var values = new List<double>[pairs];
+        for (int j = 0; j < pairs; j++) values[j] = new List<double>(resamples);
+        var pooled = new List<double>(resamples);
         var draw = new List<int>(n * 2);
+        var current = new double[pairs];
         for (int r = 0; r < resamples; r++)
         {
             draw.Clear();
             for (int m = 0; m < c; m++) draw.AddRange(members[rng.Next(c)]);
             var indices = draw.ToArray();
             double sum = 0;
-            for (int j = 0; j < pairs; j++) sum += values[j][r] = difference(j, indices);
-            pooled[r] = sum / pairs;
+            for (int j = 0; j < pairs; j++) sum += current[j] = difference(j, indices);
+            // A draw on which the statistic is undefined (e.g. no image of one group) is left out, for every pair alike.
+            if (double.IsNaN(sum)) continue;
+            for (int j = 0; j < pairs; j++) values[j].Add(current[j]);
+            pooled.Add(sum / pairs);
         }
+        if (pooled.Count < Math.Max(2, resamples / 2))
+            throw new ArgumentException($"Expected the difference defined on most cluster resamples, found it on {pooled.Count} of {resamples}; the test set is too small for this statistic.", nameof(difference));
         double scale = c > 1 ? (double)c / (c - 1) : 1;
-        double meanPair = values.Average(v => Variance(v)) * scale;
-        double shared = Variance(pooled) * scale;
-        if (double.IsNaN(meanPair) || double.IsNaN(shared))
-            throw new ArgumentException("Expected a difference defined on every cluster resample, found NaN; the metric is undefined on some draws.", nameof(difference));
+        double meanPair = values.Average(v => Variance(v.ToArray())) * scale;
+        double shared = Variance(pooled.ToArray()) * scale;
         return Combine(perPair, shared, meanPair, c, n, level);
     }
 

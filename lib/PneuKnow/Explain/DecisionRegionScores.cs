@@ -48,6 +48,29 @@ public static class DecisionRegions
         return total == 0 || !mask.Any(m => m != 0) ? double.NaN : inside / total;
     }
 
+    /// <summary>
+    /// Fraction of the CAM's mass inside the region, with an all-zero CAM scored 0 (it puts no evidence there) rather
+    /// than left out: whether a map is all zero depends on the model, so dropping it would make the set of scored images
+    /// depend on the outcome. NaN only when the region is empty (a property of the image, the same for every model).
+    /// </summary>
+    public static double EnergyOrZero(float[] cam, byte[] region)
+    {
+        Check(cam, region);
+        if (!region.Any(m => m != 0)) return double.NaN;
+        return IsAllZero(cam) ? 0 : EnergyPointingGame(cam, region);
+    }
+
+    /// <summary>The pointing game with a constant CAM scored 0 (no maximum, so no hit); NaN only for an empty region.</summary>
+    public static double PointingGameOrZero(float[] cam, byte[] region)
+    {
+        Check(cam, region);
+        if (!region.Any(m => m != 0)) return double.NaN;
+        return IsConstant(cam) ? 0 : PointingGame(cam, region);
+    }
+
+    /// <summary>Whether every value of the CAM is 0 (Grad-CAM's ReLU removed all of it).</summary>
+    public static bool IsAllZero(float[] cam) => Array.TrueForAll(cam, v => v == 0);
+
     /// <summary>1 when the CAM's maximum (the first one in row-major order) is inside the mask, else 0.</summary>
     public static double PointingGame(float[] cam, byte[] mask)
     {

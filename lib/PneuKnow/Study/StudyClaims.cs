@@ -61,7 +61,13 @@ public static class StudyClaims
     public const double ConvergenceShare = 0.95;
 
     /// <summary>Every claim row the study can test, in claim, condition, backbone order, with the primary family Holm-adjusted.</summary>
-    public static IReadOnlyList<ClaimRow> Evaluate(StudyEvaluation e, IReadOnlyList<DecisionRegionRow> regions, int resamples = PairedInterval.DefaultResamples)
+    /// <param name="e">The evaluated study.</param>
+    /// <param name="regions">Grad-CAM scores of every pair (<see cref="StudyDecisionRegions.Score"/>).</param>
+    /// <param name="resamples">Patient-cluster bootstrap resamples for the rows that need them.</param>
+    /// <param name="reliance">Predictions and device flags for the behavioural shortcut-reliance row (<see cref="StudyShortcutReliance.Load"/>); null: none.</param>
+    /// <param name="occlusion">The occlusion check of baseline and student (<see cref="StudyDecisionRegions.Score"/>); null: no occlusion row.</param>
+    public static IReadOnlyList<ClaimRow> Evaluate(StudyEvaluation e, IReadOnlyList<DecisionRegionRow> regions, int resamples = PairedInterval.DefaultResamples,
+        IReadOnlyList<ShortcutRelianceModel>? reliance = null, IReadOnlyList<OcclusionRow>? occlusion = null)
     {
         var rows = new List<ClaimRow>();
         var groups = e.Cells.GroupBy(c => (c.Unit.ConditionName, c.Backbone)).ToList();
@@ -103,17 +109,50 @@ public static class StudyClaims
         foreach (var g in regions.GroupBy(r => (r.Condition, r.Backbone)))
         {
             var (s, b) = (ByRun(g, StudyEvaluation.HkdStudent), ByRun(g, StudyEvaluation.Baseline));
-            if (s.Count == 0 || b.Count == 0 || !patientsOf.TryGetValue(g.Key, out var patients)) continue;
+            if (s.Count == 0 || b.Count == 0) continue;
+            // Scores handed in without the study's cells (no manifest to read patients from): every image is its own patient.
+            var patients = patientsOf.TryGetValue(g.Key, out var known) ? known
+                : g.Select(x => x.FileName).Concat((reliance ?? []).SelectMany(m => m.Files)).Concat((occlusion ?? []).Select(o => o.FileName))
+                    .Distinct().ToDictionary(f => f, f => f, StringComparer.Ordinal);
             int pairs = Math.Min(s.Count, b.Count);
             (s, b) = (s.Take(pairs).ToList(), b.Take(pairs).ToList());
-            var clusters = PairedInterval.ClusterIds(b[0].Select(x => PatientOf(patients, x.FileName)).ToArray());
-            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM energy inside the expert mask: HKD student − baseline", e.Split,
-                PairedInterval.OfImageScores(s.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), b.Select(r => r.Select(x => x.EnergyInMask).ToArray()).ToList(), clusters)));
-            rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "pointing game (CAM maximum inside the mask): HKD student − baseline", e.Split,
-                PairedInterval.OfImageScores(s.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), b.Select(r => r.Select(x => x.PointingGame).ToArray()).ToList(), clusters)));
-            if (s.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)) && g.Key.Condition == StudyCondition.Shortcut.Name)
-                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM energy on the planted confounder: baseline − HKD student", e.Split,
-                    PairedInterval.OfImageScores(b.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), s.Select(r => r.Select(x => x.EnergyOnConfounder).ToArray()).ToList(), clusters)));
+            int[] ClustersOf(DecisionRegionRow[] run) => PairedInterval.ClusterIds(run.Select(x => PatientOf(patients, x.FileName)).ToArray());
+            var clusters = ClustersOf(b[0]);
+            bool shortcut = g.Key.Condition == StudyCondition.Shortcut.Name;
+            // The behavioural measure first: it needs no explanation method, so no control gates it.
+            if (shortcut && RelianceRow(reliance, patients, g.Key.Condition, g.Key.Backbone, e.Split, resamples, seed++) is { } behaviour) rows.Add(behaviour);
+            // Positive controls: what any measure of "where the evidence lies" must show; where one fails, the
+            // attribution rows of this backbone and condition measure nothing and say so instead of a verdict.
+            var controls = new List<ClaimRow>();
+            // A score undefined on every image (no scored image has a mask) has no interval: no row rather than an error.
+            bool masks = b.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyInMask));
+            var t = ByRun(g, "ROI teacher").Take(pairs).ToList();
+            if (t.Count == pairs && masks)
+                controls.Add(new ClaimRow(ControlClaim, g.Key.Backbone, g.Key.Condition, "control: Grad-CAM energy inside the expert mask, ROI oracle (teacher on its ROI input) − baseline; must be > 0", e.Split,
+                    PairedInterval.OfImageScores(Scores(t, x => x.EnergyInMask), Scores(b, x => x.EnergyInMask), clusters)));
+            var clean = ByRun(regions.Where(r => r.Condition == StudyCondition.Clean.Name && r.Backbone == g.Key.Backbone), StudyEvaluation.Baseline);
+            if (shortcut && clean.Count > 0 && b.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)))
+                controls.Add(DeviceControl(b, clean, clusters, g.Key.Backbone, g.Key.Condition, e.Split));
+            bool failed = controls.Any(c => c.Difference.Verdict != ClaimVerdict.Supported);
+            var gate = failed ? FailedControl : null;
+            if (masks)
+            {
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy inside the expert mask: HKD student − baseline", e.Split,
+                    PairedInterval.OfImageScores(Scores(s, x => x.EnergyInMask), Scores(b, x => x.EnergyInMask), clusters)) { VerdictOverride = gate });
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "pointing game (predicted-class CAM maximum inside the mask): HKD student − baseline", e.Split,
+                    PairedInterval.OfImageScores(Scores(s, x => x.PointingGame), Scores(b, x => x.PointingGame), clusters)) { VerdictOverride = gate });
+            }
+            if (s.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)) && shortcut)
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy on the planted confounder: baseline − HKD student", e.Split,
+                    PairedInterval.OfImageScores(Scores(b, x => x.EnergyOnConfounder), Scores(s, x => x.EnergyOnConfounder), clusters)) { VerdictOverride = gate });
+            // Occlusion changes the input and reads the output, so it needs no explanation method and no control gates it.
+            var (os, ob) = (OcclusionByRun(occlusion, g.Key, StudyEvaluation.HkdStudent), OcclusionByRun(occlusion, g.Key, StudyEvaluation.Baseline));
+            if (os.Count > 0 && ob.Count > 0 && Math.Min(os.Count, ob.Count) is var op)
+                rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition,
+                    "occlusion: drop in true-class probability hiding the expert region − hiding its mirror image: HKD student − baseline", e.Split,
+                    PairedInterval.OfImageScores(os.Take(op).Select(r => r.Values).ToList(), ob.Take(op).Select(r => r.Values).ToList(),
+                        PairedInterval.ClusterIds(ob[0].Files.Select(f => PatientOf(patients, f)).ToArray()))));
+            rows.AddRange(controls);
         }
         foreach (var g in groups)
         {
@@ -205,6 +244,55 @@ public static class StudyClaims
 
     static string PatientOf(IReadOnlyDictionary<string, string> patients, string file) =>
         patients.TryGetValue(file, out var p) ? p : throw new InvalidDataException($"test image {file}: expected it in the study's manifest (for its patient), found no row.");
+
+    /// <summary>The verdict column of an attribution row whose measure failed a positive control in its backbone and condition.</summary>
+    public const string FailedControl = "measure failed its control";
+
+    /// <summary>The claim name of the positive-control rows.</summary>
+    public const string ControlClaim = "decision_regions_control";
+
+    // Per run of one model, its occlusion scores in file-name order (the same images for every run and model).
+    static List<(string[] Files, double[] Values)> OcclusionByRun(IReadOnlyList<OcclusionRow>? rows, (string Condition, string Backbone) key, string model) =>
+        (rows ?? []).Where(r => r.Condition == key.Condition && r.Backbone == key.Backbone && r.Model == model).GroupBy(r => r.Run).OrderBy(r => r.Key)
+            .Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray())
+            .Select(r => (r.Select(x => x.FileName).ToArray(), r.Select(x => x.Faithfulness).ToArray())).ToList();
+
+    static List<double[]> Scores(List<DecisionRegionRow[]> runs, Func<DecisionRegionRow, double> score) => runs.Select(r => r.Select(score).ToArray()).ToList();
+
+    // Baseline − HKD student shortcut reliance on all test images of one backbone and condition, or null without device flags.
+    static ClaimRow? RelianceRow(IReadOnlyList<ShortcutRelianceModel>? reliance, IReadOnlyDictionary<string, string> patients, string condition, string backbone,
+        string split, int resamples, int seed)
+    {
+        var b = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == StudyEvaluation.Baseline);
+        var s = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == StudyEvaluation.HkdStudent);
+        if (b is null || s is null || !b.Files.SequenceEqual(s.Files, StringComparer.Ordinal)) return null;
+        // Reliance needs images with and without a device.
+        if (b.HasDevice.All(d => d) || !b.HasDevice.Any(d => d)) return null;
+        int pairs = Math.Min(b.PredictedConfounded.Count, s.PredictedConfounded.Count);
+        var clusters = PairedInterval.ClusterIds(b.Files.Select(f => PatientOf(patients, f)).ToArray());
+        return new ClaimRow("decision_regions", backbone, condition,
+            "shortcut reliance (share predicted COVID-19 or fungal among images with a device − among those without), all test images: baseline − HKD student", split,
+            ShortcutReliance.Paired(b.HasDevice, clusters, b.PredictedConfounded.Take(pairs).ToList(), s.PredictedConfounded.Take(pairs).ToList(), resamples, seed));
+    }
+
+    // The shortcut baseline must put more Grad-CAM energy on the device than the clean baseline (same backbone, pair k of each
+    // condition). The phantoms of both conditions share their test images (same seed; only the train/valid device draw
+    // depends on the shortcut), so images are paired when their names and device flags match; otherwise the per-run means
+    // over each condition's device-carrying images are compared, pairs only, and the metric says so.
+    static ClaimRow DeviceControl(List<DecisionRegionRow[]> shortcut, List<DecisionRegionRow[]> clean, int[] clusters, string backbone, string condition, string split)
+    {
+        int pairs = Math.Min(shortcut.Count, clean.Count);
+        var (a, b) = (shortcut.Take(pairs).ToList(), clean.Take(pairs).ToList());
+        bool sameImages = a.Zip(b).All(p => p.First.Select(x => (x.FileName, double.IsNaN(x.EnergyOnConfounder)))
+            .SequenceEqual(p.Second.Select(x => (x.FileName, double.IsNaN(x.EnergyOnConfounder)))));
+        const string what = "control: Grad-CAM energy on the planted confounder, shortcut baseline − clean baseline; must be > 0";
+        if (sameImages)
+            return new ClaimRow(ControlClaim, backbone, condition, what, split,
+                PairedInterval.OfImageScores(Scores(a, x => x.EnergyOnConfounder), Scores(b, x => x.EnergyOnConfounder), clusters));
+        static double Mean(DecisionRegionRow[] run) => run.Select(x => x.EnergyOnConfounder).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+        return new ClaimRow(ControlClaim, backbone, condition, what + " (test images differ between conditions: per-run means, pairs only)", split,
+            PairedInterval.OfRuns(a.Select(Mean).ToList(), b.Select(Mean).ToList()));
+    }
 
     static List<DecisionRegionRow[]> ByRun(IEnumerable<DecisionRegionRow> rows, string model) =>
         rows.Where(r => r.Model == model).GroupBy(r => r.Run).OrderBy(r => r.Key).Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray()).ToList();
@@ -373,6 +461,12 @@ public static class StudyClaims
           .Append("The 95 % interval and p are a paired t over the pairs with the patient-clustered test-set variance added (Satterthwaite degrees of freedom; docs/study-design.md). ")
           .Append("Primary rows (test accuracy, student − baseline, per backbone and condition) are decided by p after Holm's adjustment over the primary family: supported or contradicted when it is below 0.05. ")
           .Append("Secondary rows are decided by their unadjusted interval: supported above 0, contradicted below 0, inconclusive when it contains 0.\n");
+        sb.Append("\nRows of claim ").Append(ControlClaim).Append(" are positive controls of the Grad-CAM measures (the ROI oracle must put more energy in the mask ")
+          .Append("than the baseline; the shortcut baseline more on the device than the clean one). ");
+        var failed = rows.Where(r => r.VerdictOverride == FailedControl).Select(r => $"{r.Backbone} · {r.Condition}").Distinct().ToList();
+        sb.Append(failed.Count == 0
+            ? "Every control that was computed held.\n"
+            : $"**A control failed in {string.Join(", ", failed)}: the Grad-CAM rows there say \"{FailedControl}\" instead of a verdict, because a measure that cannot see what the oracle or the shortcut model provably uses cannot tell whether the student's regions are more meaningful.** The behavioural shortcut-reliance and occlusion rows need no explanation method and keep their verdicts.\n");
         return sb.ToString();
     }
 }

@@ -191,16 +191,22 @@ public static class StudyReport
 
     /// <summary>
     /// Tests the paper's claims on the study (<see cref="StudyClaims"/>): scores every pair's decision regions with Grad-CAM
-    /// (<see cref="StudyDecisionRegions"/>; minutes on a CPU), then writes <c>tables/decision_regions.csv</c>,
-    /// <c>tables/claims.csv</c> and <c>tables/claims.md</c>. Returns the claim rows.
+    /// (<see cref="StudyDecisionRegions"/>; minutes on a CPU) and every model's shortcut reliance (<see cref="StudyShortcutReliance"/>),
+    /// then writes <c>tables/decision_regions.csv</c>, <c>tables/decision_regions_zero_maps.csv</c>, <c>tables/occlusion.csv</c>, <c>tables/shortcut_reliance.csv</c>
+    /// (phantom data only), <c>tables/claims.csv</c> and <c>tables/claims.md</c>. Returns the claim rows.
     /// </summary>
     public static IReadOnlyList<ClaimRow> WriteClaims(StudyEvaluation e, IProgress? progress = null)
     {
         var tables = Path.Combine(e.StudyDir, "tables");
         Directory.CreateDirectory(tables);
-        var regions = StudyDecisionRegions.Score(e, progress);
+        var occlusion = new List<OcclusionRow>();
+        var regions = StudyDecisionRegions.Score(e, progress, occlusion);
         StudyDecisionRegions.Write(regions, Path.Combine(tables, StudyDecisionRegions.FileName));
-        var claims = StudyClaims.Evaluate(e, regions);
+        StudyDecisionRegions.WriteOcclusion(occlusion, Path.Combine(tables, StudyDecisionRegions.OcclusionFileName));
+        StudyDecisionRegions.WriteZeroMaps(regions, Path.Combine(tables, StudyDecisionRegions.ZeroMapsFileName));
+        var reliance = StudyShortcutReliance.Load(e);
+        if (reliance.Count > 0) StudyShortcutReliance.Write(StudyShortcutReliance.Rows(reliance), Path.Combine(tables, StudyShortcutReliance.FileName));
+        var claims = StudyClaims.Evaluate(e, regions, reliance: reliance, occlusion: occlusion);
         StudyClaims.Write(claims, tables, e.Preset, StudyClaims.PlateauNote(e));
         return claims;
     }

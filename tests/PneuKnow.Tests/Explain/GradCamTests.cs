@@ -126,6 +126,26 @@ public class GradCamTests
     }
 
     [Fact]
+    public void Several_targets_from_one_forward_pass_equal_one_call_per_target()
+    {
+        torch.manual_seed(6);
+        var net = new QuadrantNet();
+        var data = new QuadrantImages(6, seed: 8);
+        int[] all = [0, 1, 2, 3, 4, 5];
+        var both = GradCam.OfImages(net, data, all, [CamTarget.Predicted, CamTarget.Label], batchSize: 4);
+        var predicted = GradCam.OfImages(net, data, all, CamTarget.Predicted, batchSize: 4);
+        var label = GradCam.OfImages(net, data, all, CamTarget.Label, batchSize: 4);
+        Assert.Equal(2, both.Count);
+        foreach (var (shared, alone) in new[] { (both[0], predicted), (both[1], label) })
+            for (int i = 0; i < all.Length; i++)
+            {
+                Assert.Equal(alone[i].Class, shared[i].Class);
+                Assert.Equal(alone[i].Probability, shared[i].Probability, 9);
+                for (int p = 0; p < alone[i].Values.Length; p++) Assert.Equal(alone[i].Values[p], shared[i].Values[p], 5);
+            }
+    }
+
+    [Fact]
     public void An_index_outside_the_dataset_and_a_bad_class_are_refused()
     {
         var net = new QuadrantNet();
