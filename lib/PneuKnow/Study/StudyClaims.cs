@@ -458,12 +458,12 @@ public static class StudyClaims
                 $"| {r.Claim}{(r.Primary ? " **(primary)**" : "")} | {(r.Condition.Length == 0 ? "–" : r.Condition)} | {r.Backbone} | {r.Metric} ({r.Split}) | {X(d.Estimate)} | [{X(d.Lower)}, {X(d.Upper)}] | {P(d.P)} | {P(r.PAdjusted)} | {d.Pairs} × {(d.Images == 0 ? "–" : d.Images.ToString(CultureInfo.InvariantCulture))} | {(preset.HasNoPower ? "no power" : r.Verdict)} |\n");
         }
         sb.Append("\nEach row is a paired difference: pair k of the two models shares its seed (initial weights, data order, dropout). ")
-          .Append("The 95 % interval and p are a paired t over the pairs with the patient-clustered test-set variance added (Satterthwaite degrees of freedom; docs/study-design.md). ")
+          .Append("The 95 % interval and p are a paired t over the pairs with the patient-clustered test-set variance added (Behrens–Fisher critical value; docs/study-design.md). ")
           .Append("Primary rows (test accuracy, student − baseline, per backbone and condition) are decided by p after Holm's adjustment over the primary family: supported or contradicted when it is below 0.05. ")
           .Append("Secondary rows are decided by their unadjusted interval: supported above 0, contradicted below 0, inconclusive when it contains 0.\n");
         sb.Append("\nRows of claim ").Append(ControlClaim).Append(" are positive controls of the Grad-CAM measures (the ROI oracle must put more energy in the mask ")
           .Append("than the baseline; the shortcut baseline more on the device than the clean one). ");
-        var failed = rows.Where(r => r.VerdictOverride == FailedControl).Select(r => $"{r.Backbone} · {r.Condition}").Distinct().ToList();
+        var failed = rows.Where(r => r.VerdictOverride == FailedControl).Select(r => r.Condition.Length == 0 ? r.Backbone : $"{r.Backbone} · {r.Condition}").Distinct().ToList();
         sb.Append(failed.Count == 0
             ? "Every control that was computed held.\n"
             : $"**A control failed in {string.Join(", ", failed)}: the Grad-CAM rows there say \"{FailedControl}\" instead of a verdict, because a measure that cannot see what the oracle or the shortcut model provably uses cannot tell whether the student's regions are more meaningful.** The behavioural shortcut-reliance and occlusion rows need no explanation method and keep their verdicts.\n");
