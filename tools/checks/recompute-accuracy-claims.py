@@ -63,3 +63,39 @@ for i,r in enumerate(rows):
     if i in adj: v='supported' if pa<0.05 and r[3]>0 else 'contradicted' if pa<0.05 and r[3]<0 else 'inconclusive'
     else: v='supported' if r[4]>0 else 'contradicted' if r[5]<0 else 'inconclusive'
     print(f"{r[0]},{r[1]},{r[2]},{r[3]:+.4f},{r[4]:+.4f},{r[5]:+.4f},{r[6]:.4f},{pa:.4f},{r[7]:.3f},{r[8]},{r[9]},{v}")
+
+# Shortcut reliance (share predicted COVID-19 or fungal among test images with a device − among those without),
+# baseline − HKD student, shortcut condition; test-set variance by a bootstrap over patients (1,000 draws).
+try:
+    from PIL import Image
+except ImportError:
+    sys.exit(0)
+cond='shortcut'
+if os.path.isdir(f'{data}/{cond}/devices'):
+    pat=patients(cond)
+    print("\ncondition,backbone,reliance baseline per pair,reliance student per pair,estimate,ci_low,ci_high,p,seed_share")
+    for bb in ['cntk_resnet18','resnet18']:
+        bunit,sunit=f'{bb}_{cond}_do_baseline',f'{bb}_{cond}_do_kd'
+        if not (os.path.isdir(f'{ref}/runs/{bunit}') and os.path.isdir(f'{ref}/runs/{sunit}')): continue
+        _,order=preds(bunit,'baseline',0)
+        dev=np.array([np.asarray(Image.open(f'{data}/{cond}/devices/{f}')).any() for f in order])
+        ids=np.unique([pat[f] for f in order],return_inverse=True)[1]
+        conf={'C','P'}  # COVID-19 and fungal (P: pneumocystis) in the phantom's codes
+        def rel(pred,idx): return pred[idx][dev[idx]].mean()-pred[idx][~dev[idx]].mean()
+        B=[];S=[]
+        for k in range(3):
+            pb,_=preds(bunit,'baseline',k); ps,_=preds(sunit,'student',k)
+            B.append(np.array([pb[f][1] in conf for f in order],float)); S.append(np.array([ps[f][1] in conf for f in order],float))
+        allidx=np.arange(len(order)); K=3
+        d=np.array([rel(B[k],allidx)-rel(S[k],allidx) for k in range(K)])
+        members=[np.where(ids==c)[0] for c in range(ids.max()+1)]; C=len(members)
+        rng=np.random.default_rng(0); vals=[]
+        for r in range(1000):
+            idx=np.concatenate([members[i] for i in rng.integers(0,C,C)])
+            vals.append([rel(B[k],idx)-rel(S[k],idx) for k in range(K)])
+        vals=np.array(vals); sc=C/(C-1)
+        vpair=vals.var(0,ddof=1).mean()*sc; vimg=vals.mean(1).var(ddof=1)*sc
+        m=d.mean(); seed=d.var(ddof=1)/K
+        pairspec=max(0,(vpair-vimg)*K/(K-1)); shared=max(0,vimg-pairspec/K); V=seed+shared; w=seed/V; se=np.sqrt(V)
+        q=fid(w,K-1); p=min(1,2*fid(w,K-1,x=-abs(m)/se))
+        print(f"{cond},{bb},{'/'.join(f'{rel(B[k],allidx):.3f}' for k in range(K))},{'/'.join(f'{rel(S[k],allidx):.3f}' for k in range(K))},{m:+.4f},{m-q*se:+.4f},{m+q*se:+.4f},{p:.4f},{w:.3f}")
