@@ -138,7 +138,8 @@ public static class OneDnnSelfTest
             model, libTorchVersion, identity);
     }
 
-    static (string Model, string Flags) CpuIdentity()
+    /// <summary>The CPU's model name (from /proc/cpuinfo) and flags; the architecture name where /proc is unreadable.</summary>
+    internal static (string Model, string Flags) CpuIdentity()
     {
         string model = RuntimeInformation.ProcessArchitecture.ToString(), flags = "";
         try

@@ -90,6 +90,7 @@ public static class StudyReport
         var stamp = StudyStamp.Read(studyDir);
         var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs);
         if (stamp.Conditions is { Count: > 0 } conditions) preset = preset with { Conditions = conditions };
+        if (stamp.Seed is { } seed) preset = preset with { Seed = seed };
         var split = StudyRunner.ReportedSplit(preset);
         var held = stamp.Units.ToHashSet(StringComparer.Ordinal);
         var cells = new List<StudyCell>();

@@ -70,7 +70,7 @@ public static class StudyRunner
             done.Add((unit, Experiment.Run(config, progress, new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory), cancel)));
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
-            units.Select(u => u.Key).ToList(), preset.Conditions);
+            units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine());
         if (options.Units is null) stamp.Write(options.OutputDir);
         return new StudyResult(preset, stamp, done, sw.Elapsed);
     }

@@ -15,9 +15,20 @@ namespace PneuKnow.Study;
 /// <param name="Runs">Repeated runs of the grid.</param>
 /// <param name="Units">Keys of the units this folder holds.</param>
 /// <param name="Conditions">The data conditions of the grid (null in stamps written before conditions existed: the preset's own).</param>
+/// <param name="Seed">The base seed the study ran with (null in stamps written before it was recorded: the preset's own).
+/// A replication runs the same preset with another base seed (<c>reproduce --seed</c>).</param>
+/// <param name="Machine">Where it ran: CPU model, libtorch version and thread count; results are bit-reproducible only where
+/// all three match (across CPUs the float kernels differ, which acts like another seed). Null in older stamps.</param>
 public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units,
-    IReadOnlyList<StudyCondition>? Conditions = null)
+    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null)
 {
+    /// <summary>The CPU model, libtorch version and thread count of this process (what <see cref="Machine"/> records).</summary>
+    public static string CurrentMachine()
+    {
+        var r = TorchRuntime.Current;
+        return $"{OneDnnSelfTest.CpuIdentity().Model}; libtorch {r?.LibTorchVersion ?? "not loaded"}; {r?.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} thread(s); {r?.Device ?? "cpu"}";
+    }
+
     /// <summary>File name inside a study folder.</summary>
     public const string FileName = "study.json";
 
@@ -83,6 +94,8 @@ public static class ShardMerge
                 throw new InvalidDataException($"merge: {dir} holds preset '{s.Preset}' but {first.Dir} holds '{first.Stamp.Preset}'; shards of different presets cannot be merged.");
             if (s.CodeVersion != first.Stamp.CodeVersion)
                 throw new InvalidDataException($"merge: {dir} was made by code version {s.CodeVersion} but {first.Dir} by {first.Stamp.CodeVersion}; rerun the shards with one build.");
+            if (s.Seed != first.Stamp.Seed)
+                throw new InvalidDataException($"merge: {dir} ran with base seed {s.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(the preset's)"} but {first.Dir} with {first.Stamp.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(the preset's)"}; a replication is its own study, not a shard.");
             if (!s.Backbones.SequenceEqual(first.Stamp.Backbones) || s.Runs != first.Stamp.Runs)
                 throw new InvalidDataException($"merge: {dir} covers backbones [{string.Join(", ", s.Backbones)}] × {s.Runs} runs but {first.Dir} covers [{string.Join(", ", first.Stamp.Backbones)}] × {first.Stamp.Runs} runs.");
         }

@@ -57,6 +57,22 @@ public sealed class ShardMergeTests : IDisposable
     }
 
     [Fact]
+    public void Shards_of_different_base_seeds_are_refused_and_the_seed_and_machine_survive_a_merge()
+    {
+        var a = Shard("a", Stamp("0/2", "u1") with { Seed = 7, Machine = "AMD EPYC; libtorch 2.10.0; 2 thread(s); cpu" });
+        var b = Shard("b", Stamp("1/2", "u2") with { Seed = 42 });
+        var e = Assert.Throws<InvalidDataException>(() => ShardMerge.Merge([a, b], Path.Combine(_root.FullName, "m")));
+        Assert.Contains("base seed 42", e.Message);
+        Assert.Contains("with 7", e.Message);
+
+        var c = Shard("c", Stamp("1/2", "u2") with { Seed = 7 });
+        var merged = ShardMerge.Merge([a, c], Path.Combine(_root.FullName, "m2"));
+        var read = StudyStamp.Read(Path.Combine(_root.FullName, "m2"));
+        Assert.Equal((7, "AMD EPYC; libtorch 2.10.0; 2 thread(s); cpu"), (read.Seed, read.Machine));
+        Assert.Equal(merged.Seed, read.Seed);
+    }
+
+    [Fact]
     public void A_unit_held_by_two_shards_is_refused()
     {
         var a = Shard("a", Stamp("0/2", "u1"));

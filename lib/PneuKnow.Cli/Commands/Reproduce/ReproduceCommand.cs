@@ -46,6 +46,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         [Description("Do not execute the notebooks.")]
         public bool NoNotebooks { get; init; }
 
+        [CommandOption("--seed <S>")]
+        [Description("Base seed of the study (default: the preset's, 42). Another seed is a replication: every pair, teacher and data order is drawn anew; the study stamp records it")]
+        public int? Seed { get; init; }
+
         [CommandOption("--workers <N>")]
         [Description("Units trained at once, each in its own process with threads/N intra-op threads (default 1). On the 2-core VM two workers trained no faster than one process with two threads.")]
         [DefaultValue(1)]
@@ -68,6 +72,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             preset = StudyPreset.Get(s.Preset);
             shard = s.Shard is null ? ShardSpec.All : ShardSpec.Parse(s.Shard);
             preset = StudyRunner.Restrict(preset, s.Backbones?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), s.Runs);
+            if (s.Seed is { } seed) preset = preset with { Seed = seed };
         }
         catch (ArgumentException e)
         {
@@ -78,7 +83,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         var sw = Stopwatch.StartNew();
         var report = TorchRuntime.Initialize(s.Device, s.Threads);
         var o = Console.Out;
-        o.WriteLine($"preset:  {preset.Name}: {string.Join(", ", preset.Backbones)} × [{string.Join(", ", preset.Variants.Select(v => v.Name))}] × {preset.Runs} run(s), {preset.Resolution} px, {preset.Epochs} epochs; shard {shard}");
+        o.WriteLine($"preset:  {preset.Name}: {string.Join(", ", preset.Backbones)} × [{string.Join(", ", preset.Variants.Select(v => v.Name))}] × {preset.Runs} run(s), {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; shard {shard}");
         o.WriteLine($"device:  {report.DeviceDescription}, {report.Threads} threads");
         o.WriteLine($"output:  {outDir}");
 
