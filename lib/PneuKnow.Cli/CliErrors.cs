@@ -38,7 +38,7 @@ public static partial class CliErrors
                 stderr.WriteLine($"error: {Describe(error, args)}");
                 stderr.WriteLine($"       see `pneuknow {string.Join(' ', CommandPath(args))} --help`.".Replace("  --help", " --help"));
                 return ExitCodes.Usage;
-            case CommandAppException:
+            case CommandAppException or UsageException:
                 stderr.WriteLine($"error: {error.Message}");
                 return ExitCodes.Usage;
             case OperationCanceledException:

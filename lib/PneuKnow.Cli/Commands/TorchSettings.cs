@@ -53,6 +53,8 @@ sealed class TorchSettingsInterceptor : ICommandInterceptor
 {
     public void Intercept(CommandContext context, CommandSettings settings)
     {
+        // Before anything else: a value-taking option without its value is a usage error, not a placeholder value.
+        OptionValues.Check(context.Arguments, settings.GetType());
         if (settings is TorchSettings { OneDnnIsa: { } isa })
             PneuKnow.Runtime.OneDnnIsa.Request = PneuKnow.Runtime.OneDnnIsa.Parse(isa, "--onednn-isa");
     }

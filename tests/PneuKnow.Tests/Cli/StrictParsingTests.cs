@@ -26,6 +26,43 @@ public sealed class StrictParsingTests : IDisposable
         Assert.Contains($"error: unknown option '{typo}'; did you mean '{nearest}'?", r.Error);
     }
 
+    /// <summary>
+    /// A value-taking option without its value (at the end, or followed by another option) is a usage error naming the
+    /// option; it used to become Spectre's placeholder <c>__default_command</c> with exit 0 (<c>synth --out --images 3</c>
+    /// wrote images into <c>./__default_command</c>).
+    /// </summary>
+    [Theory]
+    [InlineData("--out", "the option --images", "synth", "--out", "--images", "3", "--size", "32")]
+    [InlineData("--out", "the end of the command line", "synth", "--images", "3", "--size", "32", "--out")]
+    [InlineData("--out", "the end of the command line", "reproduce", "--preset", "smoke", "--out")]
+    [InlineData("--preset", "the option --out", "reproduce", "--preset", "--out", "x")]
+    [InlineData("--out", "the end of the command line", "slurm", "--preset", "smoke", "--out")]
+    [InlineData("--out", "the end of the command line", "data", "split", "--manifest", "m.csv", "--out")]
+    [InlineData("--device", "the option --threads", "info", "--device", "--threads", "1")]
+    [InlineData("--manifest", "the end of the command line", "data", "check", "--manifest")]
+    public void An_option_without_its_value_exits_2_naming_it_and_writes_nothing(string option, string found, params string[] args)
+    {
+        var cwd = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = _dir.FullName;
+        try
+        {
+            var r = PneuknowCli.Run(args);
+            Assert.Equal(ExitCodes.Usage, r.Exit);
+            Assert.Contains($"error: option {option} expects a value", r.Error);
+            Assert.Contains($"found {found}", r.Error);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.FullName));
+        }
+        finally { Environment.CurrentDirectory = cwd; }
+    }
+
+    [Fact]
+    public void A_negative_number_is_a_value_not_a_missing_one()
+    {
+        var r = PneuknowCli.Run("synth", "--out", Path.Combine(_dir.FullName, "p"), "--images", "-1");
+        Assert.DoesNotContain("expects a value", r.Error);
+        Assert.Contains("-1", r.Error);
+    }
+
     [Fact]
     public void Synth_with_a_misspelled_option_writes_nothing()
     {
