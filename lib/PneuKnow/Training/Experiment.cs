@@ -64,7 +64,11 @@ public static class Experiment
         progress ??= SilentProgress.Instance;
         options ??= new ExperimentOptions();
         var device = TorchRuntime.Device;
-        var root = Path.Combine(Path.GetFullPath(options.OutputRoot ?? config.ModelDir), config.ExperimentName);
+        // The experiment's folder must lie inside the output root, whatever the config's name says.
+        var outputRoot = Path.GetFullPath(options.OutputRoot ?? config.ModelDir);
+        var root = Runtime.SafePath.Under(outputRoot, config.ExperimentName);
+        if (root == Path.TrimEndingDirectorySeparator(outputRoot))
+            throw new ConfigException($"experiment_name '{config.ExperimentName}': expected a folder inside the output root {outputRoot}, found the root itself.");
         Directory.CreateDirectory(root);
         AtomicFile.WriteAllText(Path.Combine(root, "config.json"), config.ToJson());
 

@@ -316,6 +316,10 @@ public sealed record ExperimentConfig(
             var v = Text(key, null);
             if (v.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || v.Contains(' '))
                 throw new ConfigException($"{Where(key)}: expected a name without spaces or path separators, found '{v}'.");
+            // "." and ".." name the output root itself or its parent, and a leading dot hides the folder: a name must
+            // give a folder of its own inside the output root.
+            if (v.Length == 0 || v.StartsWith('.'))
+                throw new ConfigException($"{Where(key)}: expected a folder name inside the output root (not empty, not '.' or '..', no leading dot), found '{v}'.");
             return v;
         }
 

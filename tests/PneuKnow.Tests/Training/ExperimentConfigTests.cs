@@ -91,6 +91,21 @@ public class ExperimentConfigTests
         Assert.Null(c.Teacher);
     }
 
+    /// <summary>An experiment_name that would leave the output root (or be the root itself) is refused: ".." used to write into the parent of --out.</summary>
+    [Theory]
+    [InlineData("..", "expected a folder name inside the output root")]
+    [InlineData(".", "expected a folder name inside the output root")]
+    [InlineData(".hidden", "expected a folder name inside the output root")]
+    [InlineData("/x", "expected a name without spaces or path separators")]
+    [InlineData("a/../../b", "expected a name without spaces or path separators")]
+    public void An_experiment_name_that_leaves_the_output_root_is_refused(string name, string message)
+    {
+        var e = Assert.Throws<ConfigException>(() => ExperimentConfig.FromIni(BaselineIni.Replace("experiment_name = EB0_Baseline_nodo", $"experiment_name = {name}"), ConfigPath));
+        Assert.Contains("experiment_name", e.Message);
+        Assert.Contains(message, e.Message);
+        Assert.Contains($"'{name}'", e.Message);
+    }
+
     [Theory]
     [InlineData("batch_size = 8", "batch_size = 8\nlearning_rate = 0.001", "line 17", "unknown key 'learning_rate' in [model]")]
     [InlineData("epochs = 60", "epochs = sixty", "line 14", "epochs: expected an integer ≥ 1, found 'sixty'")]
