@@ -259,14 +259,6 @@ public class PreciseBatchNormTests : IDisposable
         Assert.Throws<TrainingException>(() => Trainer.Train(Run(runOn.Directory, false)));
     }
 
-    sealed class CancelAt(CancellationTokenSource cts, int advances) : IProgress, IProgressTask
-    {
-        int count;
-        public IProgressTask Start(string description, long total) => this;
-        public void Advance(long steps = 1, string? status = null) { if (steps > 0 && ++count == advances) cts.Cancel(); }
-        public void Dispose() { }
-    }
-
     [Theory]
     [InlineData(4)]    // after epoch 0's last batch: before its precise pass, validation and commit
     [InlineData(6)]    // in the middle of epoch 1

@@ -84,14 +84,6 @@ public class TrainerTests : IDisposable
         Assert.NotEqual(File.ReadAllText(Path.Combine(a, "log.csv")), File.ReadAllText(Path.Combine(other.Directory, "log.csv")));
     }
 
-    sealed class CancelAt(CancellationTokenSource cts, int advances) : IProgress, IProgressTask
-    {
-        int count;
-        public IProgressTask Start(string description, long total) => this;
-        public void Advance(long steps = 1, string? status = null) { if (steps > 0 && ++count == advances) cts.Cancel(); }
-        public void Dispose() { }
-    }
-
     [Theory]
     [InlineData(4)]    // after epoch 0's last batch, before its validation and commit
     [InlineData(6)]    // in the middle of epoch 1

@@ -8,6 +8,15 @@ using static TorchSharp.torch;
 
 namespace PneuKnow.Tests.Training;
 
+/// <summary>Progress that cancels the run at its <c>advances</c>-th batch: a stop at a chosen point of training, for the resume tests.</summary>
+sealed class CancelAt(CancellationTokenSource cts, int advances) : IProgress, IProgressTask
+{
+    int count;
+    public IProgressTask Start(string description, long total) => this;
+    public void Advance(long steps = 1, string? status = null) { if (steps > 0 && ++count == advances) cts.Cancel(); }
+    public void Dispose() { }
+}
+
 /// <summary>A few-thousand-parameter backbone with the Features/Head split, for fast trainer tests.</summary>
 sealed class TinyBackbone : Backbone
 {
