@@ -75,7 +75,7 @@ public enum StudyRecipe
 /// training hyper-parameter. <see cref="Paper"/> is the published recipe (docs/study-design.md says where the
 /// other presets depart from it and why).
 /// </summary>
-/// <param name="Name">smoke, quick or paper.</param>
+/// <param name="Name">smoke, quick, study or paper.</param>
 /// <param name="Data">The data the study trains on.</param>
 /// <param name="Resolution">Network input size (the paper: 224).</param>
 /// <param name="Backbones">timm-style backbone names.</param>

@@ -13,7 +13,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
     public sealed class Settings : TorchSettings
     {
         [CommandOption("--preset <PRESET>")]
-        [Description("smoke (CI, minutes), quick (2-core CPU, ~20 min), paper (the published recipe, GPU).")]
+        [Description("smoke (CI, minutes), quick (the study with 3 pairs: 2-core CPU, 40-80 min), study (12 pairs: hours), paper (the published recipe, GPU).")]
         [DefaultValue("quick")]
         public string Preset { get; init; } = "quick";
 

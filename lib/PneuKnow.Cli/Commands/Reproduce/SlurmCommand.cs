@@ -10,7 +10,7 @@ public sealed class SlurmCommand : Command<SlurmCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--preset <PRESET>")]
-        [Description("smoke, quick or paper.")]
+        [Description("smoke, quick, study or paper.")]
         [DefaultValue("paper")]
         public string Preset { get; init; } = "paper";
 
