@@ -168,8 +168,8 @@ public sealed record StudyPreset(
 
     /// <summary>
     /// The headline study: the same design as <see cref="Quick"/> with 12 pairs and the annotation budgets 10, 30 and
-    /// 60 % beside 100 %, so that every primary row's 95 % half-width is about 0.015 or less. Hours on a 2-core CPU;
-    /// resumable and shardable.
+    /// 60 % beside 100 % (docs/study-design.md, "Power", says what half-widths 12 pairs are expected to give). Hours on a
+    /// 2-core CPU; resumable and shardable.
     /// </summary>
     public static StudyPreset Study { get; } = StudyDesign("study", runs: 12, budgets: [0.1, 0.3, 0.6]);
 
