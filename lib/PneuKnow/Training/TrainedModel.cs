@@ -11,7 +11,7 @@ namespace PneuKnow.Training;
 /// is needed to open the data it was trained on again: what the explain command and the decision-region
 /// notebook use instead of re-training.
 /// <code>
-/// using var trained = TrainedModel.Load("results/study/runs/cntk_resnet18_do_kd/student/run_0");
+/// using var trained = TrainedModel.Load("results/quick/runs/cntk_resnet18_clean_do_kd/student/run_0");
 /// var test = trained.OpenSplit("test");
 /// </code>
 /// </summary>

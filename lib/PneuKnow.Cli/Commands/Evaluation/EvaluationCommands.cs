@@ -16,6 +16,6 @@ internal static class EvaluationCommands
                 "--compare", "cs-base=ConvNeXt_small_Baseline:baseline", "--compare", "cs-hkd=ConvNeXt_small_KD:student");
         config.AddCommand<ExplainCommand>("explain")
             .WithDescription("Grad-CAM overlays (PNG) of a run's selected model on images of a split, scored against the expert masks (energy pointing game, pointing game, IoU).")
-            .WithExample("explain", "results/study-quick/runs/cntk_resnet18_do_kd/student/run_0", "--images", "0,1,2", "--split", "test", "--out", "results/explain");
+            .WithExample("explain", "results/quick/runs/cntk_resnet18_clean_do_kd/student/run_0", "--images", "0,1,2", "--split", "test", "--out", "results/explain");
     }
 }

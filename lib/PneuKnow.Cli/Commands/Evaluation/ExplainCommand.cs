@@ -17,7 +17,7 @@ public sealed class ExplainCommand : Command<ExplainCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [Description("Run folder (holds run.json and best.pt), e.g. results/study-quick/runs/cntk_resnet18_do_kd/student/run_0.")]
+        [Description("Run folder (holds run.json and best.pt), e.g. results/quick/runs/cntk_resnet18_clean_do_kd/student/run_0.")]
         [CommandArgument(0, "<run>")]
         public string Run { get; init; } = "";
 

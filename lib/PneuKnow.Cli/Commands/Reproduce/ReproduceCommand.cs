@@ -56,7 +56,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         public int Workers { get; init; } = 1;
 
         [CommandOption("--unit <KEY>")]
-        [Description("Train only this unit (e.g. cntk_resnet18_do_kd) and write no tables; what each --workers process runs.")]
+        [Description("Train only this unit (e.g. cntk_resnet18_clean_do_kd) and write no tables; what each --workers process runs.")]
         public string? Unit { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
