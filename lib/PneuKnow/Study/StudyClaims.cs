@@ -71,13 +71,17 @@ public static class StudyClaims
     {
         var rows = new List<ClaimRow>();
         var groups = e.Cells.GroupBy(c => (c.Unit.ConditionName, c.Backbone)).ToList();
+        // The test images' patients, read once per condition and backbone from the manifest the runs trained on.
+        var patientsOf = groups.Select(g => (g.Key, First: g.FirstOrDefault()))
+            .Where(x => x.First is not null)
+            .ToDictionary(x => x.Key, x => Patients(x.First!.RunFolders[0]));
         int seed = 0;
         foreach (var g in groups)
         {
             var baseline = Find(g, StudyVariant.Main.Name, Role.Baseline);
             var student = Find(g, StudyVariant.Main.Name, Role.Student);
             if (baseline is null || student is null) continue;
-            var (labels, clusters, classes, b, s) = Aligned(baseline, student, e.Split);
+            var (labels, clusters, classes, b, s) = Aligned(baseline, student, e.Split, patientsOf[g.Key]);
             foreach (var (name, metric) in Metrics)
                 rows.Add(new ClaimRow(PrimaryClaim, g.Key.Backbone, g.Key.ConditionName, $"{name}: HKD student − baseline", e.Split,
                     PairedInterval.OfPredictions(labels, clusters, s, b, classes, metric, resamples, seed++)) { Primary = metric == PairedMetric.Accuracy && e.Preset.IsPrimary(g.Key.Backbone) });
@@ -103,9 +107,6 @@ public static class StudyClaims
             rows.Add(new ClaimRow("convergence", g.Key.Backbone, g.Key.ConditionName, "area under the validation-accuracy curve (mean over epochs): HKD student − baseline", "valid",
                 PairedInterval.OfRuns(sCurves.Select(c => c.Average()).ToArray(), bCurves.Select(c => c.Average()).ToArray())));
         }
-        var patientsOf = new Dictionary<(string, string), IReadOnlyDictionary<string, string>>();
-        foreach (var g in groups)
-            if (Find(g, StudyVariant.Main.Name, Role.Baseline) is { } b0) patientsOf[g.Key] = Patients(b0.RunFolders[0]);
         foreach (var g in regions.GroupBy(r => (r.Condition, r.Backbone)))
         {
             var (s, b) = (ByRun(g, StudyEvaluation.HkdStudent), ByRun(g, StudyEvaluation.Baseline));
@@ -163,7 +164,7 @@ public static class StudyClaims
                 var what = control.Unit.Variant.TeacherOnRaw
                     ? "HKD student − student of a teacher trained on raw images (noroi)"
                     : FormattableString.Invariant($"HKD student (100 % of ROIs) − HKD student ({control.Unit.Variant.RoiFraction:P0} of ROIs)");
-                var (labels, clusters, classes, c, s) = Aligned(control, student, e.Split);
+                var (labels, clusters, classes, c, s) = Aligned(control, student, e.Split, patientsOf[g.Key]);
                 foreach (var (name, metric) in Metrics.Take(2))
                     rows.Add(new ClaimRow("annotation", g.Key.Backbone, g.Key.ConditionName, $"{name}: {what}", e.Split,
                         PairedInterval.OfPredictions(labels, clusters, s, c, classes, metric, resamples, seed++)));
@@ -201,14 +202,14 @@ public static class StudyClaims
 
     // Both models' predicted codes per pair, aligned on the same images (by file name, in the first run's order), with the
     // patient of each image (the test set's clusters).
-    static (int[] Labels, int[] Clusters, IReadOnlyList<string> Classes, List<int[]> B, List<int[]> A) Aligned(StudyCell b, StudyCell a, string split)
+    static (int[] Labels, int[] Clusters, IReadOnlyList<string> Classes, List<int[]> B, List<int[]> A) Aligned(StudyCell b, StudyCell a, string split,
+        IReadOnlyDictionary<string, string> patients)
     {
         int pairs = Math.Min(a.RunFolders.Count, b.RunFolders.Count);
         var pa = a.RunFolders.Take(pairs).Select(f => RunFolders.ReadPredictions(f, split)).ToList();
         var pb = b.RunFolders.Take(pairs).Select(f => RunFolders.ReadPredictions(f, split)).ToList();
         var order = pb[0].Rows.Select(r => r.FileName).ToArray();
         var labels = pb[0].Rows.Select(r => r.Label).ToArray();
-        var patients = Patients(b.RunFolders[0]);
         var clusters = PairedInterval.ClusterIds(order.Select(f => PatientOf(patients, f)).ToArray());
         int[] Codes(Predictions p, string folder)
         {
@@ -228,12 +229,22 @@ public static class StudyClaims
     public static IReadOnlyDictionary<string, string> Patients(string runFolder)
     {
         var config = Path.Combine(runFolder, "run.json");
+        return ReadPatients(ManifestOf(config));
+    }
+
+    static string ManifestOf(string config)
+    {
         var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config));
         var manifest = (string?)root?["config"]?["metadata_file"]
             ?? throw new InvalidDataException($"{config}: expected config.metadata_file (the manifest whose patients cluster the test images), found none.");
         if (!Path.IsPathRooted(manifest)) manifest = Path.GetFullPath(manifest);
         if (!File.Exists(manifest))
             throw new InvalidDataException($"{config}: the manifest {manifest} is missing; the intervals resample test images by patient, so the data the study ran on must be present (reproduce --data DIR regenerates a phantom).");
+        return manifest;
+    }
+
+    static IReadOnlyDictionary<string, string> ReadPatients(string manifest)
+    {
         var t = Data.Csv.Read(manifest);
         int file = t.Require("file_name"), patient = t.IndexOf("patient_id");
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
