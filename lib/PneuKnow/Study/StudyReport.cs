@@ -100,9 +100,7 @@ public static class StudyReport
             foreach (var role in roles)
             {
                 var roleDir = Path.Combine(studyDir, "runs", unit.Key, role);
-                var folders = Directory.Exists(roleDir)
-                    ? Directory.GetDirectories(roleDir, "run_*").OrderBy(d => d, StringComparer.Ordinal).ToList()
-                    : [];
+                var folders = Directory.Exists(roleDir) ? RunFoldersOf(roleDir) : [];
                 if (folders.Count == 0)
                     throw new InvalidDataException($"{roleDir}: the study stamp lists unit {unit.Key} but it has no {role} run folders.");
                 var runs = RunFolders.Load(folders, split, _ => $"{unit.Key}/{role}");
@@ -111,6 +109,29 @@ public static class StudyReport
             }
         }
         return new StudyEvaluation(studyDir, preset, split, cells);
+    }
+
+    /// <summary>
+    /// The <c>run_k</c> folders of one role, ordered by k as a number: run k of every model of a condition forms pair k, and
+    /// the claims pair runs by position, so <c>run_10</c> must follow <c>run_9</c> (an ordinal sort puts it after
+    /// <c>run_1</c>). The runs must be <c>run_0</c> … <c>run_{n−1}</c> without a gap, or run k would be paired with
+    /// another pair's run.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A folder named <c>run_</c> plus something other than a number, or a missing run k.</exception>
+    public static IReadOnlyList<string> RunFoldersOf(string roleDir)
+    {
+        var numbered = Directory.GetDirectories(roleDir, "run_*").Select(d =>
+        {
+            var name = Path.GetFileName(d);
+            return int.TryParse(name.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var k)
+                ? (Folder: d, K: k)
+                : throw new InvalidDataException($"{d}: expected a run folder named run_<k> with k a number, found '{name}'.");
+        }).OrderBy(x => x.K).ToList();
+        for (int i = 0; i < numbered.Count; i++)
+            if (numbered[i].K != i)
+                throw new InvalidDataException(
+                    $"{roleDir}: expected run folders run_0 … run_{numbered.Count - 1} without a gap (run k is pair k), found no run_{i} (next: {Path.GetFileName(numbered[i].Folder)}).");
+        return numbered.Select(x => x.Folder).ToList();
     }
 
     /// <summary>The column label of a unit's role, e.g. <c>HKD student (noroi)</c>.</summary>
