@@ -83,7 +83,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         var sw = Stopwatch.StartNew();
         var report = TorchRuntime.Initialize(s.Device, s.Threads);
         var o = Console.Out;
-        o.WriteLine($"preset:  {preset.Name}: {string.Join(", ", preset.Backbones)} × [{string.Join(", ", preset.Variants.Select(v => v.Name))}] × {preset.Runs} run(s), {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; shard {shard}");
+        o.WriteLine($"preset:  {preset.Name}: {string.Join(", ", preset.Backbones)} × [{string.Join(", ", preset.Variants.Select(v => v.Name))}] × {preset.Runs} run(s){(preset.PrimaryRuns is { } primary ? $" ({primary} in the primary backbones' main arm)" : "")}, {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; shard {shard}");
         o.WriteLine($"device:  {report.DeviceDescription}, {report.Threads} threads");
         o.WriteLine($"output:  {outDir}");
 
