@@ -13,7 +13,7 @@ namespace PneuKnow.Study;
 /// <param name="TimeLimit">Wall-clock limit per task, Slurm syntax.</param>
 /// <param name="RepositoryDir">Checkout of PneuKnow on the cluster, built once before submission.</param>
 /// <param name="Backbones">Restrict to these backbones (null: the preset's).</param>
-/// <param name="Runs">Override of the repeated-run count (null: the preset's).</param>
+/// <param name="Runs">Override of the repeated-run count, in every arm (null: the preset's, per arm; see <see cref="StudyPreset.RunsOf"/>).</param>
 /// <param name="DataRoot">Where phantom datasets are generated and reused (relative paths: inside <paramref name="RepositoryDir"/>).</param>
 public sealed record SlurmOptions(
     string Preset,

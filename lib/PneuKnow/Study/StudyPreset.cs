@@ -80,7 +80,8 @@ public enum StudyRecipe
 /// <param name="Resolution">Network input size (the paper: 224).</param>
 /// <param name="Backbones">timm-style backbone names.</param>
 /// <param name="Variants">Arms of the study.</param>
-/// <param name="Runs">Repeated runs per cell; run k of a baseline and of every student form pair k (same seed).</param>
+/// <param name="Runs">Repeated runs per cell (the primary backbones' main arm: <see cref="StudyPreset.PrimaryRuns"/> when set; see
+/// <see cref="StudyPreset.RunsOf"/>); run k of a baseline and of every student form pair k (same seed).</param>
 /// <param name="Epochs">Epochs for baselines and students (the teacher trains floor(TeacherEpochs / roi_fraction)).</param>
 /// <param name="TeacherEpochs">The teacher's epoch budget before dividing by the ROI fraction (the paper: 20).</param>
 /// <param name="KdEpochs">Epochs with a non-zero consistency weight (the paper: 40).</param>
@@ -144,6 +145,30 @@ public sealed record StudyPreset(
     /// <summary>Whether <paramref name="backbone"/>'s accuracy rows are primary endpoints.</summary>
     public bool IsPrimary(string backbone) => PrimaryBackbones is null || PrimaryBackbones.Contains(backbone);
 
+    /// <summary>
+    /// Repeated runs of the primary backbones' (<see cref="PrimaryBackbones"/>) main arm (<see cref="StudyVariant.Main"/>): its
+    /// baseline unit and its distillation unit (ROI teacher and HKD student), whose pairs give the primary endpoints; null:
+    /// <see cref="Runs"/>, like every other unit. Must be at least <see cref="Runs"/>, so that pair k &lt; <see cref="Runs"/>
+    /// exists in every arm and the comparisons of a primary arm with a secondary one (noroi, ROI budgets) pair run k with run k.
+    /// Pair k's seeds depend on k only, not on the count, so the first <see cref="Runs"/> pairs of a primary arm are the
+    /// pairs a study without this property would have run.
+    /// </summary>
+    public int? PrimaryRuns { get; init; }
+
+    /// <summary>
+    /// Repeated runs of <paramref name="unit"/>: <see cref="PrimaryRuns"/> for the baseline and distillation unit of a primary
+    /// backbone's main arm when it is set, else <see cref="Runs"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><see cref="PrimaryRuns"/> is below <see cref="Runs"/> (checked on every call, whatever the unit, so
+    /// that such a preset fails on its first use rather than only on a primary unit).</exception>
+    public int RunsOf(StudyUnit unit)
+    {
+        if (PrimaryRuns is { } primary && primary < Runs)
+            throw new ArgumentException(
+                $"preset {Name}: expected primary_runs ≥ runs ({Runs}) so that every arm has pairs 0 … {Runs - 1}, found primary_runs {primary}.");
+        return PrimaryRuns is { } n && unit.Variant.Name == StudyVariant.Main.Name && IsPrimary(unit.Backbone) ? n : Runs;
+    }
+
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["smoke", "quick", "study", "paper"];
 
@@ -167,11 +192,12 @@ public sealed record StudyPreset(
     public static StudyPreset Quick { get; } = StudyDesign("quick", runs: 3, budgets: []);
 
     /// <summary>
-    /// The headline study: the same design as <see cref="Quick"/> with 12 pairs and the annotation budgets 10, 30 and
-    /// 60 % beside 100 % (docs/study-design.md, "Power", says what half-widths 12 pairs are expected to give). Hours on a
-    /// 2-core CPU; resumable and shardable.
+    /// The headline study: the same design as <see cref="Quick"/> with the annotation budgets 10, 30 and 60 % beside 100 %;
+    /// the primary endpoints' arms (the pretrained ResNet's main-arm baseline and distillation units, in both conditions)
+    /// run 30 pairs, every other arm (the random-init ResNet-18, noroi, the ROI budgets) 12 (docs/study-design.md, "Power",
+    /// says what half-widths these counts are expected to give). Hours on a 2-core CPU; resumable and shardable.
     /// </summary>
-    public static StudyPreset Study { get; } = StudyDesign("study", runs: 12, budgets: [0.1, 0.3, 0.6]);
+    public static StudyPreset Study { get; } = StudyDesign("study", runs: 12, budgets: [0.1, 0.3, 0.6]) with { PrimaryRuns = 30 };
 
     static StudyPreset StudyDesign(string name, int runs, double[] budgets) => new(
         name, new StudyData(Images: 1300, ImageSize: 112, Conspicuity: 2.0, Splits: new SplitFractions(0.12, 0.16, 0.72)), Resolution: 112,

@@ -67,8 +67,24 @@ public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string
             var gain = Acc(HkdStudent) is { } s && Acc(Baseline) is { } b ? (s.Mean - b.Mean).ToString("+0.000;−0.000", CultureInfo.InvariantCulture) : "–";
             sb.Append(" | ").Append(gain).Append(" |\n");
         }
-        sb.Append($"\nAccuracy, mean ± std over {Preset.Runs} run(s), on the {Split} split ({Describe(Preset)}).\n");
+        var runs = RunCount(Cells);
+        // Cells differ in their counts when the primary arms run more pairs (StudyPreset.PrimaryRuns): the range, and where each count is.
+        var per = runs.Contains('–', StringComparison.Ordinal) ? " per cell (the primary backbones' main arm runs more pairs; each cell's count: tables/accuracy.md)" : "";
+        sb.Append($"\nAccuracy, mean ± std over {runs} run(s){per}, on the {Split} split ({Describe(Preset)}).\n");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// How many runs stand behind <paramref name="cells"/>: one count (<c>12</c>), or the range (<c>12–30</c>) when they differ,
+    /// as they do between a primary backbone's main arm and the other arms of a preset with <see cref="StudyPreset.PrimaryRuns"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">No cells.</exception>
+    public static string RunCount(IEnumerable<StudyCell> cells)
+    {
+        var counts = cells.Select(c => c.RunFolders.Count).ToList();
+        if (counts.Count == 0) throw new ArgumentException("Expected at least one cell to count runs of, found none.", nameof(cells));
+        var (min, max) = (counts.Min(), counts.Max());
+        return min == max ? min.ToString(CultureInfo.InvariantCulture) : FormattableString.Invariant($"{min}–{max}");
     }
 
     internal const string Baseline = "baseline";
@@ -88,7 +104,9 @@ public static class StudyReport
     public static StudyEvaluation Evaluate(string studyDir)
     {
         var stamp = StudyStamp.Read(studyDir);
-        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs);
+        // Restrict with the stamp's runs sets every arm to them; the primary arms' count is then the stamp's own (null in a
+        // stamp written before per-arm counts, whose study ran Runs everywhere), never the current preset's.
+        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs) with { PrimaryRuns = stamp.PrimaryRuns };
         if (stamp.Conditions is { Count: > 0 } conditions) preset = preset with { Conditions = conditions };
         if (stamp.Seed is { } seed) preset = preset with { Seed = seed };
         var split = StudyRunner.ReportedSplit(preset);
@@ -202,7 +220,7 @@ public static class StudyReport
                 Path.Combine(figures, $"curves_{FileStem(backbone)}.html"), files, width: 1200, height: 720);
             var classes = main[0].Group.Classes;
             Save(StudyFigures.Confusions(main.Select(c => (c.Model, SummedConfusion(c.Group))).ToList(), classes,
-                    $"{backbone}: confusion summed over {e.Preset.Runs} run(s) ({e.Split} split)"),
+                    $"{backbone}: confusion summed over {StudyEvaluation.RunCount(main)} run(s) ({e.Split} split)"),
                 Path.Combine(figures, $"confusion_{FileStem(backbone)}.html"), files, width: 1100, height: 540);
             Save(StudyFigures.ClassF1(main.Select(c => (c.Model, c.Group.Classes, (IReadOnlyList<IReadOnlyDictionary<string, double>>)c.Group.PerRun.Select(r => r.Values).ToList())).ToList(),
                     $"{backbone}: F1 per class ({e.Split} split)"),

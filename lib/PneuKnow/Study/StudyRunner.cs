@@ -10,7 +10,7 @@ namespace PneuKnow.Study;
 /// <param name="DataRoot">Folder for generated phantom datasets (reused when already there).</param>
 /// <param name="Shard">The part of the grid to run.</param>
 /// <param name="Backbones">Restrict the preset's backbones (null: all of them).</param>
-/// <param name="Runs">Override the preset's repeated-run count.</param>
+/// <param name="Runs">Override the preset's repeated-run count: this many runs in every arm (the primary arms included; see <see cref="StudyRunner.Restrict"/>).</param>
 /// <param name="CacheDirectory">Decoded-image cache (null: none).</param>
 /// <param name="Units">Run only these units of the shard, by <see cref="StudyUnit.Key"/> (a worker's share, see
 /// <see cref="StudyWorkers"/>); the study stamp is then left to whoever runs the whole shard. Null: every unit.</param>
@@ -31,7 +31,11 @@ public sealed record StudyResult(StudyPreset Preset, StudyStamp Stamp, IReadOnly
 /// </summary>
 public static class StudyRunner
 {
-    /// <summary>The preset with command-line restrictions applied.</summary>
+    /// <summary>
+    /// The preset with command-line restrictions applied. <paramref name="runs"/> means that many runs in every arm: it also
+    /// clears <see cref="StudyPreset.PrimaryRuns"/> (<c>--runs 2</c> for a quick look must not leave the primary arms at the
+    /// preset's 30, and <c>--runs 40</c> must not leave them below the other arms).
+    /// </summary>
     /// <exception cref="ArgumentException">A backbone the preset's zoo does not know, or runs ≤ 0.</exception>
     public static StudyPreset Restrict(StudyPreset preset, IReadOnlyList<string>? backbones, int? runs)
     {
@@ -45,7 +49,7 @@ public static class StudyRunner
         if (runs is { } n)
         {
             if (n <= 0) throw new ArgumentException($"runs: expected a positive count, found {n}.");
-            preset = preset with { Runs = n };
+            preset = preset with { Runs = n, PrimaryRuns = null };
         }
         return preset;
     }
@@ -70,7 +74,7 @@ public static class StudyRunner
             done.Add((unit, Experiment.Run(config, progress, new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory), cancel)));
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
-            units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine());
+            units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine(), preset.PrimaryRuns);
         if (options.Units is null) stamp.Write(options.OutputDir);
         return new StudyResult(preset, stamp, done, sw.Elapsed);
     }
@@ -148,7 +152,7 @@ public static class StudyRunner
             PreciseBatchNorm = p.PreciseBatchNorm,
         };
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
-            Cuda: 0, RepeatedRuns: p.Runs, Model: null, Teacher: null, Student: null)
+            Cuda: 0, RepeatedRuns: p.RunsOf(unit), Model: null, Teacher: null, Student: null)
         {
             // Each data condition is its own experiment: its teachers (and pairs) draw seeds of their own, so that the two
             // conditions' comparisons are independent (a ROI teacher does not see the confounder, and with a shared seed

@@ -12,15 +12,17 @@ namespace PneuKnow.Study;
 /// <param name="CodeVersion">Identity of the engine build (see <see cref="CurrentCodeVersion"/>).</param>
 /// <param name="Shard">The shard this folder holds, <c>i/n</c>.</param>
 /// <param name="Backbones">Backbones of the grid.</param>
-/// <param name="Runs">Repeated runs of the grid.</param>
+/// <param name="Runs">Repeated runs of the grid (of every arm but the primary backbones' main arm when <paramref name="PrimaryRuns"/> is set).</param>
 /// <param name="Units">Keys of the units this folder holds.</param>
 /// <param name="Conditions">The data conditions of the grid (null in stamps written before conditions existed: the preset's own).</param>
 /// <param name="Seed">The base seed the study ran with (null in stamps written before it was recorded: the preset's own).
 /// A replication runs the same preset with another base seed (<c>reproduce --seed</c>).</param>
 /// <param name="Machine">Where it ran: CPU model, libtorch version and thread count; results are bit-reproducible only where
 /// all three match (across CPUs the float kernels differ, which acts like another seed). Null in older stamps.</param>
+/// <param name="PrimaryRuns">Repeated runs of the primary backbones' main arm (<see cref="StudyPreset.PrimaryRuns"/>, <c>primary_runs</c>);
+/// null: <paramref name="Runs"/> in every arm, as in stamps written before per-arm counts existed (their studies ran that).</param>
 public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units,
-    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null)
+    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null, int? PrimaryRuns = null)
 {
     /// <summary>The CPU model, libtorch version and thread count of this process (what <see cref="Machine"/> records).</summary>
     public static string CurrentMachine()
@@ -55,7 +57,7 @@ public sealed record StudyStamp(string Preset, string CodeVersion, string Shard,
     }
 
     /// <summary>Reads <c>study.json</c> of a study folder.</summary>
-    /// <exception cref="InvalidDataException">Missing or malformed; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">Missing or malformed (primary_runs below runs included); the message names the file.</exception>
     public static StudyStamp Read(string dir)
     {
         var path = Path.Combine(dir, FileName);
@@ -63,8 +65,12 @@ public sealed record StudyStamp(string Preset, string CodeVersion, string Shard,
             throw new InvalidDataException($"{dir}: not a study folder (expected {FileName}, written by `pneuknow reproduce`).");
         try
         {
-            return JsonSerializer.Deserialize<StudyStamp>(File.ReadAllText(path), Json)
-                   ?? throw new InvalidDataException($"{path}: empty study stamp.");
+            var stamp = JsonSerializer.Deserialize<StudyStamp>(File.ReadAllText(path), Json)
+                        ?? throw new InvalidDataException($"{path}: empty study stamp.");
+            // The same rule as StudyPreset.RunsOf: pairs 0 … runs − 1 must exist in every arm.
+            if (stamp.PrimaryRuns is { } primary && primary < stamp.Runs)
+                throw new InvalidDataException($"{path}: expected primary_runs ≥ runs ({stamp.Runs}), found primary_runs {primary}.");
+            return stamp;
         }
         catch (JsonException e)
         {
@@ -78,8 +84,8 @@ public static class ShardMerge
 {
     /// <summary>
     /// Copies every shard's <c>runs/</c> tree into <paramref name="outDir"/> and writes a merged
-    /// stamp. Refuses shards of different presets or code versions, and a run that two shards
-    /// both hold.
+    /// stamp. Refuses shards of different presets, code versions, base seeds, backbones or run counts (the primary arms'
+    /// included), and a run that two shards both hold.
     /// </summary>
     /// <returns>The merged stamp.</returns>
     /// <exception cref="InvalidDataException">Mismatched or overlapping shards; the message names both folders.</exception>
@@ -96,8 +102,8 @@ public static class ShardMerge
                 throw new InvalidDataException($"merge: {dir} was made by code version {s.CodeVersion} but {first.Dir} by {first.Stamp.CodeVersion}; rerun the shards with one build.");
             if (s.Seed != first.Stamp.Seed)
                 throw new InvalidDataException($"merge: {dir} ran with base seed {s.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(the preset's)"} but {first.Dir} with {first.Stamp.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(the preset's)"}; a replication is its own study, not a shard.");
-            if (!s.Backbones.SequenceEqual(first.Stamp.Backbones) || s.Runs != first.Stamp.Runs)
-                throw new InvalidDataException($"merge: {dir} covers backbones [{string.Join(", ", s.Backbones)}] × {s.Runs} runs but {first.Dir} covers [{string.Join(", ", first.Stamp.Backbones)}] × {first.Stamp.Runs} runs.");
+            if (!s.Backbones.SequenceEqual(first.Stamp.Backbones) || s.Runs != first.Stamp.Runs || s.PrimaryRuns != first.Stamp.PrimaryRuns)
+                throw new InvalidDataException($"merge: {dir} covers backbones [{string.Join(", ", s.Backbones)}] × {RunCounts(s)} but {first.Dir} covers [{string.Join(", ", first.Stamp.Backbones)}] × {RunCounts(first.Stamp)}.");
         }
         var owner = new Dictionary<string, string>();
         foreach (var (dir, s) in stamps)
@@ -123,4 +129,9 @@ public static class ShardMerge
         merged.Write(outDir);
         return merged;
     }
+
+    // "12 runs", or "12 runs (primary arms 30)": what a shard ran, for the refusal above.
+    static string RunCounts(StudyStamp s) => s.PrimaryRuns is { } p
+        ? FormattableString.Invariant($"{s.Runs} runs (primary arms {p})")
+        : FormattableString.Invariant($"{s.Runs} runs");
 }

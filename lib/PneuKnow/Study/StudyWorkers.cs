@@ -24,12 +24,12 @@ public sealed record UnitOutcome(StudyUnit Unit, int ExitCode, TimeSpan Elapsed)
 public static class StudyWorkers
 {
     /// <summary>
-    /// Relative cost of a unit in image passes per training image: epochs × runs, where a
+    /// Relative cost of a unit in image passes per training image: epochs × the unit's runs (<see cref="StudyPreset.RunsOf"/>), where a
     /// student's epoch counts 1.25 (its frozen teacher's forward pass) and a teacher trains
     /// <c>TeacherEpochs / fraction</c> epochs on that fraction of the images.
     /// </summary>
     public static double EstimatedCost(StudyPreset preset, StudyUnit unit) =>
-        preset.Runs * (unit.Kind == StudyUnitKind.Baseline
+        preset.RunsOf(unit) * (unit.Kind == StudyUnitKind.Baseline
             ? preset.Epochs
             // The teacher of an annotation budget trains floor(1 / fraction · epochs) epochs (the authors' factor).
             : Math.Floor(1.0 / unit.Variant.RoiFraction * preset.TeacherEpochs) + 1.25 * preset.Epochs);

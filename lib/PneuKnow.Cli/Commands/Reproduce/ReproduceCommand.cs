@@ -13,7 +13,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
     public sealed class Settings : TorchSettings
     {
         [CommandOption("--preset <PRESET>")]
-        [Description("smoke (CI, minutes), quick (the study with 3 pairs: 2-core CPU, 40-80 min), study (12 pairs: hours), paper (the published recipe, GPU).")]
+        [Description("smoke (CI, minutes), quick (the study with 3 pairs: 2-core CPU, 40-80 min), study (30 pairs in the primary arms, 12 in the others: hours), paper (the published recipe, GPU).")]
         [DefaultValue("quick")]
         public string Preset { get; init; } = "quick";
 
@@ -22,7 +22,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         public string? Backbones { get; init; }
 
         [CommandOption("--runs <N>")]
-        [Description("Repeated runs instead of the preset's.")]
+        [Description("Repeated runs in every arm instead of the preset's (the study preset's 30-pair primary arms included).")]
         public int? Runs { get; init; }
 
         [CommandOption("--out <DIR>")]
@@ -83,7 +83,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         var sw = Stopwatch.StartNew();
         var report = TorchRuntime.Initialize(s.Device, s.Threads);
         var o = Console.Out;
-        o.WriteLine($"preset:  {preset.Name}: {string.Join(", ", preset.Backbones)} × [{string.Join(", ", preset.Variants.Select(v => v.Name))}] × {preset.Runs} run(s), {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; shard {shard}");
+        o.WriteLine($"preset:  {preset.Name}: {string.Join(", ", preset.Backbones)} × [{string.Join(", ", preset.Variants.Select(v => v.Name))}] × {preset.Runs} run(s){(preset.PrimaryRuns is { } primary ? $" ({primary} in the primary backbones' main arm)" : "")}, {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; shard {shard}");
         o.WriteLine($"device:  {report.DeviceDescription}, {report.Threads} threads");
         o.WriteLine($"output:  {outDir}");
 

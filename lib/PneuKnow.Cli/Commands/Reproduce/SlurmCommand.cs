@@ -51,6 +51,7 @@ public sealed class SlurmCommand : Command<SlurmCommand.Settings>
         public string? Backbones { get; init; }
 
         [CommandOption("--runs <N>")]
+        [Description("Repeated runs in every arm instead of the preset's (the study preset's 30-pair primary arms included).")]
         public int? Runs { get; init; }
 
         [CommandOption("--data <DIR>")]
