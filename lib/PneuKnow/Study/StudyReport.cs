@@ -69,7 +69,7 @@ public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string
         }
         var runs = RunCount(Cells);
         // Cells differ in their counts when the primary arms run more pairs (StudyPreset.PrimaryRuns): the range, and where each count is.
-        var per = runs.Contains('–', StringComparison.Ordinal) ? " per cell (the primary backbones' main arm runs more pairs; each cell's count: tables/accuracy.md)" : "";
+        var per = Cells.Select(c => c.RunFolders.Count).Distinct().Count() > 1 ? " per cell (the primary backbones' main arm runs more pairs; each cell's count: tables/accuracy.md)" : "";
         sb.Append($"\nAccuracy, mean ± std over {runs} run(s){per}, on the {Split} split ({Describe(Preset)}).\n");
         return sb.ToString();
     }
