@@ -32,13 +32,17 @@ public static partial class CliErrors
     /// </summary>
     public static int Report(Exception error, IReadOnlyList<string> args, TextWriter stderr)
     {
+        // An option without its value can make binding fail before the interceptor checks it (a number option gets
+        // Spectre's placeholder name as its value): the missing value is the error to report, not its consequence.
+        if (error is CommandParseException or CommandRuntimeException && OptionValues.Missing(args) is { } missing)
+            error = new UsageException(missing);
         switch (error)
         {
             case CommandParseException or CommandRuntimeException:
                 stderr.WriteLine($"error: {Describe(error, args)}");
                 stderr.WriteLine($"       see `pneuknow {string.Join(' ', CommandPath(args))} --help`.".Replace("  --help", " --help"));
                 return ExitCodes.Usage;
-            case CommandAppException or UsageException:
+            case CommandAppException or UsageException or PneuKnow.Runtime.UnsafeNameException or PneuKnow.Runtime.FolderLockedException:
                 stderr.WriteLine($"error: {error.Message}");
                 return ExitCodes.Usage;
             case OperationCanceledException:

@@ -29,6 +29,20 @@ public sealed class NotebookProgress : IProgress
         return new NotebookProgress(TimeSpan.FromMilliseconds(minIntervalMs));
     }
 
+    /// <summary>
+    /// A progress sink that shows one line per cell instead of one bar per task (<see cref="NotebookLineProgress"/>): what the
+    /// study chapters pass to <c>StudyNotebook.Open</c>, whose training and scoring start dozens of tasks.
+    /// </summary>
+    /// <param name="title">What the line is about, e.g. <c>study</c>.</param>
+    /// <param name="minIntervalMs">Smallest time between two display updates.</param>
+    /// <exception cref="InvalidOperationException">Not called from a running notebook cell.</exception>
+    public static NotebookLineProgress Line(string title = "progress", int minIntervalMs = 250)
+    {
+        if (KernelInvocationContext.Current is null)
+            throw new InvalidOperationException("NotebookProgress.Line() must be called from a running notebook cell; outside notebooks use the CLI's progress bars or SilentProgress.");
+        return new NotebookLineProgress(title, TimeSpan.FromMilliseconds(minIntervalMs));
+    }
+
     /// <inheritdoc />
     public IProgressTask Start(string description, long total)
     {

@@ -338,6 +338,9 @@ public static class NotebookRunner
         }
         json = WithCellIds(json, sourcePath);
         json = WithoutAbsolutePaths(json, sourcePath, outputPath, parameterValues);
+        // After the absolute paths: a relocated path can contain the repository's folder names (the copy in /tmp names
+        // ../../work/repo/lib/...), which must not be rewritten a second time.
+        json = WithRelocatedPaths(json, sourcePath, outputPath);
         PneuKnow.Runtime.AtomicFile.WriteAllText(outputPath, json);
     }
 
@@ -372,9 +375,53 @@ public static class NotebookRunner
         return written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
+    /// <summary>A string literal in code that is a relative path (<c>"../lib/…"</c>, <c>"./x"</c>), without interpolation holes.</summary>
+    static readonly System.Text.RegularExpressions.Regex RelativePathLiteral = new("\"(\\.{1,2}/[^\"\\n{}]*)\"");
+
+    /// <summary>
+    /// Re-expresses the relative paths of the code cells from where the executed copy lies: a string literal that starts
+    /// with <c>./</c> or <c>../</c> and names a file or folder that exists from the source notebook's folder (the
+    /// <c>#r "../lib/…"</c> lines, the engine folder of the load cell, a parameter's default) becomes the path of the same
+    /// file or folder relative to the executed copy's folder, so that the copy (e.g. <c>results/&lt;preset&gt;/notebooks/</c>)
+    /// runs again where it is stored. The injected parameters cell is left to <see cref="WithoutAbsolutePaths"/>, which
+    /// writes its absolute values relative to the copy already. Nothing changes when the copy is beside its source.
+    /// </summary>
+    internal static string WithRelocatedPaths(string json, string sourcePath, string outputPath)
+    {
+        var sourceDir = Path.GetDirectoryName(Path.GetFullPath(sourcePath))!;
+        var outputDir = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+        if (string.Equals(sourceDir, outputDir, StringComparison.Ordinal)) return json;
+        string Relocate(System.Text.RegularExpressions.Match m)
+        {
+            var full = Path.GetFullPath(Path.Combine(sourceDir, m.Groups[1].Value));
+            if (!File.Exists(full) && !Directory.Exists(full)) return m.Value;
+            var relative = Path.GetRelativePath(outputDir, full);
+            if (Path.IsPathRooted(relative)) return m.Value; // another drive: no relative path exists
+            relative = relative.Replace('\\', '/');
+            return $"\"{(relative.StartsWith("../", StringComparison.Ordinal) ? relative : "./" + relative)}\"";
+        }
+        var written = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        foreach (var cell in written["cells"]!.AsArray())
+        {
+            if ((string?)cell?["cell_type"] != "code") continue;
+            if (cell["metadata"]?["tags"]?.AsArray().Any(t => t?.GetValue<string>() == NotebookParameters.InjectedTag) ?? false) continue;
+            switch (cell["source"])
+            {
+                case System.Text.Json.Nodes.JsonArray lines:
+                    for (int i = 0; i < lines.Count; i++)
+                        lines[i] = RelativePathLiteral.Replace(lines[i]!.GetValue<string>(), Relocate);
+                    break;
+                case System.Text.Json.Nodes.JsonValue text:
+                    cell["source"] = RelativePathLiteral.Replace(text.GetValue<string>(), Relocate);
+                    break;
+            }
+        }
+        return written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
     /// <summary>
     /// Rewrites the absolute folders this run knows (the repository the notebook lives in, the output folder and
-    /// absolute path parameters) as paths relative to the executed copy, so that an executed notebook names no
+    /// absolute path parameters) as paths relative to the executed copy, and the user's home folder as <c>~</c>, so that an executed notebook names no
     /// folder of the machine it ran on, and its injected parameters still point at the same places from where it lies.
     /// </summary>
     static string WithoutAbsolutePaths(string json, string sourcePath, string outputPath, IEnumerable<string> parameterValues)
@@ -389,6 +436,10 @@ public static class NotebookRunner
             var relative = Path.GetRelativePath(outputDir, root).Replace('\\', '/');
             json = json.Replace(root, relative == "." ? "." : relative);
         }
+        // What is left under the user's home folder (a cache file a diagnostic names, a NuGet package) is written from
+        // "~", which names no user of this machine.
+        var home = Path.TrimEndingDirectorySeparator(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+        if (home.Length > 1) json = json.Replace(home + "/", "~/");
         return json;
     }
 }

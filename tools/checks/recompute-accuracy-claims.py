@@ -4,11 +4,11 @@
 # python3-scipy; nothing in CI or the README's commands needs it.
 #
 # Usage: recompute-accuracy-claims.py STUDY_DIR DATA_DIR
-#   STUDY_DIR: a study folder (runs/<unit>/<role>/run_k/predictions_test.csv)
+#   STUDY_DIR: a study folder (runs/<unit>/<role>/run_k/predictions_test.csv, or .csv.gz)
 #   DATA_DIR:  a folder with clean/manifest.csv and shortcut/manifest.csv of the phantoms the study ran on (for the
 #              patients); e.g. made with `pneuknow synth` and the preset's settings.
 # It was used to recompute the earlier quick reference (3 pairs, before the interval change) for the README.
-import csv, os, numpy as np, sys
+import csv, gzip, os, numpy as np, sys
 from scipy import stats, integrate, optimize
 ref=sys.argv[1]
 data=sys.argv[2]
@@ -17,8 +17,14 @@ def patients(cond):
     for r in csv.DictReader(open(f'{data}/{cond}/manifest.csv')):
         m[r['file_name']]=r.get('patient_id') or r['file_name'].rsplit('.',1)[0]
     return m
+def open_run_csv(path):
+    # A committed run may hold its CSVs gzip-compressed (tools/study/finished-runs.sh --gzip); the engine reads either form
+    # and refuses both (lib/PneuKnow/Data/Csv.cs, Csv.Locate), and so does this check.
+    plain,gz=os.path.exists(path),os.path.exists(path+'.gz')
+    if plain and gz: sys.exit(f'{path}: found both {path} and {path}.gz; delete the stale one')
+    return gzip.open(path+'.gz','rt',newline='') if gz else open(path,newline='')
 def preds(unit,role,k):
-    rows=list(csv.DictReader(open(f'{ref}/runs/{unit}/{role}/run_{k}/predictions_test.csv')))
+    rows=list(csv.DictReader(open_run_csv(f'{ref}/runs/{unit}/{role}/run_{k}/predictions_test.csv')))
     return {r['file_name']:(r['label'],r['predicted']) for r in rows}, [r['file_name'] for r in rows]
 def fid(w,df,x=None,p=0.975):
     if w>=1: return stats.t.ppf(p,df) if x is None else stats.t.cdf(x,df)

@@ -54,7 +54,8 @@ sealed class TorchSettingsInterceptor : ICommandInterceptor
     public void Intercept(CommandContext context, CommandSettings settings)
     {
         // Before anything else: a value-taking option without its value is a usage error, not a placeholder value.
-        OptionValues.Check(context.Arguments, settings.GetType());
+        // (Where the placeholder already failed binding, CliErrors.Report makes the same check.)
+        OptionValues.Check(context.Arguments);
         if (settings is TorchSettings { OneDnnIsa: { } isa })
             PneuKnow.Runtime.OneDnnIsa.Request = PneuKnow.Runtime.OneDnnIsa.Parse(isa, "--onednn-isa");
     }

@@ -23,7 +23,7 @@ public static class AugmentationPanel
     /// <see cref="AugmentationPipeline.Apply(AnnotatedImage, long, int, long)"/> with epoch d, exactly what a loader
     /// seeded <paramref name="seed"/> feeds the model for that example in epoch d.
     /// </summary>
-    /// <example><code>var triples = AugmentationPanel.Draw(store.All, AugmentationPipeline.Create("strong", 96), [0, 5], draws: 3);</code></example>
+    /// <example><code>var triples = AugmentationPanel.Draw(store.All, AugmentationPipeline.Create(AugmentationKind.Strong, 96), [0, 5], draws: 3);</code></example>
     /// <exception cref="ArgumentOutOfRangeException">No indices, an index outside the set, or <paramref name="draws"/> ≤ 0.</exception>
     public static IReadOnlyList<AugmentedExample> Draw(IAnnotatedImageSet set, AugmentationPipeline pipeline, IReadOnlyList<int> indices, int draws, long seed = 0)
     {

@@ -1,4 +1,5 @@
 using PneuKnow.Data;
+using PneuKnow.Runtime;
 
 namespace PneuKnow.Augmentation;
 
@@ -18,8 +19,8 @@ namespace PneuKnow.Augmentation;
 /// </remarks>
 public sealed class AugmentationPipeline
 {
-    /// <summary>The pipelines <see cref="Create"/> knows.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["weak", "strong", "valid", "none"];
+    /// <summary>The names of the pipelines <see cref="Create"/> knows (<see cref="AugmentationKind"/> in snake_case).</summary>
+    public static IReadOnlyList<string> Names => SnakeCase.Names<AugmentationKind>();
 
     /// <summary>Pipeline name.</summary>
     public string Name { get; }
@@ -40,25 +41,26 @@ public sealed class AugmentationPipeline
         (Name, Size, Transforms) = (name, size, transforms);
     }
 
-    /// <summary>One of the paper's pipelines by name (<see cref="Names"/>), producing <paramref name="size"/>×<paramref name="size"/> pictures.</summary>
-    /// <exception cref="ArgumentException">An unknown name (the message lists the valid ones).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> ≤ 0.</exception>
-    public static AugmentationPipeline Create(string name, int size = 224)
+    /// <summary>One of the paper's pipelines, producing <paramref name="size"/>×<paramref name="size"/> pictures; named as <see cref="Names"/> says.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> ≤ 0, or an undeclared <paramref name="kind"/>.</exception>
+    public static AugmentationPipeline Create(AugmentationKind kind, int size = 224)
     {
+        var name = SnakeCase.Of(kind);
         if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), size, $"pipeline '{name}': expected a positive size, found {size}");
-        return name switch
+        return kind switch
         {
-            "weak" => new(name, size, Weak(size)),
-            "strong" => new(name, size,
+            AugmentationKind.Weak => new(name, size, Weak(size)),
+            AugmentationKind.Strong => new(name, size,
             [
                 .. Weak(size),
                 new OneOf([new Clahe(), new RandomBrightnessContrast(), new RandomGamma()], probability: 0.9),
                 new OneOf([new Sharpen(), new Blur(3), new MotionBlur(3)], probability: 0.9),
                 new OneOf([new RandomBrightnessContrast(), new HueSaturationValue()], probability: 0.9),
             ]),
-            "valid" => new(name, size, [new Resize(size, size)]),
-            "none" => new(name, null, []),
-            _ => throw new ArgumentException($"unknown augmentation pipeline '{name}': expected one of {string.Join(", ", Names)}", nameof(name)),
+            AugmentationKind.Valid => new(name, size, [new Resize(size, size)]),
+            AugmentationKind.None => new(name, null, []),
+            // SnakeCase.Of above has refused an undeclared value already.
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
     }
 

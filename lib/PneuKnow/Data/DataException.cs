@@ -41,10 +41,9 @@ public static class SkipReport
     /// <summary>Writes <c>file_name,source,line,reason</c> rows to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, IEnumerable<SkippedItem> items)
     {
-        var sb = new System.Text.StringBuilder("file_name,source,line,reason\n");
+        var csv = new CsvWriter(["file_name", "source", "line", "reason"]);
         foreach (var i in items)
-            sb.Append(Csv.Quote(i.FileName)).Append(',').Append(Csv.Quote(i.Source)).Append(',')
-              .Append(i.Line?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "").Append(',').Append(Csv.Quote(i.Reason)).Append('\n');
-        AtomicFile.WriteAllText(path, sb.ToString());
+            csv.Row(i.FileName, i.Source, i.Line?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", i.Reason);
+        csv.Save(path);
     }
 }

@@ -1,6 +1,5 @@
 using PneuKnow.Runtime;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using PneuKnow.Data.Phantom;
 using SixLabors.ImageSharp;
@@ -325,7 +324,11 @@ public sealed class Manifest
     public Manifest CarveTest(double fraction, ulong seed, string from = SplitNames.Train)
     {
         if (fraction is <= 0 or >= 1) throw new ArgumentException($"CarveTest: expected a fraction in (0, 1), found {fraction}.");
-        if (Records.Any(r => r.Split == SplitNames.Test)) throw new InvalidOperationException($"{Path}: expected no test split to carve into, found {Records.Count(r => r.Split == SplitNames.Test)} test images.");
+        // Bad input, not a bug: carving is for a manifest without a test split (the authors' train/valid one).
+        if (Records.Any(r => r.Split == SplitNames.Test))
+            throw new DataException(Path, null, "split",
+                $"expected no test split to carve a test split from, found {Records.Count(r => r.Split == SplitNames.Test)} test images; " +
+                "to reassign every split of this manifest use --fractions instead of --carve-test.");
         var source = Records.Where(r => r.Split == from).ToList();
         var map = PatientSplits.Assign(source.Select(r => (r.PatientId, r.ClassCode)), new SplitFractions(1 - fraction, 0, fraction), seed);
         return With(Records.Select(r => r.Split == from && map[r.PatientId] == SplitNames.Test ? r with { Split = SplitNames.Test } : r).ToList());
@@ -338,13 +341,15 @@ public sealed class Manifest
         return new Manifest(Path, Options, Classes, records, Skipped, HasPatientIds);
     }
 
+    /// <summary>The columns the project writes a manifest with (<see cref="Save"/>, the phantom generator): the authors' three and <c>patient_id</c>.</summary>
+    public static readonly IReadOnlyList<string> Columns = ["file_name", "class", "split", "patient_id"];
+
     /// <summary>Writes the manifest in the authors' CSV format plus <c>patient_id</c> (atomically).</summary>
     public void Save(string csvPath)
     {
-        var sb = new StringBuilder("file_name,class,split,patient_id\n");
-        foreach (var r in Records)
-            sb.Append(Csv.Quote(r.FileName)).Append(',').Append(Csv.Quote(r.ClassLabel)).Append(',').Append(r.Split).Append(',').Append(Csv.Quote(r.PatientId)).Append('\n');
-        AtomicFile.WriteAllText(csvPath, sb.ToString());
+        var csv = new CsvWriter(Columns);
+        foreach (var r in Records) csv.Row(r.FileName, r.ClassLabel, r.Split, r.PatientId);
+        csv.Save(csvPath);
     }
 
     /// <summary>Image counts per class (rows, in code order) and split (columns).</summary>

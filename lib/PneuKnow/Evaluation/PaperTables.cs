@@ -1,4 +1,6 @@
 using Microsoft.Data.Analysis;
+using PneuKnow.Distillation;
+using PneuKnow.Runtime;
 
 namespace PneuKnow.Evaluation;
 
@@ -7,8 +9,8 @@ namespace PneuKnow.Evaluation;
 /// <param name="OurSplit">Which images our numbers are measured on, e.g. "held-out test split (patient-level)".</param>
 /// <param name="OurRecipe">How our models were trained, e.g. "paper recipe, quick preset, 3 runs".</param>
 /// <param name="PublishedExperiment">The authors' experiment name (see <see cref="PublishedMetrics.ExperimentName"/>).</param>
-/// <param name="PublishedRole"><c>baseline</c>, <c>teacher</c> or <c>student</c>.</param>
-public sealed record ComparisonEntry(RunGroup Ours, string OurSplit, string OurRecipe, string PublishedExperiment, string PublishedRole);
+/// <param name="PublishedRole">The role of the published row.</param>
+public sealed record ComparisonEntry(RunGroup Ours, string OurSplit, string OurRecipe, string PublishedExperiment, Role PublishedRole);
 
 /// <summary>
 /// The paper's tables from summarised runs, as DataFrames with numeric <c>"&lt;x&gt; mean"</c> /
@@ -92,9 +94,9 @@ public static class PaperTables
             foreach (var (ours, theirs) in pairs)
             {
                 if (!pub.Metrics.TryGetValue(theirs, out var p))
-                    throw new KeyNotFoundException($"{published.Source}: experiment '{pub.Experiment}' ({pub.Role}) has no column '{theirs}_mean'.");
+                    throw new KeyNotFoundException($"{published.Source}: experiment '{pub.Experiment}' ({SnakeCase.Of(pub.Role)}) has no column '{theirs}_mean'.");
                 var o = e.Ours[ours];
-                experiment.Add(pub.Experiment); role.Add(pub.Role); metric.Add(ours);
+                experiment.Add(pub.Experiment); role.Add(SnakeCase.Of(pub.Role)); metric.Add(ours);
                 oursMean.Add(o.Mean); oursStd.Add(o.Std); oursRuns.Add(o.Runs); oursSplit.Add(e.OurSplit); oursRecipe.Add(e.OurRecipe);
                 pubMean.Add(p.Mean); pubStd.Add(p.Std); pubSplit.Add(pub.Split); pubRecipe.Add(pub.Recipe);
                 source.Add($"{PublishedMetrics.Citation}; {Path.GetFileName(published.Source)} group '{pub.Table}'");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace PneuKnow.Evaluation;
 
@@ -11,50 +10,89 @@ public sealed record Predictions(IReadOnlyList<string> Classes, IReadOnlyList<Pr
     /// <summary>True class codes.</summary>
     public int[] Labels => Rows.Select(r => r.Label).ToArray();
 
-    /// <summary>Predicted class codes (arg-max of the probabilities).</summary>
+    /// <summary>
+    /// Predicted class codes, as the <c>predicted</c> column holds them: the model's arg-max of its unrounded output, which the
+    /// file's rounded probabilities may no longer show (two can round to the same value), so nothing re-derives it from them.
+    /// </summary>
     public int[] Predicted => Rows.Select(r => r.Predicted).ToArray();
 
+    /// <summary>The fixed columns before the one probability column per class.</summary>
+    public static readonly IReadOnlyList<string> FixedColumns = ["index", "file_name", "label", "predicted"];
+
+    /// <summary>Decimals a probability keeps in the file (see <see cref="Write"/>).</summary>
+    public const int ProbabilityDecimals = 4;
+
+    const string ProbabilityFormat = "F4";
+
     /// <summary>
-    /// Writes the CSV <c>index,file_name,label,predicted,&lt;class 0&gt;,...,&lt;class K-1&gt;</c>
-    /// (labels as class names, probabilities with 9 significant digits) atomically.
+    /// Writes the CSV <c>index,file_name,label,predicted,&lt;class 0&gt;,...,&lt;class K-1&gt;</c> (labels as class names)
+    /// atomically, through <see cref="Data.Csv"/>: a file name with a comma or a quote is quoted, any other is written as it is.
+    /// Probabilities are rounded to <see cref="ProbabilityDecimals"/> decimals (<see cref="FormatProbability"/>): a study
+    /// commits hundreds of these files under a size budget, and 4 decimals are more than any table resolves (an AUC moves
+    /// only where rounding ties two scores of different classes). <c>predicted</c> is written as the row holds it, the
+    /// model's own arg-max of its unrounded output, so no rounding can change a prediction, and no reader re-derives it
+    /// from the rounded probabilities.
     /// </summary>
     public void Write(string path)
     {
-        var sb = new StringBuilder();
-        sb.Append("index,file_name,label,predicted");
-        foreach (var c in Classes) sb.Append(',').Append(c);
-        sb.Append('\n');
+        var csv = new Data.CsvWriter([.. FixedColumns, .. Classes]);
         foreach (var r in Rows)
-        {
-            sb.Append(r.Index.ToString(CultureInfo.InvariantCulture)).Append(',').Append(r.FileName)
-              .Append(',').Append(Classes[r.Label]).Append(',').Append(Classes[r.Predicted]);
-            foreach (var p in r.Probabilities) sb.Append(',').Append(p.ToString("G9", CultureInfo.InvariantCulture));
-            sb.Append('\n');
-        }
-        Runtime.AtomicFile.WriteAllText(path, sb.ToString());
+            csv.Row([r.Index.ToString(CultureInfo.InvariantCulture), r.FileName, Classes[r.Label], Classes[r.Predicted],
+                .. r.Probabilities.Select(FormatProbability)]);
+        csv.Save(path);
     }
 
-    /// <summary>Reads a file written by <see cref="Write"/>.</summary>
-    /// <exception cref="InvalidDataException">Missing columns, unknown class names, malformed numbers or an empty file; the message names file, row and column.</exception>
+    /// <summary>
+    /// A probability as <see cref="Write"/> stores it: rounded to <see cref="ProbabilityDecimals"/> decimals, trailing zeros
+    /// dropped (<c>0.25</c>, <c>1</c>, <c>0</c>), invariant culture.
+    /// </summary>
+    /// <remarks>
+    /// "F4" rounds the exact binary value (ties, which only k/32 can be, to even). The custom format <c>0.####</c> does not:
+    /// it rounds to 15 significant digits first, so 0.00015, stored as 0.000149999…, would become 0.0002.
+    /// </remarks>
+    public static string FormatProbability(double p)
+    {
+        var s = p.ToString(ProbabilityFormat, CultureInfo.InvariantCulture);
+        if (s.Contains('.')) s = s.TrimEnd('0').TrimEnd('.');
+        // A negative value that rounds to zero ("-0.0000") would otherwise be written as "-0".
+        return s == "-0" ? "0" : s;
+    }
+
+    /// <summary>Whether the predictions file <paramref name="path"/> exists, plain or as its gzip-compressed copy (<see cref="Data.Csv.Locate"/>).</summary>
+    /// <exception cref="InvalidDataException">Both forms exist (the message names both).</exception>
+    public static bool Exists(string path)
+    {
+        try { return Data.Csv.Exists(path); }
+        catch (Data.DataException e) { throw new InvalidDataException(e.Message, e); }
+    }
+
+    /// <summary>Reads a file written by <see cref="Write"/>, plain or gzip-compressed (<see cref="Data.Csv.Locate"/>).</summary>
+    /// <exception cref="FileNotFoundException">Neither form of the file exists.</exception>
+    /// <exception cref="InvalidDataException">Missing columns, unknown class names, malformed numbers or quoting, an empty file, or both
+    /// a plain and a compressed file; the message names file, row and column.</exception>
     public static Predictions Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: predictions file not found.", path);
-        var lines = File.ReadAllLines(path);
-        if (lines.Length == 0) throw new InvalidDataException($"{path}: empty predictions file (expected a header 'index,file_name,label,predicted,<classes...>').");
-        var header = lines[0].Split(',');
-        string[] fixedColumns = ["index", "file_name", "label", "predicted"];
-        if (header.Length < 6 || !header.Take(4).SequenceEqual(fixedColumns))
-            throw new InvalidDataException($"{path}, row 1: expected header 'index,file_name,label,predicted' followed by at least two class columns, found '{lines[0]}'.");
+        if (!Exists(path)) throw new FileNotFoundException($"{path}: predictions file not found (nor {Path.GetFileName(path)}{Data.Csv.GzipSuffix}).", path);
+        string text;
+        try { text = Data.Csv.ReadAllText(path); }
+        catch (Data.DataException e) { throw new InvalidDataException(e.Message, e); }
+        if (string.IsNullOrWhiteSpace(text))
+            throw new InvalidDataException($"{path}: empty predictions file (expected a header 'index,file_name,label,predicted,<classes...>').");
+        Data.CsvTable table;
+        // The CSV module reports malformed quoting as a DataException; evaluation's callers catch InvalidDataException.
+        try { table = Data.Csv.Parse(text, path); }
+        catch (Data.DataException e) { throw new InvalidDataException(e.Message, e); }
+        var header = table.Header;
+        if (header.Count < 6 || !header.Take(4).SequenceEqual(FixedColumns))
+            throw new InvalidDataException($"{path}, row 1: expected header 'index,file_name,label,predicted' followed by at least two class columns, found '{string.Join(",", header)}'.");
         var classes = header.Skip(4).ToArray();
         var code = classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i);
         var rows = new List<PredictionRow>();
-        for (int n = 1; n < lines.Length; n++)
+        foreach (var (line, f) in table.Rows)
         {
-            if (lines[n].Length == 0) continue;
-            var f = lines[n].Split(',');
-            string where = $"{path}, row {n + 1}";
-            if (f.Length != header.Length)
-                throw new InvalidDataException($"{where}: expected {header.Length} columns, found {f.Length}.");
+            string where = $"{path}, row {line}";
+            if (f.Length != header.Count)
+                throw new InvalidDataException($"{where}: expected {header.Count} columns, found {f.Length}.");
             if (!int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var index))
                 throw new InvalidDataException($"{where}, column index: expected an integer, found '{f[0]}'.");
             if (!code.TryGetValue(f[2], out var label))
@@ -76,6 +114,7 @@ public sealed record Predictions(IReadOnlyList<string> Classes, IReadOnlyList<Pr
 /// <param name="Index">Index of the image in the dataset.</param>
 /// <param name="FileName">The image's file name as in the manifest.</param>
 /// <param name="Label">True class code.</param>
-/// <param name="Predicted">Predicted class code.</param>
-/// <param name="Probabilities">Softmax probability per class, in class-code order.</param>
+/// <param name="Predicted">Predicted class code (the model's arg-max, see <see cref="Predictions.Predicted"/>).</param>
+/// <param name="Probabilities">Softmax probability per class, in class-code order; read from a file, rounded to
+/// <see cref="Predictions.ProbabilityDecimals"/> decimals (a probability below 0.00005 reads as 0).</param>
 public sealed record PredictionRow(int Index, string FileName, int Label, int Predicted, double[] Probabilities);

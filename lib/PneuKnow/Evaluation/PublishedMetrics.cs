@@ -1,4 +1,6 @@
 using System.Globalization;
+using PneuKnow.Distillation;
+using PneuKnow.Runtime;
 
 namespace PneuKnow.Evaluation;
 
@@ -8,12 +10,12 @@ namespace PneuKnow.Evaluation;
 /// </summary>
 /// <param name="Table">Experiment group (<c>do</c>, <c>nodo</c>, <c>roi</c>, ...).</param>
 /// <param name="Experiment">The authors' experiment name, e.g. <c>ConvNeXt_small_KD_30roi</c>.</param>
-/// <param name="Role"><c>baseline</c>, <c>teacher</c> or <c>student</c>.</param>
+/// <param name="Role">Baseline, teacher or student (the file's <c>role</c> column in snake_case).</param>
 /// <param name="Backbone">The authors' backbone name, e.g. <c>ConvNeXt_small</c>, <c>EB0</c>.</param>
 /// <param name="Split">Which images the numbers are measured on.</param>
 /// <param name="Recipe">How the models were trained.</param>
 /// <param name="Metrics">Mean and std per metric.</param>
-public sealed record PublishedResult(string Table, string Experiment, string Role, string Backbone, string Split, string Recipe,
+public sealed record PublishedResult(string Table, string Experiment, Role Role, string Backbone, string Split, string Recipe,
     IReadOnlyDictionary<string, Spread> Metrics);
 
 /// <summary>
@@ -54,44 +56,46 @@ public sealed record PublishedMetrics(string Source, IReadOnlyList<PublishedResu
 
     /// <summary>The result of <paramref name="experiment"/> for <paramref name="role"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such row; the message lists the roles available for the experiment or similar experiment names.</exception>
-    public PublishedResult Find(string experiment, string role)
+    public PublishedResult Find(string experiment, Role role)
     {
         var hit = Results.FirstOrDefault(r => r.Experiment == experiment && r.Role == role);
         if (hit is not null) return hit;
-        var roles = Results.Where(r => r.Experiment == experiment).Select(r => r.Role).ToArray();
+        var roles = Results.Where(r => r.Experiment == experiment).Select(r => SnakeCase.Of(r.Role)).ToArray();
         throw new KeyNotFoundException(roles.Length > 0
-            ? $"{Source}: experiment '{experiment}' has roles {string.Join(", ", roles)}, not '{role}'."
+            ? $"{Source}: experiment '{experiment}' has roles {string.Join(", ", roles)}, not '{SnakeCase.Of(role)}'."
             : $"{Source}: expected an experiment such as {string.Join(", ", Results.Select(r => r.Experiment).Distinct().Take(6))}, found '{experiment}'.");
     }
 
-    /// <summary>Reads the transcribed CSV (comma-separated, no quoting; <c>&lt;metric&gt;_mean</c>/<c>&lt;metric&gt;_std</c> column pairs).</summary>
-    /// <exception cref="InvalidDataException">Missing columns, a malformed number or a wrong column count; names file, row and column.</exception>
+    /// <summary>Reads the transcribed CSV (through <see cref="Data.Csv"/>; <c>&lt;metric&gt;_mean</c>/<c>&lt;metric&gt;_std</c> column pairs).</summary>
+    /// <exception cref="InvalidDataException">Missing columns, a malformed number, malformed quoting or a wrong column count; names file, row and column.</exception>
     public static PublishedMetrics Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: published metrics file not found.", path);
-        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
-        if (lines.Length < 2) throw new InvalidDataException($"{path}: expected a header and at least one row, found {lines.Length} lines.");
-        var header = lines[0].Split(',');
+        Data.CsvTable table;
+        try { table = Data.Csv.Read(path); }
+        catch (Data.DataException e) { throw new InvalidDataException(e.Message, e); }
+        if (table.Rows.Count == 0) throw new InvalidDataException($"{path}: expected at least one row after the header, found none.");
+        var header = table.Header.ToArray();
         string[] required = ["table", "experiment", "role", "backbone", "split", "recipe", "accuracy_mean", "accuracy_std"];
         foreach (var r in required)
-            if (!header.Contains(r)) throw new InvalidDataException($"{path}, row 1: expected a column '{r}', found columns {lines[0]}.");
+            if (!header.Contains(r)) throw new InvalidDataException($"{path}, row 1: expected a column '{r}', found columns {string.Join(",", header)}.");
         int Col(string name) => Array.IndexOf(header, name);
         var metrics = header.Where(h => h.EndsWith("_mean", StringComparison.Ordinal)).Select(h => h[..^5]).ToArray();
         foreach (var m in metrics)
             if (Col(m + "_std") < 0) throw new InvalidDataException($"{path}, row 1: expected a column '{m}_std' beside '{m}_mean', found none.");
         var results = new List<PublishedResult>();
-        for (int n = 1; n < lines.Length; n++)
+        foreach (var (line, f) in table.Rows)
         {
-            var f = lines[n].Split(',');
-            if (f.Length != header.Length) throw new InvalidDataException($"{path}, row {n + 1}: expected {header.Length} columns, found {f.Length}.");
+            if (f.Length != header.Length) throw new InvalidDataException($"{path}, row {line}: expected {header.Length} columns, found {f.Length}.");
             double Number(string column)
             {
                 var text = f[Col(column)];
                 return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
-                    : throw new InvalidDataException($"{path}, row {n + 1}, column {column}: expected a number, found '{text}'.");
+                    : throw new InvalidDataException($"{path}, row {line}, column {column}: expected a number, found '{text}'.");
             }
             var values = metrics.ToDictionary(m => m, m => new Spread(Number(m + "_mean"), Number(m + "_std"), 5, 0));
-            results.Add(new PublishedResult(f[Col("table")], f[Col("experiment")], f[Col("role")], f[Col("backbone")], f[Col("split")], f[Col("recipe")], values));
+            var role = SnakeCase.Parse<Role>(f[Col("role")], $"{path}, row {line}, column role", error: m => new InvalidDataException(m));
+            results.Add(new PublishedResult(f[Col("table")], f[Col("experiment")], role, f[Col("backbone")], f[Col("split")], f[Col("recipe")], values));
         }
         return new PublishedMetrics(path, results);
     }

@@ -3,28 +3,31 @@ using System.Text.RegularExpressions;
 namespace PneuKnow.Evaluation;
 
 /// <summary>
-/// The thin part that knows about run folders: a run folder holds <c>predictions_&lt;split&gt;.csv</c>
-/// (see <see cref="Predictions"/>) beside its config, log and checkpoint. Everything else in evaluation
+/// The thin part that knows about run folders: a run folder holds <c>predictions_&lt;split&gt;.csv</c>, or its
+/// gzip-compressed copy <c>predictions_&lt;split&gt;.csv.gz</c> in a committed run (see <see cref="Predictions"/>),
+/// beside its config, log and checkpoint. Everything else in evaluation
 /// works on <see cref="EvaluatedRun"/>s, so another layout only needs another loader.
 /// </summary>
 public static partial class RunFolders
 {
-    /// <summary>The predictions file of <paramref name="split"/> in a run folder.</summary>
-    public static string PredictionsPath(string folder, string split) => Path.Combine(folder, $"predictions_{split}.csv");
+    /// <summary>The predictions file of <paramref name="split"/> in a run folder, by its plain name (readers also find its <c>.gz</c> copy).</summary>
+    public static string PredictionsPath(string folder, string split) => new Training.RunFolder(folder).Predictions(split);
 
     /// <summary>Reads a run folder's predictions on <paramref name="split"/>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder has no predictions for the split; the message lists the predictions files it has.</exception>
-    /// <exception cref="InvalidDataException">A malformed or empty predictions file (see <see cref="Predictions.Read"/>).</exception>
+    /// <exception cref="InvalidDataException">A malformed or empty predictions file, or both a plain and a compressed one (see <see cref="Predictions.Read"/>).</exception>
     public static Predictions ReadPredictions(string folder, string split = "valid")
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: run folder not found.");
         var path = PredictionsPath(folder, split);
-        if (!File.Exists(path))
+        if (!Predictions.Exists(path))
         {
-            var present = Directory.GetFiles(folder, "predictions_*.csv").Select(Path.GetFileName).ToArray();
+            var pattern = Training.RunFolder.PredictionsFileName("*");
+            var present = Directory.GetFiles(folder, pattern).Concat(Directory.GetFiles(folder, pattern + Data.Csv.GzipSuffix))
+                .Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
             throw new FileNotFoundException(
-                $"{folder}: expected predictions_{split}.csv in the run folder, found " +
+                $"{folder}: expected {Training.RunFolder.PredictionsFileName(split)} in the run folder, found " +
                 (present.Length == 0 ? "no predictions file (was the run finished and evaluated?)." : string.Join(", ", present) + "."), path);
         }
         return Predictions.Read(path);

@@ -4,14 +4,36 @@ using Microsoft.Data.Analysis;
 
 namespace PneuKnow.Evaluation;
 
-/// <summary>Writes the tables: CSV through Microsoft.Data.Analysis, and Markdown with "mean ± std" cells.</summary>
+/// <summary>Writes the tables: CSV through <see cref="Data.Csv"/>, and Markdown with "mean ± std" cells.</summary>
 public static class TableFormat
 {
-    /// <summary>Writes <paramref name="table"/> as comma-separated values (invariant culture) atomically.</summary>
-    public static void WriteCsv(DataFrame table, string path)
+    /// <summary>
+    /// Writes <paramref name="table"/> as comma-separated values (invariant culture) atomically, through
+    /// <see cref="Data.Csv"/>. Cells are formatted as Microsoft.Data.Analysis' <c>DataFrame.SaveCsv</c> formatted them
+    /// when it wrote these tables (doubles with 17 significant digits, floats with 9, NaN as <c>NaN</c>, booleans as
+    /// <c>True</c>/<c>False</c>, a missing value as an empty field), so tables without special characters are
+    /// byte-identical to the ones it wrote; text with a quote or line break is now quoted by RFC 4180, which SaveCsv
+    /// did not do for every such cell.
+    /// </summary>
+    public static void WriteCsv(DataFrame table, string path) => Data.Csv.Write(path, table.Columns.Select(c => c.Name).ToList(), CsvRows(table));
+
+    /// <summary>The rows of <paramref name="table"/> as CSV fields (see <see cref="WriteCsv"/>).</summary>
+    public static IEnumerable<IReadOnlyList<string>> CsvRows(DataFrame table)
     {
-        WriteAtomically(path, stream => DataFrame.SaveCsv(table, stream, ',', header: true, encoding: new UTF8Encoding(false), cultureInfo: CultureInfo.InvariantCulture));
+        for (long r = 0; r < table.Rows.Count; r++)
+            yield return table.Columns.Select(c => CsvCell(c[r])).ToArray();
     }
+
+    static string CsvCell(object? value) => value switch
+    {
+        null => "",
+        double d => d.ToString("G17", CultureInfo.InvariantCulture),
+        float f => f.ToString("G9", CultureInfo.InvariantCulture),
+        bool b => b ? "True" : "False",
+        string s => s,
+        IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 
     /// <summary>Writes <see cref="ToMarkdown"/> of <paramref name="table"/> atomically.</summary>
     public static void WriteMarkdown(DataFrame table, string path, int digits = 4) =>

@@ -12,6 +12,18 @@ namespace PneuKnow.Models;
 /// </summary>
 public abstract class Backbone : nn.Module<Tensor, Tensor>
 {
+    /// <summary>
+    /// Input pixels per feature-map cell of the reference networks (timm's and torchvision's, the CNTK ONNX ResNet-18): the
+    /// output stride every architecture has, and the default of every setting that chooses one.
+    /// </summary>
+    public const int ReferenceOutputStride = 32;
+
+    /// <summary>The output stride of a ResNet whose last stage is dilated instead of strided (the only other one implemented).</summary>
+    public const int DilatedOutputStride = 16;
+
+    /// <summary>The output strides a setting may choose: <see cref="ReferenceOutputStride"/>, <see cref="DilatedOutputStride"/>.</summary>
+    public static IReadOnlyList<int> OutputStrides { get; } = [ReferenceOutputStride, DilatedOutputStride];
+
     /// <summary>Creates the module; subclasses call <c>RegisterComponents()</c> once their layers exist.</summary>
     protected Backbone(string name) : base(name) { }
 

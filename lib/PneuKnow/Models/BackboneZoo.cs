@@ -22,7 +22,7 @@ public sealed record BackboneOptions(
     double DropPath = 0.0,
     string? Weights = null,
     bool AllowPartial = false,
-    int OutputStride = 32);
+    int OutputStride = Backbone.ReferenceOutputStride);
 
 /// <summary>
 /// The one place that turns an architecture name into a <see cref="Backbone"/>; used by the trainer,
@@ -55,10 +55,10 @@ public static class BackboneZoo
     // Only the ResNets implement a dilated last stage; any other network asked for one fails before training starts.
     static Backbone Fixed(int outputStride, Backbone model)
     {
-        if (outputStride == 32) return model;
+        if (outputStride == Backbone.ReferenceOutputStride) return model;
         var name = model.Architecture;
         model.Dispose();
-        throw new ArgumentException($"output_stride: {name} supports only 32; found {outputStride} (16 is implemented for the ResNets: resnet18, resnet50, cntk_resnet18).");
+        throw new ArgumentException($"output_stride: {name} supports only {Backbone.ReferenceOutputStride}; found {outputStride} (16 is implemented for the ResNets: resnet18, resnet50, cntk_resnet18).");
     }
 
     static string? TryLocateCntk()
@@ -168,7 +168,7 @@ static class BackboneChecks
     /// <summary>Checks an output stride: 32 (the reference networks) or 16 (dilated last stage).</summary>
     public static void OutputStride(int outputStride)
     {
-        if (outputStride is not (16 or 32))
+        if (!Backbone.OutputStrides.Contains(outputStride))
             throw new ArgumentOutOfRangeException(nameof(outputStride), outputStride, "output_stride: expected 32 (the reference network) or 16 (dilated last stage).");
     }
 

@@ -91,7 +91,7 @@ public sealed class CntkResNet18 : Backbone
     /// <param name="pretrained">Load the ImageNet weights (converted once from the ONNX file, then read from the cache); otherwise torchvision's random initialisation.</param>
     /// <example><code>var net = CntkResNet18.Create(classes: 5); var logits = net.forward(net.Normalize(rgb01));</code></example>
     /// <param name="outputStride">32 (the ONNX network) or 16: the last stage keeps its resolution and dilates by 2 (same weights).</param>
-    public static CntkResNet18 Create(int classes, double dropout = 0.5, bool pretrained = true, int outputStride = 32) =>
+    public static CntkResNet18 Create(int classes, double dropout = 0.5, bool pretrained = true, int outputStride = ReferenceOutputStride) =>
         Create(classes, dropout, pretrained, CntkResNet18Files.Locate(), outputStride);
 
     /// <summary>Builds the network from explicitly given ONNX files and cache folder.</summary>
@@ -100,7 +100,7 @@ public sealed class CntkResNet18 : Backbone
     /// <param name="pretrained">Load the ImageNet weights.</param>
     /// <param name="files">The ONNX files and the cache folder to use.</param>
     /// <param name="outputStride">32 (the ONNX network) or 16 (dilated last stage).</param>
-    public static CntkResNet18 Create(int classes, double dropout, bool pretrained, CntkResNet18Files files, int outputStride = 32)
+    public static CntkResNet18 Create(int classes, double dropout, bool pretrained, CntkResNet18Files files, int outputStride = ReferenceOutputStride)
     {
         // The mean image is part of the network's definition (its preprocessing), so it is needed
         // with or without pretrained weights.

@@ -56,7 +56,7 @@ public sealed class ResNet : Backbone, IReferenceNaming
     /// <param name="outputStride">Input pixels per feature-map cell: 32 (the reference network) or 16, where the last stage
     /// keeps its resolution and dilates its 3×3 convolutions by 2 instead (timm's <c>output_stride=16</c>): a 112 px input
     /// then gives a 7×7 feature map, as 224 px does at 32. The weights are the same tensors either way.</param>
-    public ResNet(string architecture, ResNetConfig config, int classes, double dropout = 0.0, double dropPath = 0.0, int outputStride = 32) : base(architecture)
+    public ResNet(string architecture, ResNetConfig config, int classes, double dropout = 0.0, double dropPath = 0.0, int outputStride = ReferenceOutputStride) : base(architecture)
     {
         BackboneChecks.OutputStride(outputStride);
         if (config.Layers.Length != 4 || config.Widths.Length != 4)
@@ -94,11 +94,11 @@ public sealed class ResNet : Backbone, IReferenceNaming
     }
 
     /// <summary>torchvision <c>resnet18</c> (11,689,512 parameters with 1000 classes).</summary>
-    public static ResNet resnet18(int classes = 1000, double dropout = 0.0, double dropPath = 0.0, int outputStride = 32) =>
+    public static ResNet resnet18(int classes = 1000, double dropout = 0.0, double dropPath = 0.0, int outputStride = ReferenceOutputStride) =>
         new("resnet18", ResNetConfig.ResNet18, classes, dropout, dropPath, outputStride);
 
     /// <summary>timm/torchvision <c>resnet50</c> (25,557,032 parameters with 1000 classes).</summary>
-    public static ResNet resnet50(int classes = 1000, double dropout = 0.0, double dropPath = 0.0, int outputStride = 32) =>
+    public static ResNet resnet50(int classes = 1000, double dropout = 0.0, double dropPath = 0.0, int outputStride = ReferenceOutputStride) =>
         new("resnet50", ResNetConfig.ResNet50, classes, dropout, dropPath, outputStride);
 
     /// <summary>Input pixels per feature-map cell (32, or 16 with a dilated last stage).</summary>

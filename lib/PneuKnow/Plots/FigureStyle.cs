@@ -37,19 +37,10 @@ public static class FigureStyle
         _ => "#7F7F7F",
     };
 
-    /// <summary>
-    /// The kind of a model from its study label: <c>baseline</c>, <c>HKD student</c>, <c>ROI teacher</c>; a label with
-    /// a variant in parentheses (<c>HKD student (noroi)</c>) is a control, and so is a raw-image teacher.
-    /// </summary>
-    public static ModelKind KindOf(string model) =>
-        model.Contains('(') || model.StartsWith("raw teacher", StringComparison.Ordinal) ? (model.Contains("teacher", StringComparison.Ordinal) && !model.StartsWith("raw", StringComparison.Ordinal) ? ModelKind.Teacher : ModelKind.Control)
-        : model.StartsWith("baseline", StringComparison.Ordinal) ? ModelKind.Baseline
-        : model.Contains("teacher", StringComparison.Ordinal) ? ModelKind.Teacher
-        : model.Contains("student", StringComparison.Ordinal) ? ModelKind.Student
-        : ModelKind.Control;
-
     /// <summary>The figure label of a model: teachers are marked oracle, controls control.</summary>
-    public static string Label(string model) => KindOf(model) switch
+    /// <param name="model">The model's label (the study's <c>StudyReport.ModelLabel</c>).</param>
+    /// <param name="kind">Its kind, which the study knows from its role and arm (the label is never parsed back).</param>
+    public static string Label(string model, ModelKind kind) => kind switch
     {
         ModelKind.Teacher => $"{model} [oracle]",
         ModelKind.Control => $"{model} [control]",
@@ -58,6 +49,29 @@ public static class FigureStyle
 
     /// <summary>The readable class name of a label code (B → bacterial, C → COVID-19, NB → healthy, P → fungal, V → viral).</summary>
     public static string ClassName(string code) => Data.Phantom.PhantomFindings.Describe(code);
+
+    /// <summary>
+    /// The colour of a claim's verdict (Paul Tol's colour-blind-safe "vibrant" set, apart from the model colours of
+    /// <see cref="Hex(ModelKind)"/> so that a verdict is never read as a kind of model): supported teal, contradicted red,
+    /// inconclusive dark grey, and light grey for a row without a verdict (a measure that failed its control, a row not
+    /// estimable, a preset without power).
+    /// </summary>
+    public static string VerdictHex(string verdict) => verdict switch
+    {
+        "supported" => "#009988",
+        "contradicted" => "#CC3311",
+        "inconclusive" => "#555555",
+        _ => NoVerdictHex,
+    };
+
+    /// <summary>The colour of a row without a verdict (<see cref="VerdictHex"/>).</summary>
+    public const string NoVerdictHex = "#9E9E9E";
+
+    /// <summary>The sequential colour scale of every matrix figure (confusion, recall): white at 0, dark blue at 1.</summary>
+    public static IReadOnlyList<object[]> ShareColourScale { get; } = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]];
+
+    /// <summary>The text colour that reads on a cell of <see cref="ShareColourScale"/> holding <paramref name="share"/>.</summary>
+    public static string TextOnShare(double share) => share > 0.55 ? "white" : "#222";
 
     /// <summary>A colour with transparency, for bands and per-run points.</summary>
     public static Color Translucent(ModelKind kind, double alpha)

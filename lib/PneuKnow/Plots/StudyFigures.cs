@@ -10,9 +10,10 @@ namespace PneuKnow.Plots;
 /// <summary>One model's per-run values of a metric (e.g. accuracy over the repeated runs).</summary>
 /// <param name="Backbone">Backbone name.</param>
 /// <param name="Model">Study label (<c>baseline</c>, <c>HKD student</c>, <c>ROI teacher</c>, <c>HKD student (noroi)</c>, ...).</param>
+/// <param name="Kind">What kind of model it is: its colour, place and legend entry.</param>
 /// <param name="Accuracy">Accuracy of each run.</param>
 /// <param name="BalancedAccuracy">Balanced accuracy (mean recall over classes) of each run.</param>
-public sealed record ModelRuns(string Backbone, string Model, double[] Accuracy, double[] BalancedAccuracy);
+public sealed record ModelRuns(string Backbone, string Model, ModelKind Kind, double[] Accuracy, double[] BalancedAccuracy);
 
 /// <summary>Per-image scores of the baseline and the HKD student on the same images, for one metric.</summary>
 /// <param name="Metric">e.g. "energy in mask", "pointing game", "energy on confounder".</param>
@@ -21,7 +22,7 @@ public sealed record ModelRuns(string Backbone, string Model, double[] Accuracy,
 public sealed record PairedScores(string Metric, double[] Baseline, double[] Student);
 
 /// <summary>The study's figures in one style (<see cref="FigureStyle"/>): accuracy, training curves, confusion, per-class F1, paired scores.</summary>
-public static class StudyFigures
+public static partial class StudyFigures
 {
     /// <summary>A 95 % confidence interval of the mean (Student's t, n − 1 degrees of freedom), clipped to [0, 1]; NaN width for one run.</summary>
     public static (double Mean, double Lower, double Upper) MeanCi95(IReadOnlyList<double> values)
@@ -54,8 +55,8 @@ public static class StudyFigures
         if (models.Count == 0) throw new ArgumentException("Expected at least one model, found none.", nameof(models));
         if (models.FirstOrDefault(m => m.Accuracy.Length == 0) is { } empty) throw new ArgumentException($"{empty.Backbone} {empty.Model}: expected at least one run, found none.", nameof(models));
         static int Order(ModelKind k) => k switch { ModelKind.Baseline => 0, ModelKind.Student => 1, ModelKind.Control => 2, _ => 3 };
-        var ordered = models.OrderBy(m => models.Select(x => x.Backbone).Distinct().ToList().IndexOf(m.Backbone)).ThenBy(m => Order(FigureStyle.KindOf(m.Model))).ToList();
-        string Category(ModelRuns m) => models.Select(x => x.Backbone).Distinct().Count() > 1 ? $"{m.Backbone}<br>{FigureStyle.Label(m.Model)}" : FigureStyle.Label(m.Model);
+        var ordered = models.OrderBy(m => models.Select(x => x.Backbone).Distinct().ToList().IndexOf(m.Backbone)).ThenBy(m => Order(m.Kind)).ToList();
+        string Category(ModelRuns m) => models.Select(x => x.Backbone).Distinct().Count() > 1 ? $"{m.Backbone}<br>{FigureStyle.Label(m.Model, m.Kind)}" : FigureStyle.Label(m.Model, m.Kind);
         var categories = ordered.Select(Category).ToArray();
         int runs = ordered.Max(m => m.Accuracy.Length);
 
@@ -64,7 +65,7 @@ public static class StudyFigures
             var traces = new List<GenericChart>();
             foreach (var kind in Enum.GetValues<ModelKind>())
             {
-                var mine = ordered.Where(m => FigureStyle.KindOf(m.Model) == kind).ToList();
+                var mine = ordered.Where(m => m.Kind == kind).ToList();
                 if (mine.Count == 0) continue;
                 var xs = mine.SelectMany(m => metric(m).Select(_ => Category(m))).ToArray();
                 var ys = mine.SelectMany(metric).ToArray();
@@ -93,7 +94,7 @@ public static class StudyFigures
     /// from the lowest to the highest run, integer epochs.
     /// </summary>
     /// <exception cref="ArgumentException">No logs.</exception>
-    public static GenericChart TrainingCurves(string backbone, IReadOnlyList<(string Model, TrainingLog Log)> logs)
+    public static GenericChart TrainingCurves(string backbone, IReadOnlyList<(string Model, ModelKind Kind, TrainingLog Log)> logs)
     {
         if (logs.Count == 0) throw new ArgumentException("Expected at least one training log, found none.", nameof(logs));
         // A baseline's training loss is its cross-entropy; a student's splits into cross-entropy (train_cls_loss) and consistency.
@@ -109,10 +110,9 @@ public static class StudyFigures
         var charts = panels.Select(panel =>
         {
             var traces = new List<GenericChart>();
-            foreach (var (model, log) in logs)
+            foreach (var (model, kind, log) in logs)
             {
                 if (panel.Column(log) is not { } column) continue;
-                var kind = FigureStyle.KindOf(model);
                 var runs = log.Series(column);
                 var epochs = log.Epochs;
                 double[] Over(Func<double[], double> f) => epochs.Select((_, e) =>
@@ -148,44 +148,44 @@ public static class StudyFigures
         return grid;
     }
 
-    /// <summary>Confusion matrices side by side (e.g. baseline and HKD student), each normalised by true class (rows sum to 1), class names on the axes.</summary>
+    /// <summary>
+    /// Confusion matrices side by side (e.g. baseline and HKD student), each row normalised by its true class (rows sum
+    /// to 1, recall on the diagonal), on one colour scale fixed to [0, 1] with one colourbar, every cell annotated in its
+    /// own panel, "true class" and "predicted class" axis titles, and each row labelled with its class name and its
+    /// image count n (summed over the runs). The layout is <paramref name="width"/> wide and as high as the rows need;
+    /// <see cref="FigureFile.Save"/> exports the PNG at that size.
+    /// </summary>
     /// <exception cref="ArgumentException">No matrices, or a matrix not k × k for the k classes.</exception>
-    public static GenericChart Confusions(IReadOnlyList<(string Model, int[,] Counts)> matrices, IReadOnlyList<string> classes, string title)
+    public static GenericChart Confusions(IReadOnlyList<(string Model, int[,] Counts)> matrices, IReadOnlyList<string> classes, string title, int width = 1200)
     {
         if (matrices.Count == 0) throw new ArgumentException("Expected at least one confusion matrix, found none.", nameof(matrices));
         int k = classes.Count;
         var names = classes.Select(FigureStyle.ClassName).ToArray();
-        var panels = matrices.Select((m, index) =>
+        var panels = matrices.Select(m =>
         {
             if (m.Counts.GetLength(0) != k || m.Counts.GetLength(1) != k)
                 throw new ArgumentException($"{m.Model}: expected a {k}×{k} matrix for classes {string.Join(", ", classes)}, found {m.Counts.GetLength(0)}×{m.Counts.GetLength(1)}.", nameof(matrices));
-            var z = Enumerable.Range(0, k).Select(t =>
-            {
-                double total = Enumerable.Range(0, k).Sum(p => m.Counts[t, p]);
-                return Enumerable.Range(0, k).Select(p => total == 0 ? 0.0 : m.Counts[t, p] / total).ToArray();
-            }).Reverse().ToArray();
-            var text = z.Select(r => r.Select(v => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
-            return CSharpChart.AnnotatedHeatmap<double, string, string, string>(z, text, X: names, Y: names.Reverse().ToArray(),
-                ColorScale: StyleParam.Colorscale.NewCustom([Tuple.Create(0.0, Color.fromString("#f7fbff")), Tuple.Create(1.0, Color.fromString("#08306b"))]),
-                ShowScale: index == matrices.Count - 1);
+            var totals = Enumerable.Range(0, k).Select(t => Enumerable.Range(0, k).Sum(p => m.Counts[t, p])).ToArray();
+            // A class absent from the split has no row to normalise: its cells stay empty instead of claiming 0 recall.
+            var share = Enumerable.Range(0, k).Select(t => Enumerable.Range(0, k).Select(p => totals[t] == 0 ? double.NaN : m.Counts[t, p] / (double)totals[t]).ToArray()).ToArray();
+            var rows = Enumerable.Range(0, k).Select(t => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{names[t]} (n = {totals[t]})")).ToArray();
+            return new MatrixPanel(m.Model, share, rows, names);
         }).ToList();
-        var grid = CSharpChart.Grid(panels, 1, panels.Count, SubPlotTitles: matrices.Select(m => m.Model).ToArray());
-        grid = FigureStyle.Apply(grid, $"{title}<br><sup>rows: true class, columns: predicted; each row normalised to 1 (recall on the diagonal)</sup>");
-        return grid;
+        var chart = MatrixPanels.Build(panels, "predicted class", "true class", "share of the true class", width, cellHeight: 66, textSize: FigureStyle.FontSize);
+        return FigureStyle.Apply(chart, $"{title}<br><sup>each row normalised to 1 (recall on the diagonal); n: images of the true class, summed over runs</sup>");
     }
 
     /// <summary>Per-class F1 for each model: mean with a 95 % CI over runs (clipped to [0, 1]) and the runs as dots, class names on the x axis.</summary>
     /// <exception cref="ArgumentException">No models.</exception>
-    public static GenericChart ClassF1(IReadOnlyList<(string Model, IReadOnlyList<string> Classes, IReadOnlyList<IReadOnlyDictionary<string, double>> PerRun)> models, string title)
+    public static GenericChart ClassF1(IReadOnlyList<(string Model, ModelKind Kind, IReadOnlyList<string> Classes, IReadOnlyList<IReadOnlyDictionary<string, double>> PerRun)> models, string title)
     {
         if (models.Count == 0) throw new ArgumentException("Expected at least one model, found none.", nameof(models));
         var traces = new List<GenericChart>();
-        foreach (var (model, classes, perRun) in models)
+        foreach (var (model, kind, classes, perRun) in models)
         {
-            var kind = FigureStyle.KindOf(model);
             var names = classes.Select(FigureStyle.ClassName).ToArray();
             var ci = classes.Select(c => MeanCi95(perRun.Select(r => r[$"{c}_f1"]).ToArray())).ToArray();
-            var mean = CSharpChart.Point<string, double, string>(names, ci.Select(c => c.Mean).ToArray(), Name: FigureStyle.Label(model), Marker: MeanMarker(kind));
+            var mean = CSharpChart.Point<string, double, string>(names, ci.Select(c => c.Mean).ToArray(), Name: FigureStyle.Label(model, kind), Marker: MeanMarker(kind));
             traces.Add(WithAsymmetricError(mean, ci.Select(c => c.Upper - c.Mean), ci.Select(c => c.Mean - c.Lower)));
         }
         var chart = Plotly.NET.Chart.withLayout(LayoutWith(("scattermode", "group"))).Invoke(CSharpChart.Combine(traces));

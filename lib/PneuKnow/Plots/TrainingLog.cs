@@ -40,29 +40,32 @@ public sealed record TrainingLog(string Source, double[] Epochs, IReadOnlyDictio
         return int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var fold) ? fold : -1;
     }
 
-    /// <summary>Reads a comma-separated log with a header row.</summary>
-    /// <exception cref="InvalidDataException">No rows, a ragged row or a malformed number; names file, row and column.</exception>
+    /// <summary>Reads a comma-separated log with a header row (through <see cref="Data.Csv"/>).</summary>
+    /// <exception cref="InvalidDataException">No rows, a ragged row, malformed quoting or a malformed number; names file, row and column.</exception>
     public static TrainingLog Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: training log not found.", path);
-        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
-        if (lines.Length < 2) throw new InvalidDataException($"{path}: expected a header and at least one epoch row, found {lines.Length} lines.");
-        var header = lines[0].Split(',');
-        var values = header.Select(_ => new double[lines.Length - 1]).ToArray();
-        for (int n = 1; n < lines.Length; n++)
+        Data.CsvTable table;
+        try { table = Data.Csv.Read(path); }
+        catch (Data.DataException error) { throw new InvalidDataException(error.Message, error); }
+        var rows = table.Rows;
+        if (rows.Count == 0) throw new InvalidDataException($"{path}: expected at least one epoch row after the header, found none.");
+        var header = table.Header.ToArray();
+        var values = header.Select(_ => new double[rows.Count]).ToArray();
+        for (int n = 0; n < rows.Count; n++)
         {
-            var f = lines[n].Split(',');
-            if (f.Length != header.Length) throw new InvalidDataException($"{path}, row {n + 1}: expected {header.Length} columns, found {f.Length}.");
+            var (line, f) = rows[n];
+            if (f.Length != header.Length) throw new InvalidDataException($"{path}, row {line}: expected {header.Length} columns, found {f.Length}.");
             for (int c = 0; c < f.Length; c++)
             {
-                if (f[c].Length == 0) { values[c][n - 1] = double.NaN; continue; }
-                if (!double.TryParse(f[c], NumberStyles.Float, CultureInfo.InvariantCulture, out values[c][n - 1]))
-                    throw new InvalidDataException($"{path}, row {n + 1}, column {header[c]}: expected a number, found '{f[c]}'.");
+                if (f[c].Length == 0) { values[c][n] = double.NaN; continue; }
+                if (!double.TryParse(f[c], NumberStyles.Float, CultureInfo.InvariantCulture, out values[c][n]))
+                    throw new InvalidDataException($"{path}, row {line}, column {header[c]}: expected a number, found '{f[c]}'.");
             }
         }
         int epochColumn = Array.IndexOf(header, "epochs") is var e and >= 0 ? e : Array.IndexOf(header, "epoch");
         var columns = header.Select((h, c) => (h, c)).Where(t => t.c != epochColumn && t.h.Length > 0).ToDictionary(t => t.h, t => values[t.c]);
-        var epochs = epochColumn >= 0 ? values[epochColumn] : Enumerable.Range(1, lines.Length - 1).Select(e => (double)e).ToArray();
+        var epochs = epochColumn >= 0 ? values[epochColumn] : Enumerable.Range(1, rows.Count).Select(e => (double)e).ToArray();
         return new TrainingLog(path, epochs, columns);
     }
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace PneuKnow.Runtime;
 
@@ -19,7 +21,7 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var temp = Path.Combine(dir, TempName(Path.GetFileName(full), Environment.ProcessId, Guid.NewGuid()));
         try
         {
             write(temp);
@@ -30,6 +32,38 @@ public static class AtomicFile
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>The temporary file's name for <paramref name="fileName"/>: hidden, with the writer's pid and a unique suffix.</summary>
+    static string TempName(string fileName, int pid, Guid unique) => $".{fileName}.tmp-{pid}-{unique:N}";
+
+    /// <summary>Matches exactly the names <see cref="TempName"/> makes, and nothing else.</summary>
+    static readonly Regex TempNamePattern = new(@"^\..+\.tmp-(\d+)-[0-9a-f]{32}$", RegexOptions.CultureInvariant);
+
+    /// <summary>Whether <paramref name="fileName"/> is one of this class's temporary files.</summary>
+    public static bool IsTempFile(string fileName) => TempNamePattern.IsMatch(fileName);
+
+    /// <summary>
+    /// Removes the temporary files that writes killed mid-way left under <paramref name="folder"/> (its subfolders
+    /// included): checkpoint temporaries are tens of MB each and stayed in finished runs. Only names that
+    /// <see cref="Write"/> makes are touched, and none of this process's own. Call it only under the folder's
+    /// <see cref="FolderLock"/>, when no other process can be writing there.
+    /// </summary>
+    /// <returns>The files removed (full paths).</returns>
+    public static IReadOnlyList<string> RemoveLeftovers(string folder)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(folder)) return removed;
+        // Temporary names start with a dot, which .NET reports as Hidden on Unix, and the default AttributesToSkip skips hidden files.
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp-*", options))
+        {
+            var m = TempNamePattern.Match(Path.GetFileName(file));
+            if (!m.Success || m.Groups[1].Value == Environment.ProcessId.ToString(CultureInfo.InvariantCulture)) continue;
+            File.Delete(file);
+            removed.Add(file);
+        }
+        return removed;
     }
 
     /// <summary>Writes through <paramref name="write"/>, which receives a stream on the temporary file.</summary>

@@ -28,6 +28,28 @@ public static class SafePath
         return safe.Length == 0 ? "_" : safe;
     }
 
+    /// <summary>What <see cref="Segment"/> expects, for error messages.</summary>
+    public const string SegmentRule = "a single folder name: not empty, no path separators ('/' or '\\'), no leading dot (so not '.' or '..'), "
+        + "no trailing dot, no leading or trailing space, none of : * ? \" < > | or control characters, at most 100 characters";
+
+    /// <summary>
+    /// A name from a setting (a config's <c>experiment_name</c>) that becomes a path segment as given, refused unless
+    /// it already is one safe segment. It is the same rule as <see cref="FileName"/>, which explain labels go through,
+    /// applied as a check: a setting is the user's own choice, so it is refused with a message rather than silently
+    /// renamed (<c>..</c> used to put an experiment in the parent of <c>--out</c>).
+    /// </summary>
+    /// <param name="name">The value as given.</param>
+    /// <param name="where">The setting, with its file and line where known, e.g. <c>cfg.ini, line 3, [settings] experiment_name</c>.</param>
+    /// <returns><paramref name="name"/>, unchanged.</returns>
+    /// <exception cref="UnsafeNameException"><see cref="FileName"/> would change the name.</exception>
+    public static string Segment(string name, string where)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (FileName(name) != name)
+            throw new UnsafeNameException($"{where}: expected {SegmentRule}; found '{name}'.");
+        return name;
+    }
+
     /// <summary>
     /// The full path of <paramref name="path"/>, checked to lie under <paramref name="root"/> (the root itself included).
     /// </summary>
@@ -41,3 +63,9 @@ public static class SafePath
         return full;
     }
 }
+
+/// <summary>
+/// A setting names a path that is not one safe path segment (see <see cref="SafePath.Segment"/>); the message names
+/// the setting, the value and what was expected. The command line reports it as a usage error (exit 2).
+/// </summary>
+public sealed class UnsafeNameException(string message) : Exception(message);

@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Text;
+using static System.FormattableString;
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
 using PneuKnow.Plots;
 using PneuKnow.Runtime;
+using PneuKnow.Training;
 
 namespace PneuKnow.Study;
 
@@ -74,12 +77,12 @@ public static class StudyClaims
         // The test images' patients, read once per condition and backbone from the manifest the runs trained on.
         var patientsOf = groups.Select(g => (g.Key, First: g.FirstOrDefault()))
             .Where(x => x.First is not null)
-            .ToDictionary(x => x.Key, x => Patients(x.First!.RunFolders[0]));
+            .ToDictionary(x => x.Key, x => Patients(x.First!.RunFolders[0], e.DataRoot));
         int seed = 0;
         foreach (var g in groups)
         {
-            var baseline = Find(g, StudyVariant.Main.Name, Role.Baseline);
-            var student = Find(g, StudyVariant.Main.Name, Role.Student);
+            var baseline = MainCell(g, Role.Baseline);
+            var student = MainCell(g, Role.Student);
             if (baseline is null || student is null) continue;
             var (labels, clusters, classes, b, s) = Aligned(baseline, student, e.Split, patientsOf[g.Key]);
             foreach (var (name, metric) in Metrics)
@@ -88,8 +91,8 @@ public static class StudyClaims
         }
         foreach (var g in groups)
         {
-            var baseline = Find(g, StudyVariant.Main.Name, Role.Baseline);
-            var student = Find(g, StudyVariant.Main.Name, Role.Student);
+            var baseline = MainCell(g, Role.Baseline);
+            var student = MainCell(g, Role.Student);
             if (baseline is null || student is null) continue;
             int pairs = Math.Min(baseline.RunFolders.Count, student.RunFolders.Count);
             var sCurves = student.RunFolders.Take(pairs).Select(f => Curve(f, "val_acc")).ToList();
@@ -109,7 +112,7 @@ public static class StudyClaims
         }
         foreach (var g in regions.GroupBy(r => (r.Condition, r.Backbone)))
         {
-            var (s, b) = (ByRun(g, StudyEvaluation.HkdStudent), ByRun(g, StudyEvaluation.Baseline));
+            var (s, b) = (ByRun(g, Role.Student), ByRun(g, Role.Baseline));
             if (s.Count == 0 || b.Count == 0) continue;
             // Scores handed in without the study's cells (no manifest to read patients from): every image is its own patient.
             var patients = patientsOf.TryGetValue(g.Key, out var known) ? known
@@ -127,11 +130,11 @@ public static class StudyClaims
             var controls = new List<ClaimRow>();
             // A score undefined on every image (no scored image has a mask) has no interval: no row rather than an error.
             bool masks = b.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyInMask));
-            var t = ByRun(g, "ROI teacher").Take(pairs).ToList();
+            var t = ByRun(g, Role.Teacher).Take(pairs).ToList();
             if (t.Count == pairs && masks)
                 controls.Add(new ClaimRow(ControlClaim, g.Key.Backbone, g.Key.Condition, "control: Grad-CAM energy inside the expert mask, ROI oracle (teacher on its ROI input) − baseline; must be > 0", e.Split,
                     PairedInterval.OfImageScores(Scores(t, x => x.EnergyInMask), Scores(b, x => x.EnergyInMask), clusters)));
-            var clean = ByRun(regions.Where(r => r.Condition == StudyCondition.Clean.Name && r.Backbone == g.Key.Backbone), StudyEvaluation.Baseline);
+            var clean = ByRun(regions.Where(r => r.Condition == StudyCondition.Clean.Name && r.Backbone == g.Key.Backbone), Role.Baseline);
             if (shortcut && clean.Count > 0 && b.SelectMany(r => r).Any(x => !double.IsNaN(x.EnergyOnConfounder)))
                 controls.Add(DeviceControl(b, clean, clusters, g.Key.Backbone, g.Key.Condition, e.Split));
             bool failed = controls.Any(c => c.Difference.Verdict != ClaimVerdict.Supported);
@@ -147,7 +150,7 @@ public static class StudyClaims
                 rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition, "Grad-CAM (predicted class) energy on the planted confounder: baseline − HKD student", e.Split,
                     PairedInterval.OfImageScores(Scores(b, x => x.EnergyOnConfounder), Scores(s, x => x.EnergyOnConfounder), clusters)) { VerdictOverride = gate });
             // Occlusion changes the input and reads the output, so it needs no explanation method and no control gates it.
-            var (os, ob) = (OcclusionByRun(occlusion, g.Key, StudyEvaluation.HkdStudent), OcclusionByRun(occlusion, g.Key, StudyEvaluation.Baseline));
+            var (os, ob) = (OcclusionByRun(occlusion, g.Key, Role.Student), OcclusionByRun(occlusion, g.Key, Role.Baseline));
             if (os.Count > 0 && ob.Count > 0 && Math.Min(os.Count, ob.Count) is var op)
                 rows.Add(new ClaimRow("decision_regions", g.Key.Backbone, g.Key.Condition,
                     "occlusion: drop in true-class probability hiding the expert region − hiding its mirror image: HKD student − baseline", e.Split,
@@ -157,7 +160,7 @@ public static class StudyClaims
         }
         foreach (var g in groups)
         {
-            var student = Find(g, StudyVariant.Main.Name, Role.Student);
+            var student = MainCell(g, Role.Student);
             if (student is null) continue;
             foreach (var control in g.Where(c => c.Role == Role.Student && c.Unit.Variant.Name != StudyVariant.Main.Name))
             {
@@ -191,14 +194,14 @@ public static class StudyClaims
         ("macro-F1", PairedMetric.MacroF1),
     ];
 
-    // The role names of the study's run folders (runs/<unit>/<role>/run_k).
-    static class Role
-    {
-        public const string Baseline = "baseline", Student = "student";
-    }
+    static StudyCell? MainCell(IEnumerable<StudyCell> cells, Role role) => cells.FirstOrDefault(c => c.IsMain(role));
 
-    static StudyCell? Find(IEnumerable<StudyCell> cells, string variant, string role) =>
-        cells.FirstOrDefault(c => c.Unit.Variant.Name == variant && c.Role == role);
+    /// <summary>
+    /// The label that the per-image rows of the main arm's model in <paramref name="role"/> carry in their <c>model</c> column
+    /// (<see cref="StudyReport.ModelLabel(Role, StudyVariant)"/>): those rows are read back from files that name models by label,
+    /// so they are found by the label made from the role, never by a label written out here.
+    /// </summary>
+    static string MainLabel(Role role) => StudyReport.ModelLabel(role, StudyVariant.Main);
 
     // Both models' predicted codes per pair, aligned on the same images (by file name, in the first run's order), with the
     // patient of each image (the test set's clusters).
@@ -225,23 +228,11 @@ public static class StudyClaims
     /// patient are one cluster of the test set. A manifest without <c>patient_id</c> makes every image its own patient, as
     /// the manifest reader does.
     /// </summary>
+    /// <param name="runFolder">A run folder.</param>
+    /// <param name="dataRoot">Where the data folders are now, for a study moved to another clone (<see cref="RecordedData"/>).</param>
     /// <exception cref="InvalidDataException">run.json names no manifest, or the manifest is missing (the data must be present to compute intervals).</exception>
-    public static IReadOnlyDictionary<string, string> Patients(string runFolder)
-    {
-        var config = Path.Combine(runFolder, "run.json");
-        return ReadPatients(ManifestOf(config));
-    }
-
-    static string ManifestOf(string config)
-    {
-        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config));
-        var manifest = (string?)root?["config"]?["metadata_file"]
-            ?? throw new InvalidDataException($"{config}: expected config.metadata_file (the manifest whose patients cluster the test images), found none.");
-        if (!Path.IsPathRooted(manifest)) manifest = Path.GetFullPath(manifest);
-        if (!File.Exists(manifest))
-            throw new InvalidDataException($"{config}: the manifest {manifest} is missing; the intervals resample test images by patient, so the data the study ran on must be present (reproduce --data DIR regenerates a phantom).");
-        return manifest;
-    }
+    public static IReadOnlyDictionary<string, string> Patients(string runFolder, string? dataRoot = null) =>
+        ReadPatients(RecordedData.ManifestOf(runFolder, dataRoot, "the intervals resample test images by patient"));
 
     static IReadOnlyDictionary<string, string> ReadPatients(string manifest)
     {
@@ -263,8 +254,8 @@ public static class StudyClaims
     public const string ControlClaim = "decision_regions_control";
 
     // Per run of one model, its occlusion scores in file-name order (the same images for every run and model).
-    static List<(string[] Files, double[] Values)> OcclusionByRun(IReadOnlyList<OcclusionRow>? rows, (string Condition, string Backbone) key, string model) =>
-        (rows ?? []).Where(r => r.Condition == key.Condition && r.Backbone == key.Backbone && r.Model == model).GroupBy(r => r.Run).OrderBy(r => r.Key)
+    static List<(string[] Files, double[] Values)> OcclusionByRun(IReadOnlyList<OcclusionRow>? rows, (string Condition, string Backbone) key, Role role) =>
+        (rows ?? []).Where(r => r.Condition == key.Condition && r.Backbone == key.Backbone && r.Model == MainLabel(role)).GroupBy(r => r.Run).OrderBy(r => r.Key)
             .Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray())
             .Select(r => (r.Select(x => x.FileName).ToArray(), r.Select(x => x.Faithfulness).ToArray())).ToList();
 
@@ -274,8 +265,8 @@ public static class StudyClaims
     static ClaimRow? RelianceRow(IReadOnlyList<ShortcutRelianceModel>? reliance, IReadOnlyDictionary<string, string> patients, string condition, string backbone,
         string split, int resamples, int seed)
     {
-        var b = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == StudyEvaluation.Baseline);
-        var s = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == StudyEvaluation.HkdStudent);
+        var b = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == MainLabel(Role.Baseline));
+        var s = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == MainLabel(Role.Student));
         if (b is null || s is null || !b.Files.SequenceEqual(s.Files, StringComparer.Ordinal)) return null;
         // Reliance needs images with and without a device.
         if (b.HasDevice.All(d => d) || !b.HasDevice.Any(d => d)) return null;
@@ -305,11 +296,11 @@ public static class StudyClaims
             PairedInterval.OfRuns(a.Select(Mean).ToList(), b.Select(Mean).ToList()));
     }
 
-    static List<DecisionRegionRow[]> ByRun(IEnumerable<DecisionRegionRow> rows, string model) =>
-        rows.Where(r => r.Model == model).GroupBy(r => r.Run).OrderBy(r => r.Key).Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray()).ToList();
+    static List<DecisionRegionRow[]> ByRun(IEnumerable<DecisionRegionRow> rows, Role role) =>
+        rows.Where(r => r.Model == MainLabel(role)).GroupBy(r => r.Run).OrderBy(r => r.Key).Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray()).ToList();
 
     static double[] Curve(string runFolder, string quantity) =>
-        TrainingLog.Read(Path.Combine(runFolder, "log.csv")).Series(quantity).Single().Values.ToArray();
+        TrainingLog.Read(new RunFolder(runFolder).Log).Series(quantity).Single().Values.ToArray();
 
     static double EpochsTo(double[] curve, double threshold)
     {
@@ -329,7 +320,7 @@ public static class StudyClaims
     public static (int BeforeLast, int Runs) Plateau(StudyEvaluation e)
     {
         int before = 0, runs = 0;
-        foreach (var cell in e.Cells.Where(c => c.Role != "teacher"))
+        foreach (var cell in e.Cells.Where(c => c.Role != Role.Teacher))
             foreach (var folder in cell.RunFolders)
             {
                 var loss = Curve(folder, "val_loss");
@@ -356,15 +347,16 @@ public static class StudyClaims
     public static IReadOnlyList<string> Write(IReadOnlyList<ClaimRow> rows, string tablesDir, StudyPreset preset, string? note = null)
     {
         Directory.CreateDirectory(tablesDir);
-        var csv = new StringBuilder(string.Join(",", Columns)).Append('\n');
+        var csv = new Data.CsvWriter(Columns);
         foreach (var r in rows)
         {
             var d = r.Difference;
-            csv.Append(CultureInfo.InvariantCulture,
-                $"{r.Claim},{r.Backbone},{r.Condition},{Data.Csv.Quote(r.Metric)},{r.Split},{N(d.Estimate)},{N(d.Lower)},{N(d.Upper)},{d.Pairs},{d.Images},{d.Clusters},{N(d.DegreesOfFreedom, "0.##")},{N(d.P, "0.######")},{N(r.PAdjusted, "0.######")},{(r.Primary ? "true" : "false")},{d.Method},{Data.Csv.Quote(preset.HasNoPower ? "no power (smoke)" : r.Verdict)}\n");
+            csv.Row(r.Claim, r.Backbone, r.Condition, r.Metric, r.Split, N(d.Estimate), N(d.Lower), N(d.Upper),
+                Invariant($"{d.Pairs}"), Invariant($"{d.Images}"), Invariant($"{d.Clusters}"), N(d.DegreesOfFreedom, "0.##"), N(d.P, "0.######"), N(r.PAdjusted, "0.######"),
+                r.Primary ? "true" : "false", d.Method, preset.HasNoPower ? "no power (smoke)" : r.Verdict);
         }
         var csvPath = Path.Combine(tablesDir, FileStem + ".csv");
-        AtomicFile.WriteAllText(csvPath, csv.ToString());
+        csv.Save(csvPath);
         var mdPath = Path.Combine(tablesDir, FileStem + ".md");
         AtomicFile.WriteAllText(mdPath, Markdown(rows, preset) + (note is null ? "" : "\n" + note + "\n"));
         return [csvPath, mdPath];
@@ -450,6 +442,42 @@ public static class StudyClaims
     {
         var path = Path.Combine(e.StudyDir, "tables", FileStem + ".csv");
         return File.Exists(path) ? Read(path) : StudyReport.WriteClaims(e, progress);
+    }
+
+    /// <summary>The file stem of the forest plot of <c>claims.csv</c> under <c>figures/</c>.</summary>
+    public const string FigureStem = "claims_forest";
+
+    /// <summary>
+    /// The claim rows as forest-plot rows (<see cref="StudyFigures.ClaimsForest"/>), in their order: one panel per claim,
+    /// and the epoch counts of the convergence claim in a panel of their own, since their unit is epochs where every
+    /// other row is a difference of shares or probabilities.
+    /// </summary>
+    public static IReadOnlyList<ForestRow> ForestRows(IEnumerable<ClaimRow> rows) => rows.Select(r =>
+    {
+        bool epochs = r.Metric.StartsWith("epochs", StringComparison.Ordinal);
+        var where = r.Condition.Length == 0 ? r.Backbone : $"{r.Backbone} · {r.Condition}";
+        return new ForestRow(ClaimTitle(r.Claim) + (epochs ? " (epochs)" : ""), epochs ? "paired difference in epochs" : "paired difference",
+            $"{r.Metric} — {where} ({r.Split})", r.Difference.Estimate, r.Difference.Lower, r.Difference.Upper, r.Primary, r.Verdict);
+    }).ToList();
+
+    /// <summary>The heading of a claim in figures: which of the paper's claims it tests, in words.</summary>
+    public static string ClaimTitle(string claim) => claim switch
+    {
+        PrimaryClaim => "Claim 1 · the HKD student is more accurate than its baseline",
+        "convergence" => "Claim 2 · the HKD student learns faster",
+        "decision_regions" => "Claim 3 · its decision regions are more meaningful",
+        ControlClaim => "Claim 3 · positive controls of the Grad-CAM measures (must be > 0)",
+        "annotation" => "Claim 4 · the gain comes from the annotation",
+        _ => claim,
+    };
+
+    /// <summary>How the intervals of <paramref name="rows"/> were computed, in words, for a figure's subtitle.</summary>
+    public static string IntervalNote(IEnumerable<ClaimRow> rows)
+    {
+        var methods = rows.Select(r => r.Difference.Method).Distinct().Select(m => m == PairedInterval.Method
+            ? "paired t over the pairs of runs with the patient-clustered test-set variance added"
+            : m).ToList();
+        return string.Join("; ", methods) + "; primary rows decided by Holm-adjusted p, the others by their interval";
     }
 
     /// <summary>The claims as a Markdown table with a note on how to read it.</summary>

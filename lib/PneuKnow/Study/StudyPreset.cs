@@ -1,3 +1,4 @@
+using PneuKnow.Augmentation;
 using PneuKnow.Data;
 
 namespace PneuKnow.Study;
@@ -13,7 +14,7 @@ namespace PneuKnow.Study;
 /// <param name="WithBaseline">Whether this arm also trains a baseline (ROI ablations reuse the main arm's).</param>
 /// <param name="OnlyBackbones">Backbones that run this arm (null: every backbone of the preset); lets a CPU preset run the controls on one backbone.</param>
 /// <param name="OnlyConditions">Data conditions that run this arm (null: every condition of the preset).</param>
-public sealed record StudyVariant(string Name, double Dropout, string Augmentation, double RoiFraction = 1.0,
+public sealed record StudyVariant(string Name, double Dropout, AugmentationKind Augmentation, double RoiFraction = 1.0,
     bool TeacherOnRaw = false, bool WithBaseline = true, IReadOnlyList<string>? OnlyBackbones = null, IReadOnlyList<string>? OnlyConditions = null)
 {
     /// <summary>Whether <paramref name="backbone"/> runs this arm.</summary>
@@ -23,14 +24,14 @@ public sealed record StudyVariant(string Name, double Dropout, string Augmentati
     public bool AppliesTo(string backbone, StudyCondition condition) => AppliesTo(backbone) && (OnlyConditions is null || OnlyConditions.Contains(condition.Name));
 
     /// <summary>The paper's main arm: dropout 0.5, strong augmentation, teacher on every ROI.</summary>
-    public static StudyVariant Main { get; } = new("do", 0.5, "strong");
+    public static StudyVariant Main { get; } = new("do", 0.5, AugmentationKind.Strong);
 
     /// <summary>The control where the teacher learns from raw images instead of ROIs.</summary>
-    public static StudyVariant NoRoi { get; } = new("noroi", 0.5, "strong", TeacherOnRaw: true, WithBaseline: false);
+    public static StudyVariant NoRoi { get; } = new("noroi", 0.5, AugmentationKind.Strong, TeacherOnRaw: true, WithBaseline: false);
 
     /// <summary>An annotation-budget arm: the teacher sees the ROIs of a fraction of the training images.</summary>
     public static StudyVariant RoiBudget(double fraction) =>
-        new($"roi{Math.Round(fraction * 100):0}", 0.5, "strong", RoiFraction: fraction, WithBaseline: false);
+        new($"roi{Math.Round(fraction * 100):0}", 0.5, AugmentationKind.Strong, RoiFraction: fraction, WithBaseline: false);
 }
 
 /// <summary>What data a study trains on: the phantom generator's knobs (or an existing dataset).</summary>
@@ -121,7 +122,7 @@ public sealed record StudyPreset(
     public IReadOnlyList<StudyCondition> Conditions { get; init; } = [StudyCondition.Clean];
 
     /// <summary>Input pixels per feature-map cell of the ResNets (32 as published; 16 dilates their last stage).</summary>
-    public int OutputStride { get; init; } = 32;
+    public int OutputStride { get; init; } = Models.Backbone.ReferenceOutputStride;
 
     /// <summary>
     /// How many test images the study explains with Grad-CAM, per model and pair: the first ones of the test split in
@@ -218,7 +219,7 @@ public sealed record StudyPreset(
         PrimaryBackbones = ["cntk_resnet18"],
     };
 
-    static StudyVariant QuickArm(StudyVariant paperArm) => paperArm with { Augmentation = "none" };
+    static StudyVariant QuickArm(StudyVariant paperArm) => paperArm with { Augmentation = AugmentationKind.None };
 
     /// <summary>The published recipe: 224 px, five backbones, 60 epochs, five runs; needs a GPU.</summary>
     public static StudyPreset Paper { get; } = new(

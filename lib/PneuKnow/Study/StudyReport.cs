@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Analysis;
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
 using PneuKnow.Plots;
 using PneuKnow.Runtime;
+using PneuKnow.Training;
 
 namespace PneuKnow.Study;
 
@@ -11,16 +13,22 @@ namespace PneuKnow.Study;
 /// <param name="Backbone">Backbone name.</param>
 /// <param name="Model">Column label: baseline, ROI teacher, HKD student, HKD student (noroi), ...</param>
 /// <param name="Unit">The study unit that trained it.</param>
-/// <param name="Role">baseline, teacher or student.</param>
+/// <param name="Role">Baseline, teacher or student.</param>
 /// <param name="RunFolders">Its run folders.</param>
 /// <param name="Group">Its metrics over the repeated runs.</param>
-public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, string Role, IReadOnlyList<string> RunFolders, RunGroup Group)
+public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, Role Role, IReadOnlyList<string> RunFolders, RunGroup Group)
 {
+    /// <summary>What the figures show it as (colour, order, legend): from its role and arm (<see cref="StudyReport.KindOf"/>).</summary>
+    public ModelKind Kind => StudyReport.KindOf(Unit, Role);
+
+    /// <summary>Whether the cell is the main arm's model in <paramref name="role"/> (the baseline, ROI teacher or HKD student the claims compare).</summary>
+    public bool IsMain(Role role) => Role == role && Unit.Variant.Name == StudyVariant.Main.Name;
+
     /// <summary>The backbone with the data condition when the study has several (<c>cntk_resnet18 · shortcut</c>): what tables and figures call the row.</summary>
     public string Label => Unit.ConditionName.Length == 0 ? Backbone : $"{Backbone} · {Unit.ConditionName}";
 
     /// <summary>The role's side-by-side per-epoch log (the authors' metrics CSV: every run's columns).</summary>
-    public string MetricsLog => Path.Combine(Path.GetDirectoryName(RunFolders[0])!, $"{Unit.Key}{(Role == "baseline" ? "" : "_" + Role)}_{Backbone}_metrics.csv");
+    public string MetricsLog => Path.Combine(Path.GetDirectoryName(RunFolders[0])!, Experiment.MetricsLogName(Unit.Key, Role, Backbone));
 
     /// <summary>Loss curves in the authors' style (each run thin, mean thick): train loss, and for a student its CE and consistency parts, validation loss.</summary>
     public Plotly.NET.GenericChart LossFigure()
@@ -41,12 +49,18 @@ public sealed record StudyCell(string Backbone, string Model, StudyUnit Unit, st
 /// <param name="Cells">Cells in grid order.</param>
 public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string Split, IReadOnlyList<StudyCell> Cells)
 {
+    /// <summary>
+    /// Where the study's data folders are now when its runs recorded another place (a study moved to another clone; see
+    /// <see cref="RecordedData"/>); null: where the runs recorded them.
+    /// </summary>
+    public string? DataRoot { get; init; }
+
     /// <summary>Accuracy mean ± std per backbone and model.</summary>
     public DataFrame AccuracyTable() => PaperTables.Accuracy(Cells.Select(c => (c.Label, c.Model, c.Group)).ToList());
 
     /// <summary>Per class precision/recall/F1 of baseline and HKD student (main arm), per backbone.</summary>
     public DataFrame ClassScoresTable() => PaperTables.ClassScores(Cells
-        .Where(c => c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != "teacher")
+        .Where(c => c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != Role.Teacher)
         .Select(c => ($"{c.Label} {c.Model}", c.Group)).ToList());
 
     /// <summary>
@@ -62,9 +76,10 @@ public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string
         foreach (var backbone in Cells.Select(c => c.Label).Distinct())
         {
             Spread? Acc(string model) => Cells.FirstOrDefault(c => c.Label == backbone && c.Model == model)?.Group["accuracy"];
+            Spread? Main(Role role) => Cells.FirstOrDefault(c => c.Label == backbone && c.IsMain(role))?.Group["accuracy"];
             sb.Append("| ").Append(backbone);
             foreach (var m in models) sb.Append(" | ").Append(Acc(m)?.Format(3) ?? "–");
-            var gain = Acc(HkdStudent) is { } s && Acc(Baseline) is { } b ? (s.Mean - b.Mean).ToString("+0.000;−0.000", CultureInfo.InvariantCulture) : "–";
+            var gain = Main(Role.Student) is { } s && Main(Role.Baseline) is { } b ? (s.Mean - b.Mean).ToString("+0.000;−0.000", CultureInfo.InvariantCulture) : "–";
             sb.Append(" | ").Append(gain).Append(" |\n");
         }
         var runs = RunCount(Cells);
@@ -87,8 +102,6 @@ public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string
         return min == max ? min.ToString(CultureInfo.InvariantCulture) : FormattableString.Invariant($"{min}–{max}");
     }
 
-    internal const string Baseline = "baseline";
-    internal const string HkdStudent = "HKD student";
 
     /// <summary>One sentence on where the numbers come from.</summary>
     public static string Describe(StudyPreset p) => p.Recipe == StudyRecipe.Authors
@@ -100,8 +113,11 @@ public sealed record StudyEvaluation(string StudyDir, StudyPreset Preset, string
 public static class StudyReport
 {
     /// <summary>Reads every finished run of the study folder and groups repeated runs.</summary>
+    /// <param name="studyDir">The study folder.</param>
+    /// <param name="dataRoot">Where its data folders are now, when its runs recorded another place (a study continued on another
+    /// clone); null: where the runs recorded them.</param>
     /// <exception cref="InvalidDataException">No study stamp, or a unit of the stamp without run folders.</exception>
-    public static StudyEvaluation Evaluate(string studyDir)
+    public static StudyEvaluation Evaluate(string studyDir, string? dataRoot = null)
     {
         var stamp = StudyStamp.Read(studyDir);
         // Restrict with the stamp's runs sets every arm to them; the primary arms' count is then the stamp's own (null in a
@@ -114,19 +130,18 @@ public static class StudyReport
         var cells = new List<StudyCell>();
         foreach (var unit in StudyGrid.Units(preset).Where(u => held.Contains(u.Key)))
         {
-            var roles = unit.Kind == StudyUnitKind.Baseline ? new[] { "baseline" } : ["teacher", "student"];
-            foreach (var role in roles)
+            foreach (var role in RolesOf(unit))
             {
-                var roleDir = Path.Combine(studyDir, "runs", unit.Key, role);
+                var roleDir = Experiment.RoleFolder(Path.Combine(studyDir, "runs", unit.Key), role);
                 var folders = Directory.Exists(roleDir) ? RunFoldersOf(roleDir) : [];
                 if (folders.Count == 0)
-                    throw new InvalidDataException($"{roleDir}: the study stamp lists unit {unit.Key} but it has no {role} run folders.");
-                var runs = RunFolders.Load(folders, split, _ => $"{unit.Key}/{role}");
+                    throw new InvalidDataException($"{roleDir}: the study stamp lists unit {unit.Key} but it has no {SnakeCase.Of(role)} run folders.");
+                var runs = RunFolders.Load(folders, split, _ => $"{unit.Key}/{SnakeCase.Of(role)}");
                 var group = RepeatedRuns.Summarize(runs).Single();
                 cells.Add(new StudyCell(unit.Backbone, ModelLabel(unit, role), unit, role, folders, group));
             }
         }
-        return new StudyEvaluation(studyDir, preset, split, cells);
+        return new StudyEvaluation(studyDir, preset, split, cells) { DataRoot = dataRoot };
     }
 
     /// <summary>
@@ -138,10 +153,10 @@ public static class StudyReport
     /// <exception cref="InvalidDataException">A folder named <c>run_</c> plus something other than a number, or a missing run k.</exception>
     public static IReadOnlyList<string> RunFoldersOf(string roleDir)
     {
-        var numbered = Directory.GetDirectories(roleDir, "run_*").Select(d =>
+        var numbered = Directory.GetDirectories(roleDir, RunFolder.NamePrefix + "*").Select(d =>
         {
             var name = Path.GetFileName(d);
-            return int.TryParse(name.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var k)
+            return int.TryParse(name.AsSpan(RunFolder.NamePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var k)
                 ? (Folder: d, K: k)
                 : throw new InvalidDataException($"{d}: expected a run folder named run_<k> with k a number, found '{name}'.");
         }).OrderBy(x => x.K).ToList();
@@ -152,22 +167,43 @@ public static class StudyReport
         return numbered.Select(x => x.Folder).ToList();
     }
 
-    /// <summary>The column label of a unit's role, e.g. <c>HKD student (noroi)</c>.</summary>
-    public static string ModelLabel(StudyUnit unit, string role)
+    /// <summary>The roles a unit trains: the baseline, or the teacher and then its student.</summary>
+    public static IReadOnlyList<Role> RolesOf(StudyUnit unit) => unit.Kind == StudyUnitKind.Baseline ? [Role.Baseline] : [Role.Teacher, Role.Student];
+
+    /// <summary>
+    /// The column label of a unit's role, e.g. <c>HKD student (noroi)</c>: the one place a role becomes a label. Tables,
+    /// figures and the <c>model</c> column of the per-image tables show it; nothing parses it back (code that needs the role
+    /// or the kind of model asks the cell, <see cref="StudyCell.Role"/> and <see cref="StudyCell.Kind"/>).
+    /// </summary>
+    public static string ModelLabel(StudyUnit unit, Role role) => ModelLabel(role, unit.Variant);
+
+    /// <summary>The label of <paramref name="role"/> in the arm <paramref name="variant"/> (the main arm's labels carry no suffix).</summary>
+    public static string ModelLabel(Role role, StudyVariant variant)
     {
         var name = role switch
         {
-            "baseline" => StudyEvaluation.Baseline,
-            "teacher" => unit.Variant.TeacherOnRaw ? "raw teacher" : "ROI teacher",
-            _ => StudyEvaluation.HkdStudent,
+            Role.Baseline => "baseline",
+            Role.Teacher => variant.TeacherOnRaw ? "raw teacher" : "ROI teacher",
+            _ => "HKD student",
         };
-        return unit.Variant.Name == StudyVariant.Main.Name ? name : $"{name} ({unit.Variant.Name})";
+        return variant.Name == StudyVariant.Main.Name ? name : $"{name} ({variant.Name})";
     }
+
+    /// <summary>
+    /// The kind of model a unit's role is in the figures: a teacher of ROIs is an oracle (<see cref="ModelKind.Teacher"/>) in
+    /// any arm; the main arm's baseline and student are themselves; everything else (a teacher of raw images, the models of
+    /// the other arms) is a control.
+    /// </summary>
+    public static ModelKind KindOf(StudyUnit unit, Role role) =>
+        role == Role.Teacher ? (unit.Variant.TeacherOnRaw ? ModelKind.Control : ModelKind.Teacher)
+        : unit.Variant.Name != StudyVariant.Main.Name ? ModelKind.Control
+        : role == Role.Baseline ? ModelKind.Baseline : ModelKind.Student;
 
     /// <summary>
     /// Writes <c>tables/</c> (accuracy, class scores, teachers and their gate (<see cref="StudyTeachers"/>), published comparison; CSV and Markdown, plus
     /// <c>headline.md</c>) and <c>figures/</c> (accuracy with per-run points and 95 % CIs, accuracy vs ROI fraction, and per backbone training
-    /// curves, confusion matrices and per-class F1; HTML with one shared plotly.min.js, plus PNG and SVG where a Chromium is found) into the study folder. Returns the files written.
+    /// curves, confusion matrices and per-class F1, the teachers' recall per class, and the forest plot of <c>tables/claims.csv</c> where the study has one
+    /// (<see cref="WriteClaimsFigure"/>); HTML with one shared plotly.min.js, plus a PNG where a Chromium is found) into the study folder. Returns the files written.
     /// </summary>
     public static IReadOnlyList<string> Write(StudyEvaluation e, string? publishedMetricsPath = null)
     {
@@ -189,7 +225,8 @@ public static class StudyReport
         AtomicFile.WriteAllText(headline, e.Headline());
         files.Add(headline);
         // Which teachers taught: eval-mode accuracy and healthy recall beside the paired baseline (issue 21).
-        files.AddRange(StudyTeachers.Write(StudyTeachers.Evaluate(e), tables, e.Split));
+        var teachers = StudyTeachers.Evaluate(e);
+        files.AddRange(StudyTeachers.Write(teachers, tables, e.Split));
 
         publishedMetricsPath ??= Path.Combine(AppContext.BaseDirectory, "paper-reference", "published-metrics.csv");
         if (File.Exists(publishedMetricsPath))
@@ -200,33 +237,47 @@ public static class StudyReport
         Save(StudyFigures.Accuracy(e.Cells.Select(ModelRunsOf).ToList(), MajorityRate(e), $"Accuracy per model ({e.Split} split)"),
             Path.Combine(figures, "accuracy.html"), files, width: 1200, height: 620);
 
-        var budget = e.Cells.Where(c => c.Role == "student" && !c.Unit.Variant.TeacherOnRaw)
-            .Select(c => (c.Label, c.Unit.Variant.RoiFraction, c.Group["accuracy"])).ToList();
-        if (budget.Select(b => b.RoiFraction).Distinct().Count() > 1)
-        {
-            // The baseline is the student with no annotated image: the budget curve's 0 % point.
-            budget.AddRange(e.Cells.Where(c => c.Role == "baseline").Select(c => (c.Label, 0.0, c.Group["accuracy"])));
-            var references = e.Cells.Where(c => c.Role == "student" && c.Unit.Variant.TeacherOnRaw)
-                .Select(c => ($"{c.Label} {c.Model}", c.Group["accuracy"].Mean)).ToList();
-            Save(Figures.AccuracyVsRoiFraction(budget, references, $"HKD student accuracy vs share of annotated training images ({e.Split} split)"),
-                Path.Combine(figures, "accuracy_vs_roi_fraction.html"), files);
-        }
+        if (BudgetFigure(e) is { } budgetFigure)
+            Save(budgetFigure, Path.Combine(figures, "accuracy_vs_roi_fraction.html"), files);
+
+        if (teachers.Count > 0)
+            Save(TeachersFigure(e, teachers), Path.Combine(figures, TeachersFigureStem + ".html"), files);
+        // The claims are scored after the tables (WriteClaims, minutes of Grad-CAM); a study folder that has them gets its forest plot here too.
+        var claimsCsv = Path.Combine(tables, StudyClaims.FileStem + ".csv");
+        if (File.Exists(claimsCsv)) files.AddRange(WriteClaimsFigure(e, StudyClaims.Read(claimsCsv)));
 
         foreach (var backbone in e.Cells.Select(c => c.Label).Distinct())
         {
-            var main = e.Cells.Where(c => c.Label == backbone && c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != "teacher").ToList();
+            var main = e.Cells.Where(c => c.Label == backbone && c.Unit.Variant.Name == StudyVariant.Main.Name && c.Role != Role.Teacher).ToList();
             if (main.Count == 0) continue;
-            Save(StudyFigures.TrainingCurves(backbone, main.Select(c => (c.Model, TrainingLog.Read(c.MetricsLog))).ToList()),
+            Save(StudyFigures.TrainingCurves(backbone, main.Select(c => (c.Model, c.Kind, TrainingLog.Read(c.MetricsLog))).ToList()),
                 Path.Combine(figures, $"curves_{FileStem(backbone)}.html"), files, width: 1200, height: 720);
             var classes = main[0].Group.Classes;
             Save(StudyFigures.Confusions(main.Select(c => (c.Model, SummedConfusion(c.Group))).ToList(), classes,
                     $"{backbone}: confusion summed over {StudyEvaluation.RunCount(main)} run(s) ({e.Split} split)"),
-                Path.Combine(figures, $"confusion_{FileStem(backbone)}.html"), files, width: 1100, height: 540);
-            Save(StudyFigures.ClassF1(main.Select(c => (c.Model, c.Group.Classes, (IReadOnlyList<IReadOnlyDictionary<string, double>>)c.Group.PerRun.Select(r => r.Values).ToList())).ToList(),
+                Path.Combine(figures, $"confusion_{FileStem(backbone)}.html"), files);
+            Save(StudyFigures.ClassF1(main.Select(c => (c.Model, c.Kind, c.Group.Classes, (IReadOnlyList<IReadOnlyDictionary<string, double>>)c.Group.PerRun.Select(r => r.Values).ToList())).ToList(),
                     $"{backbone}: F1 per class ({e.Split} split)"),
                 Path.Combine(figures, $"class_f1_{FileStem(backbone)}.html"), files);
         }
         return files;
+    }
+
+    /// <summary>
+    /// The budget curve of <c>figures/accuracy_vs_roi_fraction</c>: every HKD student's accuracy against the share of training
+    /// images whose ROI its teacher saw, the baseline as the 0 % point (the student with no annotated image), the noroi
+    /// students as reference lines; null where the study trains one annotation fraction only (no curve to draw).
+    /// </summary>
+    public static Plotly.NET.GenericChart? BudgetFigure(StudyEvaluation e)
+    {
+        var budget = e.Cells.Where(c => c.Role == Role.Student && !c.Unit.Variant.TeacherOnRaw)
+            .Select(c => (c.Label, c.Unit.Variant.RoiFraction, c.Group["accuracy"])).ToList();
+        if (budget.Select(b => b.RoiFraction).Distinct().Count() <= 1) return null;
+        // The baseline is the student with no annotated image: the budget curve's 0 % point.
+        budget.AddRange(e.Cells.Where(c => c.Role == Role.Baseline).Select(c => (c.Label, 0.0, c.Group["accuracy"])));
+        var references = e.Cells.Where(c => c.Role == Role.Student && c.Unit.Variant.TeacherOnRaw)
+            .Select(c => ($"{c.Label} {c.Model}", c.Group["accuracy"].Mean)).ToList();
+        return Figures.AccuracyVsRoiFraction(budget, references, $"HKD student accuracy vs share of annotated training images ({e.Split} split)");
     }
 
     /// <summary>
@@ -248,7 +299,39 @@ public static class StudyReport
         if (reliance.Count > 0) StudyShortcutReliance.Write(StudyShortcutReliance.Rows(reliance), Path.Combine(tables, StudyShortcutReliance.FileName));
         var claims = StudyClaims.Evaluate(e, regions, reliance: reliance, occlusion: occlusion);
         StudyClaims.Write(claims, tables, e.Preset, StudyClaims.PlateauNote(e));
+        WriteClaimsFigure(e, StudyClaims.Read(Path.Combine(tables, StudyClaims.FileStem + ".csv")));
         return claims;
+    }
+
+    /// <summary>The file stem of the teachers' recall figure under <c>figures/</c>.</summary>
+    public const string TeachersFigureStem = "teachers_recall";
+
+    /// <summary>
+    /// Writes <c>figures/claims_forest.html</c> (and its PNG where a Chromium is found): the forest plot of
+    /// <paramref name="claims"/>, read back from <c>tables/claims.csv</c> so that the figure shows what the table says.
+    /// Returns the files written.
+    /// </summary>
+    public static IReadOnlyList<string> WriteClaimsFigure(StudyEvaluation e, IReadOnlyList<ClaimRow> claims)
+    {
+        var files = new List<string>();
+        if (claims.Count == 0) return files;
+        var figures = Path.Combine(e.StudyDir, "figures");
+        Directory.CreateDirectory(figures);
+        var power = e.Preset.HasNoPower ? " — no statistical power: a check that every stage runs" : "";
+        Save(StudyFigures.ClaimsForest(StudyClaims.ForestRows(claims), $"The paper's claims tested on the {e.Preset.Name} preset (tables/claims.csv){power}", StudyClaims.IntervalNote(claims)),
+            Path.Combine(figures, StudyClaims.FigureStem + ".html"), files);
+        return files;
+    }
+
+    /// <summary>Every teacher run's eval-mode recall per class (the rows of tables/teachers.csv), failing teachers marked.</summary>
+    public static Plotly.NET.GenericChart TeachersFigure(StudyEvaluation e, IReadOnlyList<TeacherRow> teachers)
+    {
+        string Arm(TeacherRow t) => e.Cells.FirstOrDefault(c => c.Role == Role.Teacher && c.Backbone == t.Backbone && c.Unit.ConditionName == t.Condition && c.Unit.Variant.Name == t.Variant)?.Model ?? t.Variant;
+        var rows = teachers.Select(t => new TeacherRecall(
+            string.Join(" · ", new[] { t.Condition, t.Backbone, Arm(t) }.Where(x => x.Length > 0)) + FormattableString.Invariant($" · run {t.Run}"), t.ClassRecall, t.Gate)).ToList();
+        var classes = teachers.SelectMany(t => t.ClassRecall.Keys).Distinct().ToList();
+        return StudyFigures.TeacherRecallFigure(rows, classes, $"Teachers: eval-mode recall per class on their own input ({e.Split} split; tables/teachers.csv)",
+            FormattableString.Invariant($"healthy recall ≥ {StudyTeachers.HealthyRecallGate:0.0#} and accuracy ≥ the paired baseline's"));
     }
 
     /// <summary>
@@ -263,7 +346,7 @@ public static class StudyReport
         {
             var theirs = PublishedMetrics.BackboneNames.ContainsKey(c.Backbone) ? c.Backbone : "resnet50";
             var suffix = c.Unit.Variant.Name == "do" ? "" : "_" + (c.Unit.Variant.Name.StartsWith("roi", StringComparison.Ordinal) ? c.Unit.Variant.Name[3..] + "roi" : c.Unit.Variant.Name);
-            var experiment = PublishedMetrics.ExperimentName(theirs, distilled: c.Role != "baseline", suffix);
+            var experiment = PublishedMetrics.ExperimentName(theirs, distilled: c.Role != Role.Baseline, suffix);
             if (!published.Results.Any(r => r.Experiment == experiment && r.Role == c.Role)) continue;
             entries.Add(new ComparisonEntry(c.Group with { Group = $"{c.Label} {c.Model}" }, e.Split, e.Preset.Recipe == StudyRecipe.Authors ? "authors" : $"PneuKnow {e.Preset.Name} preset, phantom data", experiment, c.Role));
         }
@@ -273,7 +356,7 @@ public static class StudyReport
     // "cntk_resnet18 · shortcut" -> "cntk_resnet18_shortcut"
     static string FileStem(string label) => label.Replace(" · ", "_", StringComparison.Ordinal);
 
-    static ModelRuns ModelRunsOf(StudyCell c) => new(c.Label, c.Model,
+    static ModelRuns ModelRunsOf(StudyCell c) => new(c.Label, c.Model, c.Kind,
         c.Group.PerRun.Select(r => r.Values["accuracy"]).ToArray(), c.Group.PerRun.Select(r => r.Values["macro_recall"]).ToArray());
 
     /// <summary>The accuracy of always answering the commonest class of the reported split (from the first run's supports).</summary>
@@ -293,7 +376,8 @@ public static class StudyReport
 
     static int browserWarned;
 
-    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int width = FigureFile.DefaultWidth, int height = FigureFile.DefaultHeight)
+    // Without a size the figure is saved at its own layout size (FigureFile.LayoutSize), else at the default.
+    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null)
     {
         var saved = FigureFile.Save(chart, path, width, height);
         files.AddRange(saved.Files);

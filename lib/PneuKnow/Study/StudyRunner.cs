@@ -1,5 +1,6 @@
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
+using PneuKnow.Distillation;
 using PneuKnow.Runtime;
 using PneuKnow.Training;
 
@@ -71,7 +72,16 @@ public static class StudyRunner
         {
             cancel.ThrowIfCancellationRequested();
             var config = ConfigFor(preset, unit, manifests[ConditionOf(preset, unit).Name], runsRoot);
-            done.Add((unit, Experiment.Run(config, progress, new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory), cancel)));
+            var experimentOptions = new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory)
+            {
+                // The main arm's runs are scored for the decision-region tables as each one finishes (scores are cached in its
+                // folder), so that its checkpoint is no longer needed by anything the tables read.
+                RunFinished = unit.Variant.Name == StudyVariant.Main.Name
+                    ? (role, k, _) => StudyDecisionRegions.ScoreRun(Experiment.RunFolderOf(Path.Combine(runsRoot, unit.Key), role, k),
+                        StudyDecisionRegions.ScoringOf(unit, role, k, ReportedSplit(preset), preset), progress)
+                    : null,
+            };
+            done.Add((unit, Experiment.Run(config, progress, experimentOptions, cancel)));
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
             units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine(), preset.PrimaryRuns);
@@ -124,9 +134,28 @@ public static class StudyRunner
         var dir = Path.GetFullPath(Path.Combine(dataRoot, $"phantom-{o.Images}-{o.Size}px-seed{o.Seed}{contrast}{shortcut}{splits}"));
         var manifest = Path.Combine(dir, PhantomGenerator.ManifestFileName);
         if (File.Exists(manifest)) return manifest;
+        // One generator at a time per data root: a second study that needs the same data waits for it instead of
+        // generating it again, and under the lock every half-generated folder is a killed generation's leftover.
+        var command = $"pneuknow reproduce (generating {Path.GetFileName(dir)})";
+        FolderLock? generating = null;
+        try { generating = FolderLock.Acquire(dataRoot, command); }
+        catch (FolderLockedException e) when (e.Holder is { } h && h.Pid == Environment.ProcessId && h.Host == Environment.MachineName)
+        {
+            // This process holds it already (the data root is its own output folder, or another of its threads is
+            // generating): waiting would wait for itself; the move into place below settles a race.
+        }
+        catch (FolderLockedException)
+        {
+            IProgressTask? waited = null;
+            generating = FolderLock.Acquire(dataRoot, command, wait: true,
+                waiting: h => waited = progress.Start($"data: waiting for {h?.ToString() ?? "another process"} to finish generating under {Path.GetFullPath(dataRoot)}", 1));
+            waited?.Dispose();
+        }
+        using var held = generating;
+        if (generating is not null) RemoveLeftoverData(dataRoot);
+        if (File.Exists(manifest)) return manifest;
         // Generate into a sibling folder and move it into place, so an interrupted generation is never mistaken for data.
-        var temp = dir + ".tmp-" + Environment.ProcessId;
-        if (Directory.Exists(temp)) Directory.Delete(temp, true);
+        var temp = TempDataFolder(dir);
         PhantomGenerator.Generate(o, temp, progress);
         try { Directory.Move(temp, dir); }
         catch (IOException) when (File.Exists(manifest))
@@ -135,6 +164,30 @@ public static class StudyRunner
             Directory.Delete(temp, true);
         }
         return manifest;
+    }
+
+    /// <summary>Where <see cref="EnsureData"/> generates a data folder before moving it into place.</summary>
+    static string TempDataFolder(string dir) => $"{dir}.tmp-{Environment.ProcessId}";
+
+    /// <summary>Matches the names <see cref="TempDataFolder"/> makes for phantom data, and nothing else.</summary>
+    static readonly System.Text.RegularExpressions.Regex TempDataPattern = new(@"^phantom-.+\.tmp-\d+$");
+
+    /// <summary>
+    /// Removes the half-generated <c>phantom-….tmp-&lt;pid&gt;</c> folders that killed generations left directly under
+    /// <paramref name="dataRoot"/>. Call it only under the data root's <see cref="FolderLock"/>.
+    /// </summary>
+    /// <returns>The folders removed (full paths).</returns>
+    public static IReadOnlyList<string> RemoveLeftoverData(string dataRoot)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(dataRoot)) return removed;
+        foreach (var d in Directory.EnumerateDirectories(dataRoot))
+            if (TempDataPattern.IsMatch(Path.GetFileName(d)))
+            {
+                Directory.Delete(d, recursive: true);
+                removed.Add(Path.GetFullPath(d));
+            }
+        return removed;
     }
 
     /// <summary>The experiment config of one unit, in the trainer's terms.</summary>
@@ -148,7 +201,7 @@ public static class StudyRunner
             Schedule = p.Schedule,
             Pretrained = pretrained,
             // Only the ResNets have a dilated variant; the others keep the reference stride.
-            OutputStride = unit.Backbone.Contains("resnet", StringComparison.Ordinal) ? p.OutputStride : 32,
+            OutputStride = unit.Backbone.Contains("resnet", StringComparison.Ordinal) ? p.OutputStride : Models.Backbone.ReferenceOutputStride,
             PreciseBatchNorm = p.PreciseBatchNorm,
         };
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
@@ -165,7 +218,7 @@ public static class StudyRunner
             ? baseConfig with { Model = Stage(p.Epochs) }
             : baseConfig with
             {
-                Teacher = Stage(p.TeacherEpochs) with { RoiFraction = unit.Variant.RoiFraction, TeacherInput = unit.Variant.TeacherOnRaw ? "raw" : "roi" },
+                Teacher = Stage(p.TeacherEpochs) with { RoiFraction = unit.Variant.RoiFraction, TeacherInput = unit.Variant.TeacherOnRaw ? TeacherInput.Raw : TeacherInput.Roi },
                 Student = Stage(p.Epochs) with { KdEpochs = p.KdEpochs, AuthorsDoubleForward = p.AuthorsDoubleForward },
             };
     }

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using static System.FormattableString;
 using System.Text.Json.Nodes;
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
@@ -115,7 +114,7 @@ public static class StudyShortcutReliance
         var flags = new Dictionary<string, Dictionary<string, bool>>(StringComparer.Ordinal);
         foreach (var cell in e.Cells)
         {
-            var dataDir = DataDirOf(cell.RunFolders[0], dataRoot);
+            var dataDir = RecordedData.DataDirOf(cell.RunFolders[0], dataRoot ?? e.DataRoot, "shortcut reliance needs its confounder masks");
             if (!Directory.Exists(Path.Combine(dataDir, PhantomGenerator.DeviceFolder))) continue;
             var runs = cell.RunFolders.Select(f => RunFolders.ReadPredictions(f, e.Split)).ToList();
             var files = runs[0].Rows.Select(r => r.FileName).ToArray();
@@ -145,31 +144,13 @@ public static class StudyShortcutReliance
     /// <summary>Writes the rows as CSV: condition, backbone, model, run, n_with_device, n_without, share_with, share_without, reliance.</summary>
     public static void Write(IReadOnlyList<ShortcutRelianceRow> rows, string path)
     {
-        var sb = new StringBuilder("condition,backbone,model,run,n_with_device,n_without,share_with,share_without,reliance\n");
+        var csv = new CsvWriter(["condition", "backbone", "model", "run", "n_with_device", "n_without", "share_with", "share_without", "reliance"]);
         foreach (var r in rows)
-            sb.Append(CultureInfo.InvariantCulture,
-                $"{r.Condition},{r.Backbone},{Csv.Quote(r.Model)},{r.Run},{r.WithDevice},{r.WithoutDevice},{r.ShareWith:0.######},{r.ShareWithout:0.######},{r.Reliance:0.######}\n");
-        AtomicFile.WriteAllText(path, sb.ToString());
+            csv.Row(r.Condition, r.Backbone, r.Model, Invariant($"{r.Run}"), Invariant($"{r.WithDevice}"), Invariant($"{r.WithoutDevice}"),
+                Invariant($"{r.ShareWith:0.######}"), Invariant($"{r.ShareWithout:0.######}"), Invariant($"{r.Reliance:0.######}"));
+        csv.Save(path);
     }
 
-    /// <summary>
-    /// The data folder a run trained on: the folder of <c>config.metadata_file</c> in its run.json, or, when that is gone,
-    /// the folder of the same name under <paramref name="dataRoot"/> (generated phantoms are named by every knob that
-    /// changes their pixels, so the name identifies the data).
-    /// </summary>
-    /// <exception cref="InvalidDataException">run.json missing or without <c>config.metadata_file</c>.</exception>
-    /// <exception cref="DirectoryNotFoundException">Found in neither place.</exception>
-    public static string DataDirOf(string runFolder, string? dataRoot = null)
-    {
-        var config = Path.Combine(runFolder, "run.json");
-        if (!File.Exists(config)) throw new InvalidDataException($"{runFolder}: no run.json, so the data the run was tested on is unknown.");
-        var manifest = (string?)JsonNode.Parse(File.ReadAllText(config))?["config"]?["metadata_file"]
-            ?? throw new InvalidDataException($"{config}: key 'config.metadata_file' missing: the data the run was tested on is unknown.");
-        var dir = Path.GetDirectoryName(manifest)!;
-        if (Directory.Exists(dir)) return dir;
-        if (dataRoot is not null && Path.Combine(dataRoot, Path.GetFileName(dir)) is var moved && Directory.Exists(moved)) return moved;
-        throw new DirectoryNotFoundException($"{config}: data folder {dir} not found{(dataRoot is null ? "" : $", nor {Path.GetFileName(dir)} under {dataRoot}")}; regenerate it (same preset, same seed) to score shortcut reliance.");
-    }
 
     /// <summary>Whether <c>devices/&lt;file&gt;</c> of the data folder has a non-zero pixel (a missing mask: no device).</summary>
     public static bool HasDevice(string dataDir, string file)

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
 using PneuKnow.Data.Phantom;
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
 using PneuKnow.Runtime;
+using PneuKnow.Training;
 
 namespace PneuKnow.Study;
 
@@ -55,31 +57,31 @@ public static class StudyTeachers
         Evaluate(e.Cells.Select(c => (c.Unit, c.Role, c.RunFolders)).ToList(), e.Split);
 
     /// <summary>
-    /// The teacher rows from the run folders of each unit's roles (<c>baseline</c>, <c>teacher</c>, <c>student</c>),
-    /// read from <c>predictions_{split}.csv</c>. Pairs are matched by condition, backbone and run folder name.
+    /// The teacher rows from the run folders of each unit's roles,
+    /// read from <c>predictions_{split}.csv</c> (or its <c>.gz</c> copy). Pairs are matched by condition, backbone and run folder name.
     /// </summary>
-    /// <exception cref="InvalidDataException">A teacher run folder without the split's predictions file (names the file).</exception>
-    public static IReadOnlyList<TeacherRow> Evaluate(IReadOnlyList<(StudyUnit Unit, string Role, IReadOnlyList<string> RunFolders)> roles, string split)
+    /// <exception cref="InvalidDataException">A teacher run folder without the split's predictions file (names the file), or with both a plain and a compressed one.</exception>
+    public static IReadOnlyList<TeacherRow> Evaluate(IReadOnlyList<(StudyUnit Unit, Role Role, IReadOnlyList<string> RunFolders)> roles, string split)
     {
         static string Run(string folder) => Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar, '/'));
         double? AccuracyOf(string folder)
         {
-            var path = Path.Combine(folder, $"predictions_{split}.csv");
-            if (!File.Exists(path)) return null;
+            var path = new RunFolder(folder).Predictions(split);
+            if (!Predictions.Exists(path)) return null;
             var p = Predictions.Read(path);
             return p.Rows.Count == 0 ? null : p.Rows.Count(r => r.Label == r.Predicted) / (double)p.Rows.Count;
         }
         var rows = new List<TeacherRow>();
-        foreach (var (unit, role, folders) in roles.Where(r => r.Role == "teacher"))
+        foreach (var (unit, _, folders) in roles.Where(r => r.Role == Role.Teacher))
         {
-            var baseline = roles.FirstOrDefault(r => r.Role == "baseline" && r.Unit.Backbone == unit.Backbone && r.Unit.ConditionName == unit.ConditionName);
-            var student = roles.FirstOrDefault(r => r.Role == "student" && r.Unit == unit);
+            var baseline = roles.FirstOrDefault(r => r.Role == Role.Baseline && r.Unit.Backbone == unit.Backbone && r.Unit.ConditionName == unit.ConditionName);
+            var student = roles.FirstOrDefault(r => r.Role == Role.Student && r.Unit == unit);
             foreach (var folder in folders)
             {
                 var run = Run(folder);
-                var path = Path.Combine(folder, $"predictions_{split}.csv");
-                if (!File.Exists(path))
-                    throw new InvalidDataException($"{path}: expected the teacher's predictions on the {split} split, found no file.");
+                var path = new RunFolder(folder).Predictions(split);
+                if (!Predictions.Exists(path))
+                    throw new InvalidDataException($"{path}: expected the teacher's predictions on the {split} split, found no file (nor its {Data.Csv.GzipSuffix} copy).");
                 var p = Predictions.Read(path);
                 if (p.Rows.Count == 0) throw new InvalidDataException($"{path}: expected predictions, found no rows.");
                 var recall = new Dictionary<string, double>();
@@ -97,7 +99,7 @@ public static class StudyTeachers
                 // NaN (no healthy class, or none in the split) fails the comparison: such a teacher is not gated on it.
                 if (healthyRecall < HealthyRecallGate) reasons.Add("healthy_recall");
                 if (pairedBaseline is { } ba && accuracy < ba) reasons.Add("below_baseline");
-                int k0 = run.StartsWith("run_", StringComparison.Ordinal) && int.TryParse(run[4..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var kk) ? kk : -1;
+                int k0 = run.StartsWith(RunFolder.NamePrefix, StringComparison.Ordinal) && int.TryParse(run[RunFolder.NamePrefix.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var kk) ? kk : -1;
                 rows.Add(new TeacherRow(unit.ConditionName, unit.Backbone, unit.Variant.Name, k0, p.Rows.Count, accuracy, healthyRecall,
                     recall, pairedBaseline, pairedStudent, string.Join(';', reasons)));
             }
@@ -140,15 +142,12 @@ public static class StudyTeachers
     {
         Directory.CreateDirectory(tablesDir);
         var classes = rows.SelectMany(r => r.ClassRecall.Keys).Distinct().ToList();
-        var csv = new StringBuilder("condition,backbone,variant,run,images,accuracy,healthy_recall,");
-        csv.Append(string.Concat(classes.Select(c => $"recall_{c},")));
-        csv.Append("baseline_accuracy,student_accuracy,student_gain,passes_gate,gate\n");
+        var csv = new Data.CsvWriter(["condition", "backbone", "variant", "run", "images", "accuracy", "healthy_recall", .. classes.Select(c => $"recall_{c}"),
+            "baseline_accuracy", "student_accuracy", "student_gain", "passes_gate", "gate"]);
         foreach (var r in rows)
-        {
-            csv.Append(CultureInfo.InvariantCulture, $"{r.Condition},{r.Backbone},{r.Variant},{r.Run},{r.Images},{F(r.Accuracy)},{F(r.HealthyRecall)},");
-            csv.Append(string.Concat(classes.Select(c => F(r.ClassRecall.TryGetValue(c, out var v) ? v : null) + ",")));
-            csv.Append(CultureInfo.InvariantCulture, $"{F(r.BaselineAccuracy)},{F(r.StudentAccuracy)},{F(r.StudentGain)},{(r.PassesGate ? "true" : "false")},{r.Gate}\n");
-        }
+            csv.Row([r.Condition, r.Backbone, r.Variant, r.Run.ToString(CultureInfo.InvariantCulture), r.Images.ToString(CultureInfo.InvariantCulture), F(r.Accuracy), F(r.HealthyRecall),
+                .. classes.Select(c => F(r.ClassRecall.TryGetValue(c, out var v) ? v : null)),
+                F(r.BaselineAccuracy), F(r.StudentAccuracy), F(r.StudentGain), r.PassesGate ? "true" : "false", r.Gate]);
         var md = new StringBuilder();
         md.Append("| condition | backbone | arm | run | teacher accuracy | healthy recall | baseline accuracy | student − baseline | gate |\n");
         md.Append("|---|---|---|---|---|---|---|---|---|\n");
@@ -168,7 +167,7 @@ public static class StudyTeachers
           .Append(pairs.Count < 3 ? " (fewer than 3 pairs: not computed)" : "").Append(".\n");
         var csvPath = Path.Combine(tablesDir, FileName + ".csv");
         var mdPath = Path.Combine(tablesDir, FileName + ".md");
-        AtomicFile.WriteAllText(csvPath, csv.ToString());
+        csv.Save(csvPath);
         AtomicFile.WriteAllText(mdPath, md.ToString());
         return [csvPath, mdPath];
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using PneuKnow.Augmentation;
 using PneuKnow.Data;
 using PneuKnow.Distillation;
@@ -30,11 +29,17 @@ public sealed record ExperimentResult(string Directory, ExperimentKind Kind, IRe
 /// <param name="EvalBatchSize">Batch size of validation and test passes (the result does not depend on it).</param>
 public sealed record ExperimentOptions(string? OutputRoot = null, bool? Pretrained = null, string? CacheDirectory = null, int EvalBatchSize = 16)
 {
-    /// <summary>Called after every completed epoch with the role (baseline, teacher, student) and run number; notebooks plot live curves from it.</summary>
-    public Action<string, int, EpochRecord>? EpochCompleted { get; init; }
+    /// <summary>Called after every completed epoch with the role and run number; notebooks plot live curves from it.</summary>
+    public Action<Role, int, EpochRecord>? EpochCompleted { get; init; }
+
+    /// <summary>
+    /// Called after each run has finished (trained now or reused) with the role, the run number and its result; the study
+    /// scores a run's decision regions here, while its checkpoint is still at hand.
+    /// </summary>
+    public Action<Role, int, TrainingResult>? RunFinished { get; init; }
 
     /// <summary>Called with every training batch: role, run number, epoch and the batch as drawn (see <see cref="TrainingRun.BatchDrawn"/>).</summary>
-    public Action<string, int, int, Batch>? BatchDrawn { get; init; }
+    public Action<Role, int, int, Batch>? BatchDrawn { get; init; }
 }
 
 /// <summary>
@@ -42,14 +47,30 @@ public sealed record ExperimentOptions(string? OutputRoot = null, bool? Pretrain
 /// backbones → trainer, for every repeated run; for distillation configs the teacher of run k is
 /// trained (or its finished folder reused) before the student of run k. Layout:
 /// <code>
-/// &lt;out&gt;/&lt;experiment_name&gt;/config.json                          the resolved config (JSON form)
-/// &lt;out&gt;/&lt;experiment_name&gt;/&lt;role&gt;/run_&lt;k&gt;/…                    one <see cref="RunFolder"/> per repeated run; role = baseline | teacher | student
+/// &lt;out&gt;/&lt;experiment_name&gt;/config.json                          the resolved config (JSON form; paths relative to this folder)
+/// &lt;out&gt;/&lt;experiment_name&gt;/&lt;role&gt;/run_&lt;k&gt;/…                    one <see cref="RunFolder"/> per repeated run; role = baseline | teacher | student (<see cref="Role"/>)
 /// &lt;out&gt;/&lt;experiment_name&gt;/&lt;role&gt;/&lt;experiment_name&gt;[_teacher|_student]_&lt;arch&gt;_metrics.csv   all runs side by side, the authors' log format
 /// &lt;out&gt;/&lt;experiment_name&gt;/&lt;role&gt;/summary.csv                  per run: selected epoch, validation and test numbers
 /// </code>
 /// </summary>
 public static class Experiment
 {
+    /// <summary>The resolved config's file in the experiment folder (<see cref="ExperimentConfig.ToJson"/>).</summary>
+    public const string ConfigFileName = "config.json";
+
+    /// <summary>The folder of a role's runs in an experiment folder: <c>&lt;experiment&gt;/&lt;role&gt;</c>, the role in snake_case.</summary>
+    public static string RoleFolder(string experimentDir, Role role) => Path.Combine(experimentDir, SnakeCase.Of(role));
+
+    /// <summary>The folder of run <paramref name="k"/> of a role: <c>&lt;experiment&gt;/&lt;role&gt;/run_&lt;k&gt;</c>.</summary>
+    public static string RunFolderOf(string experimentDir, Role role, int k) => Path.Combine(RoleFolder(experimentDir, role), RunFolder.NameOf(k));
+
+    /// <summary>
+    /// The file name of a role's side-by-side per-epoch log in its role folder, the authors' naming:
+    /// <c>&lt;experiment&gt;_&lt;arch&gt;_metrics.csv</c> for the baselines, <c>&lt;experiment&gt;_&lt;role&gt;_&lt;arch&gt;_metrics.csv</c> otherwise.
+    /// </summary>
+    public static string MetricsLogName(string experimentName, Role role, string architecture) =>
+        $"{experimentName}{(role == Role.Baseline ? "" : "_" + SnakeCase.Of(role))}_{architecture}_metrics.csv";
+
     /// <summary>Runs (or resumes, or reuses) every run of <paramref name="config"/>.</summary>
     /// <param name="config">The experiment, e.g. from <see cref="ExperimentConfig.Load"/>.</param>
     /// <param name="progress">Live progress (per epoch); null for none.</param>
@@ -64,13 +85,15 @@ public static class Experiment
         progress ??= SilentProgress.Instance;
         options ??= new ExperimentOptions();
         var device = TorchRuntime.Device;
-        // The experiment's folder must lie inside the output root, whatever the config's name says.
+        // The experiment's folder is one folder inside the output root, whatever the config's name says: configs built
+        // in code (the study's units) go through the same rule as loaded ones.
         var outputRoot = Path.GetFullPath(options.OutputRoot ?? config.ModelDir);
-        var root = Runtime.SafePath.Under(outputRoot, config.ExperimentName);
-        if (root == Path.TrimEndingDirectorySeparator(outputRoot))
-            throw new ConfigException($"experiment_name '{config.ExperimentName}': expected a folder inside the output root {outputRoot}, found the root itself.");
+        var root = Runtime.SafePath.Under(outputRoot,
+            Runtime.SafePath.Segment(config.ExperimentName, $"{config.SourcePath ?? "config"}, experiment_name"));
         Directory.CreateDirectory(root);
-        AtomicFile.WriteAllText(Path.Combine(root, "config.json"), config.ToJson());
+        // Paths relative to the experiment folder: a results tree moved with its data still names the right files (Load
+        // resolves them against the file's folder), and no machine's folder names end up in committed results.
+        AtomicFile.WriteAllText(Path.Combine(root, ConfigFileName), config.ToJson(relativeTo: root));
 
         var manifest = Manifest.Load(config.MetadataFile, new ManifestOptions { ImageFolder = config.RawDataDir, RoiFolder = config.RoiDataDir });
         var stores = new Dictionary<int, ImageStore>();
@@ -91,12 +114,14 @@ public static class Experiment
                 var data = Data(config, StoreAt(stage.Resolution), stage, seed, options, fraction: 1.0, sampleSeed: 0);
                 using var model = Build(stage, data.Classes.Count, seed, options, device);
                 runs.Add(Trainer.Train(new TrainingRun(model, new Baseline(), data, stage.ToTrainerOptions(false, seed),
-                    Path.Combine(root, "baseline", $"run_{k}"))
+                    RunFolderOf(root, Role.Baseline, k))
                 {
-                    Fold = k, Description = $"baseline run {k}", EpochCompleted = Report(options, "baseline", k), BatchDrawn = Drawn(options, "baseline", k), ConfigJson = RunJson(config, "model", stage, k, seed, options),
+                    Fold = k, Description = Describe(Role.Baseline, k), EpochCompleted = Report(options, Role.Baseline, k), BatchDrawn = Drawn(options, Role.Baseline, k),
+                    Config = RunConfigOf(config, Role.Baseline, stage, k, seed, options),
                 }, progress, cancel));
+                options.RunFinished?.Invoke(Role.Baseline, k, runs[^1]);
             }
-            WriteSummaries(Path.Combine(root, "baseline"), $"{config.ExperimentName}_{stage.Architecture}", runs, consistency: false);
+            WriteSummaries(root, config.ExperimentName, Role.Baseline, stage.Architecture, runs, consistency: false);
             return new ExperimentResult(root, config.Kind, runs, [], []);
         }
 
@@ -106,16 +131,19 @@ public static class Experiment
         // The authors train every teacher first, then every student; run k's student learns from run k's teacher.
         for (int k = 0; k < config.RepeatedRuns; k++)
         {
+            // "teacher" is the seed's label, fixed text: a renamed role must not change the teachers' seeds.
             long seed = Seeds.Derive(config.Seed, "teacher", k);
             var data = Data(config, StoreAt(teacherStage.Resolution), teacherStage, seed, options, teacherStage.RoiFraction, teacherStage.RoiSampleSeed);
             using var model = Build(teacherStage, data.Classes.Count, seed, options, device);
-            teachers.Add(Trainer.Train(new TrainingRun(model, new RoiTeacher(onRaw: teacherStage.TeacherInput == "raw"), data,
-                teacherStage.ToTrainerOptions(true, seed), Path.Combine(root, "teacher", $"run_{k}"))
+            teachers.Add(Trainer.Train(new TrainingRun(model, new RoiTeacher(onRaw: teacherStage.TeacherInput == TeacherInput.Raw), data,
+                teacherStage.ToTrainerOptions(true, seed), RunFolderOf(root, Role.Teacher, k))
             {
-                Fold = k, Description = $"teacher run {k}", EpochCompleted = Report(options, "teacher", k), BatchDrawn = Drawn(options, "teacher", k), ConfigJson = RunJson(config, "teacher", teacherStage, k, seed, options),
+                Fold = k, Description = Describe(Role.Teacher, k), EpochCompleted = Report(options, Role.Teacher, k), BatchDrawn = Drawn(options, Role.Teacher, k),
+                Config = RunConfigOf(config, Role.Teacher, teacherStage, k, seed, options),
             }, progress, cancel));
+            options.RunFinished?.Invoke(Role.Teacher, k, teachers[^1]);
         }
-        WriteSummaries(Path.Combine(root, "teacher"), $"{config.ExperimentName}_teacher_{teacherStage.Architecture}", teachers, consistency: false);
+        WriteSummaries(root, config.ExperimentName, Role.Teacher, teacherStage.Architecture, teachers, consistency: false);
 
         var students = new List<TrainingResult>();
         for (int k = 0; k < config.RepeatedRuns; k++)
@@ -123,23 +151,34 @@ public static class Experiment
             long seed = PairSeed(config.Seed, k);
             var data = Data(config, StoreAt(studentStage.Resolution), studentStage, seed, options, fraction: 1.0, sampleSeed: 0);
             using var teacher = Build(teacherStage with { Pretrained = false }, data.Classes.Count, seed, options with { Pretrained = false }, device);
-            teacher.load(Path.Combine(teachers[k].Directory, "best.pt"));
+            var studentDir = RunFolderOf(root, Role.Student, k);
+            // A finished student is reused without its teacher, so a study whose finished pairs were committed without their
+            // checkpoints (*.pt are not committed) continues on another clone.
+            if (!File.Exists(new RunFolder(studentDir).Result))
+            {
+                var teacherWeights = new RunFolder(teachers[k].Directory).BestModel;
+                if (!File.Exists(teacherWeights))
+                    throw new TrainingException($"{teacherWeights}: expected teacher run {k}'s selected weights to train student run {k}, found no file " +
+                        "(checkpoints are not committed). Delete the teacher's run folder to train it again (deterministic on the same CPU, libtorch and threads).");
+                teacher.load(teacherWeights);
+            }
             using var student = Build(studentStage, data.Classes.Count, seed, options, device);
             var adapter = FeatureAdapter.Between(teacher, student, studentStage.Resolution, device);
-            bool teacherOnRaw = teacherStage.TeacherInput == "raw";
-            ITrainingMethod method = studentStage.Method == "logit_kd"
-                ? new LogitKdStudent(teacher, studentStage.KdEpochs ?? 0, studentStage.KdTemperature, teacherOnRaw, studentStage.ConsistencyWeight)
-                : new HkdStudent(teacher, studentStage.KdEpochs ?? 0, adapter, studentStage.NormalizedFeatures, teacherOnRaw, studentStage.ConsistencyWeight,
+            bool teacherOnRaw = teacherStage.TeacherInput == TeacherInput.Raw;
+            ITrainingMethod method = studentStage.Method == DistillationMethod.LogitKd
+                ? new LogitKdStudent(teacher, studentStage.KdEpochs ?? 0, studentStage.KdTemperature, studentStage.ConsistencyWeight, teacherOnRaw)
+                : new HkdStudent(teacher, studentStage.KdEpochs ?? 0, studentStage.ConsistencyWeight, adapter, studentStage.NormalizedFeatures, teacherOnRaw,
                     studentStage.AuthorsDoubleForward);
             students.Add(Trainer.Train(new TrainingRun(student, method, data, studentStage.ToTrainerOptions(false, seed),
-                Path.Combine(root, "student", $"run_{k}"))
+                studentDir)
             {
-                Fold = k, Description = $"student run {k}", EpochCompleted = Report(options, "student", k), BatchDrawn = Drawn(options, "student", k),
-                ConfigJson = RunJson(config, "student", studentStage, k, seed, options, teachers[k].Directory),
+                Fold = k, Description = Describe(Role.Student, k), EpochCompleted = Report(options, Role.Student, k), BatchDrawn = Drawn(options, Role.Student, k),
+                Config = RunConfigOf(config, Role.Student, studentStage, k, seed, options, teachers[k].Directory),
             }, progress, cancel));
+            options.RunFinished?.Invoke(Role.Student, k, students[^1]);
             adapter?.Dispose();
         }
-        WriteSummaries(Path.Combine(root, "student"), $"{config.ExperimentName}_student_{studentStage.Architecture}", students, consistency: true);
+        WriteSummaries(root, config.ExperimentName, Role.Student, studentStage.Architecture, students, consistency: true);
         return new ExperimentResult(root, config.Kind, [], teachers, students);
     }
 
@@ -151,10 +190,13 @@ public static class Experiment
     /// </summary>
     public static long PairSeed(long experimentSeed, int run) => Seeds.Derive(experimentSeed, "pair", run);
 
-    static Action<int, Batch>? Drawn(ExperimentOptions options, string role, int run) =>
+    /// <summary>The run's description in progress lines: <c>teacher run 2</c>.</summary>
+    static string Describe(Role role, int run) => $"{SnakeCase.Of(role)} run {run.ToString(CultureInfo.InvariantCulture)}";
+
+    static Action<int, Batch>? Drawn(ExperimentOptions options, Role role, int run) =>
         options.BatchDrawn is { } callback ? (epoch, batch) => callback(role, run, epoch, batch) : null;
 
-    static Action<EpochRecord, EpochTiming>? Report(ExperimentOptions options, string role, int run) =>
+    static Action<EpochRecord, EpochTiming>? Report(ExperimentOptions options, Role role, int run) =>
         options.EpochCompleted is { } callback ? (record, _) => callback(role, run, record) : null;
 
     /// <summary>
@@ -181,7 +223,7 @@ public static class Experiment
         var test = store.Records.Any(r => r.Split == config.TestSplit) ? store.Split(config.TestSplit) : null;
 
         var pipeline = AugmentationPipeline.Create(stage.Augmentations, stage.Resolution);
-        var evalPipeline = AugmentationPipeline.Create("valid", stage.Resolution);
+        var evalPipeline = AugmentationPipeline.Create(AugmentationKind.Valid, stage.Resolution);
         var trainLoader = new BatchLoader(train, pipeline, new BatchLoaderOptions(stage.BatchSize, Seeds.Derive(seed, "data")));
         EvaluationSplit Eval(IAnnotatedImageSet set, string name) => new(name,
             new BatchLoader(set, evalPipeline, new BatchLoaderOptions(options.EvalBatchSize, 0, Shuffle: false)),
@@ -202,30 +244,30 @@ public static class Experiment
     /// <summary>The torch seed set just before a run's backbone is built.</summary>
     static long InitSeed(long runSeed) => Seeds.Derive(runSeed, "init");
 
-    static string RunJson(ExperimentConfig config, string role, StageConfig stage, int run, long seed, ExperimentOptions options, string? teacherRun = null)
+    /// <summary>The experiment's description of run <paramref name="run"/> of a stage (<see cref="TrainingRun.Config"/>).</summary>
+    static RunConfig RunConfigOf(ExperimentConfig config, Role role, StageConfig stage, int run, long seed, ExperimentOptions options, string? teacherRun = null)
     {
         // The initialisation Build actually used (the override included) is part of the run's identity.
         bool pretrained = options.Pretrained ?? stage.Pretrained;
-        stage = stage with { Pretrained = pretrained };
-        var o = new System.Text.Json.Nodes.JsonObject
+        return new RunConfig
         {
-            ["experiment_name"] = config.ExperimentName,
-            ["role"] = role,
-            ["run"] = run,
-            ["run_seed"] = seed,
-            ["raw_data_dir"] = config.RawDataDir,
-            ["roi_data_dir"] = config.RoiDataDir,
-            ["metadata_file"] = config.MetadataFile,
-            ["stage"] = ExperimentConfig.StageJson(stage, role == "model" ? "model" : role),
-            ["initialisation"] = BackboneInitialisation.Describe(stage.Architecture, pretrained, InitSeed(seed)),
+            ExperimentName = config.ExperimentName,
+            Role = role,
+            Run = run,
+            RunSeed = seed,
+            RawDataDir = config.RawDataDir,
+            RoiDataDir = config.RoiDataDir,
+            MetadataFile = config.MetadataFile,
+            Stage = StageRecord.Of(stage with { Pretrained = pretrained }, role),
+            Initialisation = BackboneInitialisation.Describe(stage.Architecture, pretrained, InitSeed(seed)),
+            TeacherRun = teacherRun,
         };
-        if (teacherRun is not null) o["teacher_run"] = teacherRun;
-        return o.ToJsonString();
     }
 
-    /// <summary>Writes the authors' side-by-side metrics CSV and a per-run summary for one role.</summary>
-    static void WriteSummaries(string dir, string stem, IReadOnlyList<TrainingResult> runs, bool consistency)
+    /// <summary>Writes the authors' side-by-side metrics CSV (<see cref="MetricsLogName"/>) and a per-run summary for one role.</summary>
+    static void WriteSummaries(string experimentDir, string experimentName, Role role, string architecture, IReadOnlyList<TrainingResult> runs, bool consistency)
     {
+        var dir = RoleFolder(experimentDir, role);
         Directory.CreateDirectory(dir);
         var metrics = new List<(string Name, Func<EpochRecord, double> Get)>
         {
@@ -233,29 +275,29 @@ public static class Experiment
         };
         if (consistency) metrics.AddRange([("train_cons_loss", r => r.TrainConsistencyLoss ?? 0), ("train_cls_loss", r => r.TrainClassificationLoss)]);
         metrics.AddRange([("val_acc", r => r.ValidAccuracy), ("val_loss", r => r.ValidLoss)]);
-        var sb = new StringBuilder("epochs");
+        var header = new List<string> { "epochs" };
         foreach (var (name, _) in metrics)
-            for (int k = 0; k < runs.Count; k++) sb.Append(CultureInfo.InvariantCulture, $",fold{k}_{name}");
-        sb.Append('\n');
+            for (int k = 0; k < runs.Count; k++) header.Add(FormattableString.Invariant($"fold{k}_{name}"));
+        var log = new CsvWriter(header);
         int epochs = runs.Max(r => r.Epochs.Count);
         for (int e = 0; e < epochs; e++)
         {
-            sb.Append(e.ToString(CultureInfo.InvariantCulture));
+            var row = new List<string> { e.ToString(CultureInfo.InvariantCulture) };
             foreach (var (_, get) in metrics)
                 foreach (var r in runs)
-                    sb.Append(',').Append(e < r.Epochs.Count ? RunFolder.F(get(r.Epochs[e])) : "");
-            sb.Append('\n');
+                    row.Add(e < r.Epochs.Count ? RunFolder.F(get(r.Epochs[e])) : "");
+            log.Row(row);
         }
-        AtomicFile.WriteAllText(Path.Combine(dir, $"{stem}_metrics.csv"), sb.ToString());
+        log.Save(Path.Combine(dir, MetricsLogName(experimentName, role, architecture)));
 
-        var s = new StringBuilder("run,best_epoch,val_loss,val_acc,test_loss,test_acc,folder\n");
+        var summary = new CsvWriter(["run", "best_epoch", "val_loss", "val_acc", "test_loss", "test_acc", "folder"]);
         for (int k = 0; k < runs.Count; k++)
         {
             var r = runs[k];
-            s.Append(CultureInfo.InvariantCulture,
-                $"{k},{r.BestEpoch},{RunFolder.F(r.BestValidLoss)},{RunFolder.F(r.BestValidAccuracy)},{(r.TestLoss is { } tl ? RunFolder.F(tl) : "")},{(r.TestAccuracy is { } ta ? RunFolder.F(ta) : "")},{Path.GetFileName(r.Directory)}\n");
+            summary.Row(k.ToString(CultureInfo.InvariantCulture), r.BestEpoch.ToString(CultureInfo.InvariantCulture), RunFolder.F(r.BestValidLoss), RunFolder.F(r.BestValidAccuracy),
+                r.TestLoss is { } tl ? RunFolder.F(tl) : "", r.TestAccuracy is { } ta ? RunFolder.F(ta) : "", Path.GetFileName(r.Directory));
         }
-        AtomicFile.WriteAllText(Path.Combine(dir, "summary.csv"), s.ToString());
+        summary.Save(Path.Combine(dir, "summary.csv"));
     }
 
     /// <summary>A seeded subset of a split (the teacher's roi_percent of the training images).</summary>

@@ -1,6 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PneuKnow.Augmentation;
+using PneuKnow.Data;
+using PneuKnow.Distillation;
+using PneuKnow.Models;
+using PneuKnow.Runtime;
 
 namespace PneuKnow.Training;
 
@@ -15,18 +20,21 @@ public enum ExperimentKind
 
 /// <summary>
 /// One training stage (<c>[model]</c>, <c>[teacher]</c> or <c>[student]</c>). The first keys are the
-/// authors'; the rest are our extra options (JSON form only), whose defaults are the paper's recipe.
+/// authors' and required (but <c>kd_epochs</c>, <c>roi_percent</c>); the rest are our extra options (JSON form only), whose
+/// defaults are the paper's recipe. Those defaults are written once, in the initialisers below: the config parser builds
+/// the stage from the required keys and falls back to that instance for every key a file leaves out, and code that builds
+/// a stage (the study) gets the same values by leaving them out.
 /// </summary>
 /// <param name="Resolution">Input size in pixels (<c>resolution</c>).</param>
 /// <param name="Architecture">timm architecture name (<c>model_architecture</c>), e.g. <c>convnext_small</c>.</param>
 /// <param name="Dropout">Head dropout probability (<c>dropout_percent</c>, a fraction despite the name).</param>
 /// <param name="Epochs">Epochs (<c>epochs</c>); a teacher trains floor(epochs / roi_percent).</param>
-/// <param name="Augmentations">Training augmentation pipeline (<c>augmentations</c>): weak, strong or none.</param>
+/// <param name="Augmentations">Training augmentation pipeline (<c>augmentations</c>): weak, strong or none (<see cref="StageConfig.TrainingAugmentations"/>).</param>
 /// <param name="BatchSize">Batch size (<c>batch_size</c>).</param>
 /// <param name="KdEpochs">Epochs of teacher guidance (<c>kd_epochs</c>, student only).</param>
 /// <param name="RoiFraction">Fraction of the training images the teacher sees (<c>roi_percent</c>, teacher only).</param>
 public sealed record StageConfig(
-    int Resolution, string Architecture, double Dropout, int Epochs, string Augmentations, int BatchSize,
+    int Resolution, string Architecture, double Dropout, int Epochs, AugmentationKind Augmentations, int BatchSize,
     int? KdEpochs = null, double RoiFraction = 1.0)
 {
     /// <summary>Adam learning rate (<c>learning_rate</c>, 1e-4).</summary>
@@ -42,7 +50,7 @@ public sealed record StageConfig(
     /// <summary>Start from ImageNet weights (<c>pretrained</c>, true).</summary>
     public bool Pretrained { get; init; } = true;
     /// <summary>Student only (<c>method</c>): hkd (feature consistency, the paper) or logit_kd (Hinton).</summary>
-    public string Method { get; init; } = "hkd";
+    public DistillationMethod Method { get; init; } = DistillationMethod.Hkd;
     /// <summary>Temperature of logit KD (<c>kd_temperature</c>, 4).</summary>
     public double KdTemperature { get; init; } = 4.0;
     /// <summary>a_0 of the consistency weight (<c>consistency_weight</c>, 0.5).</summary>
@@ -53,14 +61,14 @@ public sealed record StageConfig(
     /// Teacher only (<c>teacher_input</c>): roi (the paper) or raw (the "noroi" control; the authors
     /// express it by pointing roi_data_dir at the raw images, which works unchanged too).
     /// </summary>
-    public string TeacherInput { get; init; } = "roi";
+    public TeacherInput TeacherInput { get; init; } = TeacherInput.Roi;
     /// <summary>Seed of the teacher's roi_percent sample (<c>roi_sample_seed</c>, 42 as in the authors' code, the same for every run; drawn as their pandas <c>sample(frac, random_state)</c>, see <see cref="Experiment.Sample"/>).</summary>
     public int RoiSampleSeed { get; init; } = 42;
     /// <summary>
     /// Input pixels per feature-map cell (<c>output_stride</c>, 32 as the reference networks; 16 dilates the last stage of a
     /// ResNet instead of striding it, so a 112 px input keeps the 7×7 map that the consistency loss and Grad-CAM act on at 224 px).
     /// </summary>
-    public int OutputStride { get; init; } = 32;
+    public int OutputStride { get; init; } = Backbone.ReferenceOutputStride;
     /// <summary>
     /// HKD student only (<c>authors_double_forward</c>, false): reproduce the authors' two forward passes per step,
     /// which update BatchNorm running statistics twice (see <see cref="HkdStudent.AuthorsDoubleForward"/>). A quirk of
@@ -74,6 +82,9 @@ public sealed record StageConfig(
     /// outputs can collapse to one class (issue 21).
     /// </summary>
     public bool PreciseBatchNorm { get; init; }
+
+    /// <summary>The pipelines a config may train with (<c>valid</c> is the evaluation pipeline, not a training choice).</summary>
+    public static IReadOnlyList<AugmentationKind> TrainingAugmentations { get; } = [AugmentationKind.Weak, AugmentationKind.Strong, AugmentationKind.None];
 
     /// <summary>Epochs actually trained: floor(epochs / roi_percent) for a teacher, epochs otherwise.</summary>
     // The authors' expression, math.floor(1.0 / roi_percent * epochs), evaluated in the same double order.
@@ -107,10 +118,10 @@ public sealed record ExperimentConfig(
     public long Seed { get; init; }
 
     /// <summary>Manifest split evaluated once with the selected checkpoint (<c>test_split</c>, "test"; used when the manifest has it).</summary>
-    public string TestSplit { get; init; } = "test";
+    public string TestSplit { get; init; } = SplitNames.Test;
 
     /// <summary>Manifest split that selects the checkpoint (<c>valid_split</c>, "valid").</summary>
-    public string ValidSplit { get; init; } = "valid";
+    public string ValidSplit { get; init; } = SplitNames.Valid;
 
     /// <summary>The config file this was read from, if any.</summary>
     public string? SourcePath { get; init; }
@@ -118,6 +129,7 @@ public sealed record ExperimentConfig(
     /// <summary>Baseline or distillation.</summary>
     public ExperimentKind Kind => Model is not null ? ExperimentKind.Baseline : ExperimentKind.Distillation;
 
+    const string SettingsSection = "settings";
     static readonly string[] SettingsKeys = ["experiment_name", "raw_data_dir", "roi_data_dir", "metadata_file", "model_dir", "cuda", "repeated_runs"];
     static readonly string[] SettingsExtras = ["seed", "test_split", "valid_split"];
     static readonly string[] StageKeys = ["resolution", "model_architecture", "dropout_percent", "epochs", "augmentations", "batch_size", "kd_epochs", "roi_percent"];
@@ -202,19 +214,22 @@ public sealed record ExperimentConfig(
     static ExperimentConfig Map(Dictionary<string, Dictionary<string, Entry>> sections, string path, bool allowExtras)
     {
         foreach (var name in sections.Keys)
-            if (name is not ("settings" or "model" or "teacher" or "student"))
-                throw new ConfigException($"{path}: unknown section [{name}] (expected settings, model, teacher, student).");
-        if (!sections.TryGetValue("settings", out var settings)) throw new ConfigException($"{path}: missing section [settings].");
-        bool baseline = sections.ContainsKey("model");
-        bool kd = sections.ContainsKey("teacher") || sections.ContainsKey("student");
+            if (name != SettingsSection && !Roles.TryFromSection(name, out _))
+                throw new ConfigException($"{path}: unknown section [{name}] (expected {SettingsSection}, {string.Join(", ", Roles.Sections)}).");
+        if (!sections.TryGetValue(SettingsSection, out var settings)) throw new ConfigException($"{path}: missing section [{SettingsSection}].");
+        bool Has(Role role) => sections.ContainsKey(Roles.Section(role));
+        bool baseline = Has(Role.Baseline);
+        bool kd = Has(Role.Teacher) || Has(Role.Student);
         if (baseline == kd)
             throw new ConfigException($"{path}: expected either a [model] section (baseline) or [teacher] and [student] sections (distillation), found {string.Join(", ", sections.Keys.Select(k => $"[{k}]"))}.");
-        if (kd && !(sections.ContainsKey("teacher") && sections.ContainsKey("student")))
+        if (kd && !(Has(Role.Teacher) && Has(Role.Student)))
             throw new ConfigException($"{path}: a distillation config needs both [teacher] and [student].");
+        StageConfig? StageOf(Role role) => Has(role) ? Stage(sections[Roles.Section(role)], role, path, allowExtras) : null;
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var s = new Section("settings", settings, path, allowExtras ? [.. SettingsKeys, .. SettingsExtras] : SettingsKeys);
-        var config = new ExperimentConfig(
+        var s = new Section(SettingsSection, settings, path, allowExtras ? [.. SettingsKeys, .. SettingsExtras] : SettingsKeys);
+        // The experiment as its required keys give it; the optional settings fall back to this instance's initialised values.
+        var defaults = new ExperimentConfig(
             ExperimentName: s.Name("experiment_name"),
             RawDataDir: s.Path("raw_data_dir", dir),
             RoiDataDir: s.Path("roi_data_dir", dir),
@@ -222,63 +237,59 @@ public sealed record ExperimentConfig(
             ModelDir: s.Path("model_dir", dir, "models"),
             Cuda: s.Int("cuda", 0, min: 0),
             RepeatedRuns: s.Int("repeated_runs", null, min: 1),
-            Model: baseline ? Stage(sections["model"], "model", path, allowExtras) : null,
-            Teacher: kd ? Stage(sections["teacher"], "teacher", path, allowExtras) : null,
-            Student: kd ? Stage(sections["student"], "student", path, allowExtras) : null)
+            Model: StageOf(Role.Baseline),
+            Teacher: StageOf(Role.Teacher),
+            Student: StageOf(Role.Student));
+        return defaults with
         {
-            Seed = s.Long("seed", 0),
-            TestSplit = s.Text("test_split", "test"),
-            ValidSplit = s.Text("valid_split", "valid"),
+            Seed = s.Long("seed", defaults.Seed),
+            TestSplit = s.Text("test_split", defaults.TestSplit),
+            ValidSplit = s.Text("valid_split", defaults.ValidSplit),
             SourcePath = Path.GetFullPath(path),
         };
-        return config;
     }
 
-    static StageConfig Stage(Dictionary<string, Entry> entries, string name, string path, bool allowExtras)
+    static StageConfig Stage(Dictionary<string, Entry> entries, Role role, string path, bool allowExtras)
     {
+        var name = Roles.Section(role);
+        bool student = role == Role.Student, teacher = role == Role.Teacher;
         // The authors' files carry kd_epochs only in [student] and roi_percent only in [teacher].
-        var keys = StageKeys.Where(k => (k != "kd_epochs" || name == "student") && (k != "roi_percent" || name == "teacher")).ToArray();
+        var keys = StageKeys.Where(k => (k != "kd_epochs" || student) && (k != "roi_percent" || teacher)).ToArray();
         var s = new Section(name, entries, path, allowExtras ? [.. keys, .. StageExtras] : keys);
-        var aug = s.Text("augmentations", null).ToLowerInvariant();
-        if (aug is not ("weak" or "strong" or "none"))
-            throw new ConfigException($"{s.Where("augmentations")}: expected weak, strong or none, found '{aug}'.");
-        var stage = new StageConfig(
+        // The stage as its required keys give it: every other setting holds its default (StageConfig's initialisers, the one
+        // place they are written), and each key a file leaves out keeps it.
+        var defaults = new StageConfig(
             Resolution: s.Int("resolution", null, min: 8),
             Architecture: s.Name("model_architecture"),
             Dropout: s.Double("dropout_percent", null, 0, 1, maxInclusive: false),
             Epochs: s.Int("epochs", null, min: 1),
-            Augmentations: aug,
+            Augmentations: s.Required("augmentations", StageConfig.TrainingAugmentations),
             BatchSize: s.Int("batch_size", null, min: 1),
-            KdEpochs: name == "student" ? s.Int("kd_epochs", null, min: 0) : null,
-            RoiFraction: name == "teacher" ? s.Double("roi_percent", 1.0, 0, 1, minExclusive: true) : 1.0)
+            KdEpochs: student ? s.Int("kd_epochs", null, min: 0) : null);
+        var stage = defaults with
         {
-            LearningRate = s.Double("learning_rate", 1e-4, 0, double.MaxValue, minExclusive: true),
-            WeightDecay = s.Double("weight_decay", 0, 0, double.MaxValue),
-            Schedule = s.Choice("schedule", "paper", ["paper", "cosine", "constant"]) switch
-            {
-                "paper" => LearningRateScheduleKind.Paper,
-                "cosine" => LearningRateScheduleKind.Cosine,
-                _ => LearningRateScheduleKind.Constant,
-            },
-            Checkpoint = s.Choice("checkpoint", "val_loss", ["val_loss", "val_acc"]) == "val_loss"
-                ? CheckpointCriterion.ValidationLoss : CheckpointCriterion.ValidationAccuracy,
-            Precision = s.Choice("precision", "fp32", ["fp32", "bf16"]) == "bf16" ? Precision.BFloat16 : Precision.Float32,
-            Pretrained = s.Bool("pretrained", true),
-            Method = s.Choice("method", "hkd", ["hkd", "logit_kd"]),
-            KdTemperature = s.Double("kd_temperature", 4.0, 0, double.MaxValue, minExclusive: true),
-            ConsistencyWeight = s.Double("consistency_weight", 0.5, 0, 1),
-            NormalizedFeatures = s.Bool("normalized_features", false),
-            TeacherInput = s.Choice("teacher_input", "roi", ["roi", "raw"]),
-            RoiSampleSeed = s.Int("roi_sample_seed", 42, min: 0),
-            OutputStride = int.Parse(s.Choice("output_stride", "32", ["32", "16"]), System.Globalization.CultureInfo.InvariantCulture),
-            AuthorsDoubleForward = s.Bool("authors_double_forward", false),
-            PreciseBatchNorm = s.Bool("precise_bn", false),
+            RoiFraction = teacher ? s.Double("roi_percent", defaults.RoiFraction, 0, 1, minExclusive: true) : defaults.RoiFraction,
+            LearningRate = s.Double("learning_rate", defaults.LearningRate, 0, double.MaxValue, minExclusive: true),
+            WeightDecay = s.Double("weight_decay", defaults.WeightDecay, 0, double.MaxValue),
+            Schedule = s.Choice("schedule", defaults.Schedule),
+            Checkpoint = s.Choice("checkpoint", defaults.Checkpoint),
+            Precision = s.Choice("precision", defaults.Precision),
+            Pretrained = s.Bool("pretrained", defaults.Pretrained),
+            Method = s.Choice("method", defaults.Method),
+            KdTemperature = s.Double("kd_temperature", defaults.KdTemperature, 0, double.MaxValue, minExclusive: true),
+            ConsistencyWeight = s.Double("consistency_weight", defaults.ConsistencyWeight, 0, 1),
+            NormalizedFeatures = s.Bool("normalized_features", defaults.NormalizedFeatures),
+            TeacherInput = s.Choice("teacher_input", defaults.TeacherInput),
+            RoiSampleSeed = s.Int("roi_sample_seed", defaults.RoiSampleSeed, min: 0),
+            OutputStride = s.OneOf("output_stride", defaults.OutputStride, Backbone.OutputStrides),
+            AuthorsDoubleForward = s.Bool("authors_double_forward", defaults.AuthorsDoubleForward),
+            PreciseBatchNorm = s.Bool("precise_bn", defaults.PreciseBatchNorm),
         };
-        if (name != "student" && entries.ContainsKey("method"))
+        if (!student && entries.ContainsKey("method"))
             throw new ConfigException($"{s.Where("method")}: only [student] takes a method.");
-        if (entries.ContainsKey("authors_double_forward") && (name != "student" || stage.Method != "hkd"))
-            throw new ConfigException($"{s.Where("authors_double_forward")}: only an HKD student ([student] with method hkd) takes authors_double_forward, found it in [{name}]{(name == "student" ? $" with method {stage.Method}" : "")}.");
-        if (stage.Schedule == LearningRateScheduleKind.Paper && stage.EffectiveEpochs(name == "teacher") < 2)
+        if (entries.ContainsKey("authors_double_forward") && (!student || stage.Method != DistillationMethod.Hkd))
+            throw new ConfigException($"{s.Where("authors_double_forward")}: only an HKD student ([student] with method hkd) takes authors_double_forward, found it in [{name}]{(student ? $" with method {SnakeCase.Of(stage.Method)}" : "")}.");
+        if (stage.Schedule == LearningRateScheduleKind.Paper && stage.EffectiveEpochs(teacher) < 2)
             throw new ConfigException($"{s.Where("epochs")}: the paper schedule is CosineAnnealingLR(T_max = epochs − 1) and needs at least 2 epochs; set schedule to cosine or constant.");
         return stage;
     }
@@ -313,23 +324,32 @@ public sealed record ExperimentConfig(
 
         public string Name(string key)
         {
-            var v = Text(key, null);
-            if (v.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || v.Contains(' '))
-                throw new ConfigException($"{Where(key)}: expected a name without spaces or path separators, found '{v}'.");
-            // "." and ".." name the output root itself or its parent, and a leading dot hides the folder: a name must
-            // give a folder of its own inside the output root.
-            if (v.Length == 0 || v.StartsWith('.'))
-                throw new ConfigException($"{Where(key)}: expected a folder name inside the output root (not empty, not '.' or '..', no leading dot), found '{v}'.");
+            // Names become folder and file names (<out>/<experiment_name>/, <experiment_name>_<arch>_metrics.csv): the
+            // one safe-path rule decides, so "..", "/x", "a/../../b" and "" are refused before anything is written.
+            var v = Runtime.SafePath.Segment(Raw(key, required: true)!, Where(key));
+            // The authors' scripts and our Slurm lines pass names unquoted: a name is one word as well.
+            if (v.Contains(' '))
+                throw new ConfigException($"{Where(key)}: expected a name without spaces, found '{v}'.");
             return v;
         }
 
         public string Path(string key, string dir, string? fallback = null) => System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, Text(key, fallback)));
 
-        public string Choice(string key, string fallback, string[] options)
+        /// <summary>An enum setting by its snake_case name (<see cref="SnakeCase"/>), <paramref name="fallback"/> when the key is absent.</summary>
+        public TEnum Choice<TEnum>(string key, TEnum fallback) where TEnum : struct, Enum =>
+            Raw(key, false) is null ? fallback : Required<TEnum>(key);
+
+        /// <summary>A required enum setting by its snake_case name, one of <paramref name="allowed"/> when given.</summary>
+        public TEnum Required<TEnum>(string key, IReadOnlyList<TEnum>? allowed = null) where TEnum : struct, Enum =>
+            SnakeCase.Parse(Text(key, null), Where(key), allowed, m => new ConfigException(m));
+
+        /// <summary>An integer setting that takes one of a few values (<paramref name="options"/>), <paramref name="fallback"/> when absent.</summary>
+        public int OneOf(string key, int fallback, IReadOnlyList<int> options)
         {
-            var v = Text(key, fallback).ToLowerInvariant();
-            if (!options.Contains(v)) throw new ConfigException($"{Where(key)}: expected one of {string.Join(", ", options)}, found '{v}'.");
-            return v;
+            var v = Raw(key, false);
+            if (v is null) return fallback;
+            if (int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && options.Contains(i)) return i;
+            throw new ConfigException($"{Where(key)}: expected one of {string.Join(", ", options.Select(o => o.ToString(CultureInfo.InvariantCulture)))}, found '{v}'.");
         }
 
         public int Int(string key, int? fallback, int min)
@@ -377,69 +397,14 @@ public sealed record ExperimentConfig(
         }
     }
 
-    /// <summary>The resolved config in the JSON form (absolute paths, every option spelled out).</summary>
-    public string ToJson()
-    {
-        var root = new JsonObject
-        {
-            ["settings"] = new JsonObject
-            {
-                ["experiment_name"] = ExperimentName,
-                ["raw_data_dir"] = RawDataDir,
-                ["roi_data_dir"] = RoiDataDir,
-                ["metadata_file"] = MetadataFile,
-                ["model_dir"] = ModelDir,
-                ["cuda"] = Cuda,
-                ["repeated_runs"] = RepeatedRuns,
-                ["seed"] = Seed,
-                ["test_split"] = TestSplit,
-                ["valid_split"] = ValidSplit,
-            },
-        };
-        if (Model is not null) root["model"] = StageJson(Model, "model");
-        if (Teacher is not null) root["teacher"] = StageJson(Teacher, "teacher");
-        if (Student is not null) root["student"] = StageJson(Student, "student");
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
-
-    /// <summary>One stage in the JSON form.</summary>
-    public static JsonObject StageJson(StageConfig s, string role)
-    {
-        var o = new JsonObject
-        {
-            ["resolution"] = s.Resolution,
-            ["model_architecture"] = s.Architecture,
-            ["dropout_percent"] = s.Dropout,
-            ["epochs"] = s.Epochs,
-            ["augmentations"] = s.Augmentations,
-            ["batch_size"] = s.BatchSize,
-        };
-        if (role == "student") o["kd_epochs"] = s.KdEpochs;
-        if (role == "teacher") o["roi_percent"] = s.RoiFraction;
-        o["learning_rate"] = s.LearningRate;
-        o["weight_decay"] = s.WeightDecay;
-        o["schedule"] = s.Schedule.ToString().ToLowerInvariant();
-        o["checkpoint"] = s.Checkpoint == CheckpointCriterion.ValidationLoss ? "val_loss" : "val_acc";
-        o["precision"] = s.Precision == Precision.BFloat16 ? "bf16" : "fp32";
-        o["pretrained"] = s.Pretrained;
-        o["output_stride"] = s.OutputStride;
-        // Only when on: configs (and so run keys) of earlier code, which had no such pass, stay as they were.
-        if (s.PreciseBatchNorm) o["precise_bn"] = true;
-        if (role == "student")
-        {
-            o["method"] = s.Method;
-            o["kd_temperature"] = s.KdTemperature;
-            o["consistency_weight"] = s.ConsistencyWeight;
-            o["normalized_features"] = s.NormalizedFeatures;
-            if (s.Method == "hkd") o["authors_double_forward"] = s.AuthorsDoubleForward;
-        }
-        if (role == "teacher")
-        {
-            o["teacher_input"] = s.TeacherInput;
-            o["roi_sample_seed"] = s.RoiSampleSeed;
-        }
-        return o;
-    }
+    /// <summary>
+    /// The resolved config in the JSON form, every option spelled out, as an experiment's <c>config.json</c> holds it
+    /// (<see cref="ExperimentRecord"/>). Paths are absolute, or, with <paramref name="relativeTo"/>, relative to that folder
+    /// with forward slashes: what a file in that folder should hold, since <see cref="Load"/> resolves a config's paths
+    /// against the file's folder.
+    /// </summary>
+    public string ToJson(string? relativeTo = null) =>
+        ExperimentRecord.Of(this, relativeTo is null ? p => p : p => RecordedPath.Store(p, relativeTo)).ToJson();
 }
 
 /// <summary>A config file that cannot be used; the message names the file, line or key, and what was expected.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PneuKnow.Data;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
@@ -29,7 +28,7 @@ public sealed record TrainedModel(RunFolder Folder, Backbone Model, string Archi
 {
     /// <summary>Reads the run's configuration and loads its selected weights. Call <see cref="TorchRuntime.Initialize"/> first.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">Not a run folder (no run.json), an unfinished run (no best.pt), or a run.json without architecture/classes.</exception>
+    /// <exception cref="InvalidDataException">Not a run folder (no run.json), an unfinished run (no best.pt), or a run.json that is not a run record (names the missing setting).</exception>
     public static TrainedModel Load(string runFolder)
     {
         var folder = new RunFolder(runFolder);
@@ -40,23 +39,17 @@ public sealed record TrainedModel(RunFolder Folder, Backbone Model, string Archi
         if (!File.Exists(folder.BestModel))
             throw new InvalidDataException($"{folder.Directory}: no best.pt: the run has not completed an epoch yet.");
 
-        JsonNode root;
-        try { root = JsonNode.Parse(File.ReadAllText(folder.Config)) ?? throw new InvalidDataException($"{folder.Config}: empty JSON."); }
-        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{folder.Config}: not valid JSON ({e.Message}).", e); }
-        string architecture = (string?)root["architecture"] ?? throw Missing(folder.Config, "architecture");
-        string method = (string?)root["method"] ?? throw Missing(folder.Config, "method");
-        var classes = root["classes"]?.AsArray().Select(c => (string)c!).ToList() ?? throw Missing(folder.Config, "classes");
-        if (classes.Count == 0) throw new InvalidDataException($"{folder.Config}: key 'classes': expected at least one class, found an empty list.");
+        // Paths come back absolute: resolved against the run folder when stored relative to it.
+        var record = RunRecord.Read(folder);
+        var config = record.Config;
+        var stage = config?.Stage;
+        double dropout = stage?.Dropout ?? 0.0;
+        int? resolution = stage?.Resolution;
+        int outputStride = stage?.OutputStride ?? Backbone.ReferenceOutputStride;
+        string architecture = record.Architecture, method = record.Method;
+        var classes = record.Classes;
+        string? metadata = config?.MetadataFile, raw = config?.RawDataDir, roi = config?.RoiDataDir;
 
-        var config = root["config"];
-        var stage = config?["stage"];
-        double dropout = (double?)stage?["dropout_percent"] ?? 0.0;
-        int? resolution = (int?)stage?["resolution"];
-        string? metadata = (string?)config?["metadata_file"];
-        string? raw = (string?)config?["raw_data_dir"];
-        string? roi = (string?)config?["roi_data_dir"];
-
-        int outputStride = (int?)stage?["output_stride"] ?? 32;
         var model = BackboneZoo.Create(new BackboneOptions(architecture, classes.Count, dropout, OutputStride: outputStride));
         model.load(folder.BestModel);
         model.to(TorchRuntime.Device);
@@ -69,7 +62,7 @@ public sealed record TrainedModel(RunFolder Folder, Backbone Model, string Archi
     public IAnnotatedImageSet OpenSplit(string split, IProgress? progress = null)
     {
         if (MetadataFile is null || Resolution is null)
-            throw new InvalidDataException($"{Folder.Config}: key 'config.metadata_file'/'config.stage.resolution' missing: the run was not trained through an experiment config, so its data is unknown.");
+            throw new InvalidDataException($"{Folder.Config}: expected config.metadata_file and config.stage.resolution, found an empty config: the run was not trained through an experiment config, so its data is unknown.");
         var manifest = Manifest.Load(MetadataFile, new ManifestOptions { ImageFolder = ImageFolder ?? "raw", RoiFolder = RoiFolder ?? "roi" });
         var set = ImageStore.Open(manifest, Resolution.Value, progress: progress).Split(split);
         if (!set.Classes.SequenceEqual(Classes))
@@ -79,8 +72,6 @@ public sealed record TrainedModel(RunFolder Folder, Backbone Model, string Archi
 
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();
-
-    static InvalidDataException Missing(string file, string key) => new($"{file}: key '{key}' missing.");
 
     static string Describe(string dir)
     {

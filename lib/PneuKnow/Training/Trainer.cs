@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using PneuKnow.Augmentation;
 using PneuKnow.Evaluation;
 using PneuKnow.Models;
@@ -28,10 +24,11 @@ public sealed record TrainingRun(Backbone Model, ITrainingMethod Method, Trainin
     public string Description { get; init; } = "train";
 
     /// <summary>
-    /// The caller's resolved configuration of this run as JSON (paths, data, architecture...):
-    /// written to <c>run.json</c> and, with the options and method, the key a resumed or reused run must match.
+    /// The experiment's description of this run (data paths, the stage's settings, the initialisation, a student's teacher):
+    /// with the options, method and data sizes, the run's identity (<see cref="RunRecord"/>), written to <c>run.json</c> and
+    /// hashed into the key a resumed or reused run must match. Null for a run trained outside an experiment.
     /// </summary>
-    public string ConfigJson { get; init; } = "{}";
+    public RunConfig? Config { get; init; }
 
     /// <summary>Called after every completed (and saved) epoch; notebooks plot live curves from it.</summary>
     public Action<EpochRecord, EpochTiming>? EpochCompleted { get; init; }
@@ -55,10 +52,6 @@ public static class Trainer
         int BestEpoch, double BestValidLoss, double BestValidAccuracy,
         List<EpochRecord> Epochs, List<EpochTiming> Timings, double FirstBatchLoss = double.NaN);
 
-    sealed record ResultFile(
-        string Key, int BestEpoch, double BestValidLoss, double BestValidAccuracy, double? TestLoss, double? TestAccuracy,
-        List<EpochRecord> Epochs, List<EpochTiming> Timings);
-
     /// <summary>
     /// Trains <paramref name="run"/>. A folder holding a finished run with the same configuration is
     /// reused as is; one holding an interrupted run continues after its last completed epoch, with the
@@ -76,22 +69,26 @@ public static class Trainer
         options.Validate();
         var folder = new RunFolder(run.Directory);
         System.IO.Directory.CreateDirectory(folder.Directory);
-        var (key, runJson) = Describe(run);
-        string Differences() => RunIdentity.Differences(folder.Config, runJson);
+        var requested = RunRecord.For(run);
+        var key = requested.Key!;
+        // Read only when a recorded key differs from this run's: the run may have been moved (its paths, which the key
+        // hashes, name another place), or be another run (the message names the settings that differ).
+        string Differences() => RunIdentity.Differences(RunRecord.TryRead(folder), requested);
+        bool Moved() => RunIdentity.IsRelocation(RunRecord.TryRead(folder), requested);
 
         if (File.Exists(folder.Failed))
         {
             // A failed run is deterministic: training it again would fail the same way, so it is refused until its record is removed.
-            var failed = Read<RunFailure>(folder.Failed);
-            if (failed.Key != key) throw Foreign(folder, folder.Failed, Differences());
+            var failed = RunFolder.Read<RunFailure>(folder.Failed);
+            if (failed.Key != key && !Moved()) throw Foreign(folder, folder.Failed, Differences());
             throw new TrainingException($"{folder.Directory}: this run failed in epoch {failed.Epoch}: {failed.Reason} " +
                 $"(recorded in {folder.Failed}; delete that file to train it again).");
         }
 
         if (File.Exists(folder.Result))
         {
-            var done = Read<ResultFile>(folder.Result);
-            if (done.Key != key) throw Foreign(folder, folder.Result, Differences());
+            var done = RunFolder.Read<RunResult>(folder.Result);
+            if (done.Key != key && !Moved()) throw Foreign(folder, folder.Result, Differences());
             return new TrainingResult(folder.Directory, done.BestEpoch, done.BestValidLoss, done.BestValidAccuracy,
                 done.TestLoss, done.TestAccuracy, done.Epochs, done.Timings, Reused: true);
         }
@@ -110,8 +107,16 @@ public static class Trainer
         ResumeState state;
         if (File.Exists(folder.State))
         {
-            state = Read<ResumeState>(folder.State);
-            if (state.Key != key) throw Foreign(folder, folder.State, Differences());
+            state = RunFolder.Read<ResumeState>(folder.State);
+            if (state.Key != key)
+            {
+                if (!Moved()) throw Foreign(folder, folder.State, Differences());
+                // Continued here: the state, then run.json (what TrainedModel and explain read), name this clone's data from now
+                // on. In that order, so that a stop between the two writes leaves a state whose key matches.
+                state = state with { Key = key };
+                RunFolder.Write(folder.State, state);
+                requested.Write(folder);
+            }
             int last = state.CompletedEpochs - 1;
             model.load(folder.ModelAfter(last));
             if (extra is not null) extra.load(folder.ExtraAfter(last));
@@ -122,7 +127,7 @@ public static class Trainer
         }
         else
         {
-            AtomicFile.WriteAllText(folder.Config, runJson);
+            requested.Write(folder);
             state = new ResumeState(key, 0, 0, options.LearningRate, -1, double.PositiveInfinity, 0, [], []);
         }
         SetRate(optimizer, schedule.Rate);
@@ -309,7 +314,7 @@ public static class Trainer
         AtomicFile.Write(folder.OptimizerAfter(epoch), t => optimizer.save_state_dict(t));
         folder.WriteLog(run.Fold, run.Method.HasConsistency, state.Epochs);
         folder.WriteTimings(state.Timings);
-        AtomicFile.WriteAllText(folder.State, JsonSerializer.Serialize(state, RunFolder.Json));
+        RunFolder.Write(folder.State, state);
         if (better) CopyBest(folder, extra is not null, epoch);
         foreach (var old in System.IO.Directory.EnumerateFiles(folder.CheckpointDirectory, "*.e*.pt"))
         {
@@ -337,9 +342,8 @@ public static class Trainer
             test = Evaluate(model, run.Method, testSplit, dtype, run.Data.Classes, keepRows: true);
             new Predictions(run.Data.Classes, test.Rows).Write(folder.Predictions(testSplit.Name));
         }
-        var result = new ResultFile(key, state.BestEpoch, state.BestValidLoss, state.BestValidAccuracy,
-            test?.Loss, test?.Accuracy, state.Epochs, state.Timings);
-        AtomicFile.WriteAllText(folder.Result, JsonSerializer.Serialize(result, RunFolder.Json));
+        RunFolder.Write(folder.Result, new RunResult(key, state.BestEpoch, state.BestValidLoss, state.BestValidAccuracy,
+            test?.Loss, test?.Accuracy, state.Epochs, state.Timings));
         // The run is complete: the resume state is no longer needed (best.pt and the logs stay).
         System.IO.Directory.Delete(folder.CheckpointDirectory, recursive: true);
         return new TrainingResult(folder.Directory, state.BestEpoch, state.BestValidLoss, state.BestValidAccuracy,
@@ -367,53 +371,10 @@ public static class Trainer
         return p.WorkingSet64;
     }
 
-    static (string Key, string Json) Describe(TrainingRun run)
-    {
-        var o = run.Options;
-        var node = new JsonObject
-        {
-            ["method"] = run.Method.Name,
-            ["architecture"] = run.Model.Architecture,
-            ["fold"] = run.Fold,
-            ["epochs"] = o.Epochs,
-            ["learning_rate"] = o.LearningRate,
-            ["weight_decay"] = o.WeightDecay,
-            ["schedule"] = o.Schedule.ToString().ToLowerInvariant(),
-            ["checkpoint"] = o.Criterion == CheckpointCriterion.ValidationLoss ? "val_loss" : "val_acc",
-            ["seed"] = o.Seed,
-            ["precision"] = o.Precision == Precision.BFloat16 ? "bf16" : "fp32",
-            ["train_examples"] = run.Data.Train.Count,
-            ["train_batches_per_epoch"] = run.Data.Train.BatchesPerEpoch,
-            ["valid_examples"] = run.Data.Valid.Source.Count,
-            ["test_examples"] = run.Data.Test?.Source.Count,
-            ["classes"] = new JsonArray(run.Data.Classes.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
-            ["config"] = JsonNode.Parse(run.ConfigJson),
-        };
-        // Written only when on, so that run folders of earlier code (which had no such pass) keep their keys.
-        if (o.PreciseBatchNorm) node["precise_bn"] = true;
-        var json = node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16].ToLowerInvariant();
-        node["key"] = key;
-        return (key, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    static T Read<T>(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), RunFolder.Json)
-                   ?? throw new TrainingException($"{path}: empty file.");
-        }
-        catch (JsonException e)
-        {
-            throw new TrainingException($"{path}: unreadable run state ({e.Message}); delete the run folder to start over.", e);
-        }
-    }
-
     /// <summary>Records the failure in the run folder (so tables and reruns see it) and returns the exception to throw.</summary>
     static TrainingException Fail(RunFolder folder, string key, int epoch, string reason)
     {
-        AtomicFile.WriteAllText(folder.Failed, JsonSerializer.Serialize(new RunFailure(key, epoch, reason), RunFolder.Json));
+        RunFolder.Write(folder.Failed, new RunFailure(key, epoch, reason));
         return new TrainingException(reason + $" The run is marked failed in {folder.Failed}.");
     }
 

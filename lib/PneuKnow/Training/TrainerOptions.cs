@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PneuKnow.Augmentation;
 
 namespace PneuKnow.Training;
@@ -6,8 +7,11 @@ namespace PneuKnow.Training;
 public enum CheckpointCriterion
 {
     /// <summary>The epoch with the lowest validation loss (the paper).</summary>
+    // The names of the config files and run.json (see RunRecord).
+    [JsonStringEnumMemberName("val_loss")]
     ValidationLoss,
     /// <summary>The epoch with the highest validation accuracy.</summary>
+    [JsonStringEnumMemberName("val_acc")]
     ValidationAccuracy,
 }
 
@@ -15,38 +19,44 @@ public enum CheckpointCriterion
 public enum Precision
 {
     /// <summary>float32 throughout.</summary>
+    // The names of the config files and run.json (see RunRecord).
+    [JsonStringEnumMemberName("fp32")]
     Float32,
     /// <summary>
     /// bfloat16 weights, activations and optimizer state (TorchSharp has no autocast, so there is
     /// no float32 master copy); losses are computed in float32. Halves memory; less exact.
     /// </summary>
+    [JsonStringEnumMemberName("bf16")]
     BFloat16,
 }
 
-/// <summary>Hyper-parameters of one training run; the defaults are the paper's.</summary>
+/// <summary>
+/// Hyper-parameters of one training run, every one stated: the paper's values are the defaults of a config's stage
+/// (<see cref="StageConfig"/>, written once there) and reach a run through <see cref="StageConfig.ToTrainerOptions"/>.
+/// </summary>
 /// <param name="Epochs">Epochs to train.</param>
-/// <param name="LearningRate">Adam's learning rate (1e-4).</param>
-/// <param name="WeightDecay">Adam's L2 weight decay (0).</param>
-/// <param name="Schedule">Learning-rate schedule (the paper's per-batch cosine).</param>
-/// <param name="Criterion">Checkpoint selection (lowest validation loss).</param>
+/// <param name="LearningRate">Adam's learning rate.</param>
+/// <param name="WeightDecay">Adam's L2 weight decay.</param>
+/// <param name="Schedule">Learning-rate schedule.</param>
+/// <param name="Criterion">Checkpoint selection.</param>
 /// <param name="Seed">Seed of this run: each epoch reseeds torch (dropout, stochastic depth) from it.</param>
 /// <param name="Precision">float32 or bfloat16.</param>
 /// <param name="PreciseBatchNorm">
 /// After every epoch's training and before its validation, recompute the BatchNorm running statistics over that
 /// epoch's training batches with the weights frozen (<see cref="Training.PreciseBatchNorm"/>), so that validation,
 /// checkpoint selection, the saved checkpoint and test predictions use statistics of the final weights rather than
-/// a lagging moving average. Off by default: the authors' recipe does not do it. Changes only eval-mode numbers;
+/// a lagging moving average. Off in the paper's recipe: the authors do not do it. Changes only eval-mode numbers;
 /// the weights train exactly as without it. Part of the run identity (<c>precise_bn</c> in run.json when on).
 /// </param>
 public sealed record TrainerOptions(
     int Epochs,
-    double LearningRate = 1e-4,
-    double WeightDecay = 0,
-    LearningRateScheduleKind Schedule = LearningRateScheduleKind.Paper,
-    CheckpointCriterion Criterion = CheckpointCriterion.ValidationLoss,
-    long Seed = 0,
-    Precision Precision = Precision.Float32,
-    bool PreciseBatchNorm = false)
+    double LearningRate,
+    double WeightDecay,
+    LearningRateScheduleKind Schedule,
+    CheckpointCriterion Criterion,
+    long Seed,
+    Precision Precision,
+    bool PreciseBatchNorm)
 {
     /// <summary>Checks the values; the message names the offending key.</summary>
     /// <exception cref="ArgumentException">A value out of range.</exception>

@@ -196,13 +196,13 @@ public abstract class FrozenTeacherStudent : ITrainingMethod
 /// </summary>
 /// <param name="teacher">The trained teacher; its parameters stop requiring gradients and it is put in eval mode.</param>
 /// <param name="kdEpochs">Epochs of guidance (40 in the paper).</param>
+/// <param name="initialWeight">a_0 (0.5 in the paper: a config's <c>consistency_weight</c>, whose default <see cref="StageConfig.ConsistencyWeight"/> holds; required here so that the value is written in one place).</param>
 /// <param name="adapter">A <see cref="FeatureAdapter"/> for heterogeneous pairs, or null.</param>
 /// <param name="normalizedFeatures">Compare unit-norm feature maps (see <see cref="DistillationLoss.Consistency"/>).</param>
 /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI (a control).</param>
-/// <param name="initialWeight">a_0 (0.5 in the paper).</param>
 /// <param name="authorsDoubleForward">Run the student twice per batch as the authors' code does (see <see cref="AuthorsDoubleForward"/>).</param>
-public sealed class HkdStudent(Backbone teacher, int kdEpochs, FeatureAdapter? adapter = null, bool normalizedFeatures = false,
-    bool teacherOnRaw = false, double initialWeight = 0.5, bool authorsDoubleForward = false) : FrozenTeacherStudent(teacher, kdEpochs, teacherOnRaw, initialWeight)
+public sealed class HkdStudent(Backbone teacher, int kdEpochs, double initialWeight, FeatureAdapter? adapter = null, bool normalizedFeatures = false,
+    bool teacherOnRaw = false, bool authorsDoubleForward = false) : FrozenTeacherStudent(teacher, kdEpochs, teacherOnRaw, initialWeight)
 {
     /// <summary>The adapter for heterogeneous pairs, or null.</summary>
     public FeatureAdapter? Adapter { get; } = adapter;
@@ -249,10 +249,10 @@ public sealed class LogitKdStudent : FrozenTeacherStudent
     /// <summary>Creates the method around a trained teacher, which it freezes.</summary>
     /// <param name="teacher">The trained teacher.</param>
     /// <param name="kdEpochs">Epochs of guidance.</param>
-    /// <param name="temperature">Softening temperature T.</param>
+    /// <param name="temperature">Softening temperature T (a config's <c>kd_temperature</c>, default <see cref="StageConfig.KdTemperature"/>).</param>
+    /// <param name="initialWeight">a_0 (a config's <c>consistency_weight</c>, default <see cref="StageConfig.ConsistencyWeight"/>).</param>
     /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI.</param>
-    /// <param name="initialWeight">a_0.</param>
-    public LogitKdStudent(Backbone teacher, int kdEpochs, double temperature = 4.0, bool teacherOnRaw = false, double initialWeight = 0.5)
+    public LogitKdStudent(Backbone teacher, int kdEpochs, double temperature, double initialWeight, bool teacherOnRaw = false)
         : base(teacher, kdEpochs, teacherOnRaw, initialWeight)
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "kd_temperature: expected a positive number.");

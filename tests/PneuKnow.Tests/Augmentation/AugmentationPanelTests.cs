@@ -16,7 +16,7 @@ public class AugmentationPanelTests
     {
         const int h = 48, w = 56;
         var set = new SyntheticSet(3, h, w, seed: 7);
-        var triples = AugmentationPanel.Draw(set, AugmentationPipeline.Create("weak", 48), [0, 2], draws: 4, seed: 3);
+        var triples = AugmentationPanel.Draw(set, AugmentationPipeline.Create(AugmentationKind.Weak, 48), [0, 2], draws: 4, seed: 3);
         Assert.Equal([(0, 0), (0, 1), (0, 2), (0, 3), (2, 0), (2, 1), (2, 2), (2, 3)], triples.Select(t => (t.Index, t.Draw)));
         int inside = 0, outside = 0;
         foreach (var t in triples)
@@ -38,9 +38,9 @@ public class AugmentationPanelTests
     public void Strong_triples_are_the_loader_draws_and_share_the_geometric_draw_with_weak()
     {
         var set = new SyntheticSet(4, 40, 40, seed: 11);
-        var strong = AugmentationPanel.Draw(set, AugmentationPipeline.Create("strong", 32), [1, 3], draws: 3, seed: 5);
-        var weak = AugmentationPanel.Draw(set, AugmentationPipeline.Create("weak", 32), [1, 3], draws: 3, seed: 5);
-        var pipeline = AugmentationPipeline.Create("strong", 32);
+        var strong = AugmentationPanel.Draw(set, AugmentationPipeline.Create(AugmentationKind.Strong, 32), [1, 3], draws: 3, seed: 5);
+        var weak = AugmentationPanel.Draw(set, AugmentationPipeline.Create(AugmentationKind.Weak, 32), [1, 3], draws: 3, seed: 5);
+        var pipeline = AugmentationPipeline.Create(AugmentationKind.Strong, 32);
         for (var k = 0; k < strong.Count; k++)
         {
             var t = strong[k];
@@ -58,7 +58,7 @@ public class AugmentationPanelTests
     public void Png_lays_out_one_row_per_triple_with_the_mask_in_red()
     {
         var set = new SyntheticSet(2, 30, 30, seed: 2);
-        var triples = AugmentationPanel.Draw(set, AugmentationPipeline.Create("weak", 24), [0], draws: 2);
+        var triples = AugmentationPanel.Draw(set, AugmentationPipeline.Create(AugmentationKind.Weak, 24), [0], draws: 2);
         using var png = Image.Load<Rgb24>(AugmentationPanel.Png(triples, gap: 2));
         Assert.Equal((3 * 24 + 4, 2 * 24 + 2), (png.Width, png.Height));
         var p = triples[1].Planes;
@@ -70,6 +70,6 @@ public class AugmentationPanelTests
             Assert.Equal(p.Mask[i] != 0 ? new Rgb24((byte)((v + 255) / 2), (byte)(v / 2), (byte)(v / 2)) : new Rgb24(v, v, v), overlay);
             Assert.Equal(p.Roi.Planes[0][i], png[24 + 2 + x, 24 + 2 + y].R);
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => AugmentationPanel.Draw(set, AugmentationPipeline.Create("weak", 24), [2], draws: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => AugmentationPanel.Draw(set, AugmentationPipeline.Create(AugmentationKind.Weak, 24), [2], draws: 1));
     }
 }

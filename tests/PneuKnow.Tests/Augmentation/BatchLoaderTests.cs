@@ -22,7 +22,7 @@ public class BatchLoaderTests
     public void Batches_have_the_contract_shapes_types_and_ranges()
     {
         var set = new SyntheticSet(10, 40, 36);
-        var loader = new BatchLoader(set, AugmentationPipeline.Create("strong", 32), new BatchLoaderOptions(BatchSize: 4, Seed: 1));
+        var loader = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.Strong, 32), new BatchLoaderOptions(BatchSize: 4, Seed: 1));
         Assert.Equal(3, loader.BatchesPerEpoch);
         var sizes = new List<long>();
         foreach (var b in loader.Epoch(0))
@@ -48,7 +48,7 @@ public class BatchLoaderTests
     public void Without_augmentation_a_batch_holds_the_dataset_pixels_over_255_replicated_to_three_channels()
     {
         var set = new SyntheticSet(3, 12, 10);
-        var loader = new BatchLoader(set, AugmentationPipeline.Create("none"), new BatchLoaderOptions(BatchSize: 3, Shuffle: false));
+        var loader = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.None), new BatchLoaderOptions(BatchSize: 3, Shuffle: false));
         var batch = Assert.Single(Drain(loader, 0));
         Assert.Equal(new long[] { 0, 1, 2 }, batch.Index);
         for (var i = 0; i < 3; i++)
@@ -68,7 +68,7 @@ public class BatchLoaderTests
     public void Same_seed_gives_identical_batches_for_any_thread_count_and_prefetch_depth()
     {
         var set = new SyntheticSet(11, 40, 40);
-        var pipeline = AugmentationPipeline.Create("strong", 32);
+        var pipeline = AugmentationPipeline.Create(AugmentationKind.Strong, 32);
         var one = Drain(new BatchLoader(set, pipeline, new BatchLoaderOptions(BatchSize: 4, Seed: 9, Workers: 1, Prefetch: 1)), 3);
         var many = Drain(new BatchLoader(set, pipeline, new BatchLoaderOptions(BatchSize: 4, Seed: 9, Workers: 4, Prefetch: 3)), 3);
         Assert.Equal(one.Count, many.Count);
@@ -89,7 +89,7 @@ public class BatchLoaderTests
     public void Each_epoch_visits_every_example_once_in_a_seeded_order_that_changes_between_epochs()
     {
         var set = new SyntheticSet(17, 8, 8);
-        var loader = new BatchLoader(set, AugmentationPipeline.Create("none"), new BatchLoaderOptions(BatchSize: 5, Seed: 2));
+        var loader = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.None), new BatchLoaderOptions(BatchSize: 5, Seed: 2));
         var e0 = Drain(loader, 0).SelectMany(b => b.Index).ToArray();
         var e1 = Drain(loader, 1).SelectMany(b => b.Index).ToArray();
         Assert.Equal(Enumerable.Range(0, 17).Select(i => (long)i), e0.Order());
@@ -97,7 +97,7 @@ public class BatchLoaderTests
         Assert.NotEqual(e0, e1);
         Assert.NotEqual(Enumerable.Range(0, 17).Select(i => (long)i), e0);
         // A resumed run (a new loader, same seed) sees the same order.
-        var again = new BatchLoader(set, AugmentationPipeline.Create("none"), new BatchLoaderOptions(BatchSize: 5, Seed: 2));
+        var again = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.None), new BatchLoaderOptions(BatchSize: 5, Seed: 2));
         Assert.Equal(e1, Drain(again, 1).SelectMany(b => b.Index));
     }
 
@@ -105,7 +105,7 @@ public class BatchLoaderTests
     public void Drop_last_drops_the_short_batch()
     {
         var set = new SyntheticSet(10, 8, 8);
-        var loader = new BatchLoader(set, AugmentationPipeline.Create("none"), new BatchLoaderOptions(BatchSize: 4, DropLast: true));
+        var loader = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.None), new BatchLoaderOptions(BatchSize: 4, DropLast: true));
         Assert.Equal(2, loader.BatchesPerEpoch);
         Assert.Equal(new long[] { 4, 4 }, Drain(loader, 0).Select(b => b.Shape[0]));
     }
@@ -114,7 +114,7 @@ public class BatchLoaderTests
     public void Stopping_early_stops_the_prefetcher_within_its_bound()
     {
         var set = new SyntheticSet(64, 16, 16);
-        var loader = new BatchLoader(set, AugmentationPipeline.Create("weak", 16), new BatchLoaderOptions(BatchSize: 2, Prefetch: 2));
+        var loader = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.Weak, 16), new BatchLoaderOptions(BatchSize: 2, Prefetch: 2));
         foreach (var b in loader.Epoch(0))
         {
             b.Dispose();
@@ -133,7 +133,7 @@ public class BatchLoaderTests
     public void Bad_loader_options_are_rejected_with_the_values()
     {
         var set = new SyntheticSet(5, 8, 8);
-        var p = AugmentationPipeline.Create("none");
+        var p = AugmentationPipeline.Create(AugmentationKind.None);
         var e = Assert.Throws<ArgumentException>(() => new BatchLoader(set, p, new BatchLoaderOptions(BatchSize: 0)));
         Assert.Contains("found 0", e.Message);
         e = Assert.Throws<ArgumentException>(() => new BatchLoader(set, p, new BatchLoaderOptions(BatchSize: -3)));
@@ -154,11 +154,11 @@ public class BatchLoaderTests
         var a = new SyntheticSet(1, 8, 8).Get(0);
         var b = new SyntheticSet(1, 9, 8).Get(0);
         var set = new SyntheticSet([a, b]);
-        var loader = new BatchLoader(set, AugmentationPipeline.Create("none"), new BatchLoaderOptions(BatchSize: 2, Shuffle: false));
+        var loader = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.None), new BatchLoaderOptions(BatchSize: 2, Shuffle: false));
         var e = Assert.Throws<InvalidOperationException>(() => Drain(loader, 0));
         Assert.Contains("example 1 is 9×8", e.Message);
         // With a Resize the same data batches fine.
-        var ok = new BatchLoader(set, AugmentationPipeline.Create("valid", 8), new BatchLoaderOptions(BatchSize: 2));
+        var ok = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.Valid, 8), new BatchLoaderOptions(BatchSize: 2));
         Assert.Single(Drain(ok, 0));
     }
 }

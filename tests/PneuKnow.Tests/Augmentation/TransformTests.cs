@@ -176,13 +176,14 @@ public class TransformTests
     public void Pipelines_by_name_produce_the_requested_size_and_binary_masks()
     {
         var set = new SyntheticSet(3, 60, 80);
-        foreach (var name in AugmentationPipeline.Names)
+        foreach (var kind in Enum.GetValues<AugmentationKind>())
         {
-            var p = AugmentationPipeline.Create(name, 32);
+            var p = AugmentationPipeline.Create(kind, 32);
+            Assert.Equal(PneuKnow.Runtime.SnakeCase.Of(kind), p.Name);
             for (var i = 0; i < 3; i++)
             {
                 var r = p.Apply(set.Get(i), seed: 5, epoch: 0, index: i);
-                Assert.Equal(name == "none" ? (60, 80) : (32, 32), (r.Height, r.Width));
+                Assert.Equal(kind == AugmentationKind.None ? (60, 80) : (32, 32), (r.Height, r.Width));
                 Assert.All(r.Mask, m => Assert.True(m is 0 or 255));
                 Assert.Equal(set.Get(i).Label, r.Label);
             }
@@ -193,7 +194,7 @@ public class TransformTests
     public void Same_seed_epoch_and_index_give_the_same_draw_and_others_differ()
     {
         var set = new SyntheticSet(1, 48, 48);
-        var p = AugmentationPipeline.Create("strong", 48);
+        var p = AugmentationPipeline.Create(AugmentationKind.Strong, 48);
         var a = p.Apply(set.Get(0), 3, 1, 0);
         var b = p.Apply(set.Get(0), 3, 1, 0);
         Assert.Equal(a.Image.Planes.Length, b.Image.Planes.Length);
@@ -207,8 +208,8 @@ public class TransformTests
     public void Strong_and_weak_share_the_geometric_draw_so_photometric_steps_leave_the_mask_alone()
     {
         var set = new SyntheticSet(4, 56, 56);
-        var weak = AugmentationPipeline.Create("weak", 40);
-        var strong = AugmentationPipeline.Create("strong", 40);
+        var weak = AugmentationPipeline.Create(AugmentationKind.Weak, 40);
+        var strong = AugmentationPipeline.Create(AugmentationKind.Strong, 40);
         for (var i = 0; i < 4; i++)
         for (var epoch = 0; epoch < 3; epoch++)
             Assert.Equal(weak.Apply(set.Get(i), 11, epoch, i).Mask, strong.Apply(set.Get(i), 11, epoch, i).Mask);
@@ -219,16 +220,16 @@ public class TransformTests
     {
         var set = new SyntheticSet(1, 40, 40);
         var before = (byte[])set.Get(0).Image.Clone();
-        AugmentationPipeline.Create("strong", 40).Apply(set.Get(0), 1, 0, 0);
+        AugmentationPipeline.Create(AugmentationKind.Strong, 40).Apply(set.Get(0), 1, 0, 0);
         Assert.Equal(before, set.Get(0).Image);
     }
 
     [Fact]
     public void Unknown_pipeline_name_lists_the_valid_ones()
     {
-        var e = Assert.Throws<ArgumentException>(() => AugmentationPipeline.Create("medium", 224));
-        Assert.Contains("'medium'", e.Message);
-        foreach (var n in new[] { "weak", "strong", "valid", "none" }) Assert.Contains(n, e.Message);
+        Assert.Equal(["weak", "strong", "valid", "none"], AugmentationPipeline.Names);
+        var e = Assert.Throws<FormatException>(() => PneuKnow.Runtime.SnakeCase.Parse<AugmentationKind>("medium", "--pipeline"));
+        Assert.Equal("--pipeline: expected one of weak, strong, valid, none, found 'medium'.", e.Message);
     }
 
     [Theory]
@@ -236,7 +237,7 @@ public class TransformTests
     [InlineData(-5)]
     public void Non_positive_sizes_are_rejected(int size)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => AugmentationPipeline.Create("weak", size));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => AugmentationPipeline.Create(AugmentationKind.Weak, size));
         Assert.Contains($"found {size}", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Resize(size, 10));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Resize(10, size));

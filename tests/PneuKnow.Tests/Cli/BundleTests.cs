@@ -37,6 +37,7 @@ public sealed class NoLibTorchBundle : IDisposable
 }
 
 /// <summary>The bundle runs with no .NET SDK: no dotnet on PATH, no DOTNET_ROOT, the package's libtorch through PNEUKNOW_LIBTORCH.</summary>
+[Trait("Category", "Slow")]
 public sealed class BundleTests(NoLibTorchBundle bundle) : IClassFixture<NoLibTorchBundle>
 {
     // The test host's own copy of the package's libtorch and shim: the bundle reuses it instead of carrying 0.5 GB.

@@ -8,6 +8,7 @@ namespace PneuKnow.Tests.Cli;
 /// documented exit code, a failure always carries an "error:" message on stderr (never an internal error, exit 3),
 /// and nothing is written outside the folder the case runs in.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class FuzzTests : IDisposable
 {
     readonly string _cwd = Environment.CurrentDirectory;

@@ -55,6 +55,61 @@ public sealed class StrictParsingTests : IDisposable
         finally { Environment.CurrentDirectory = cwd; }
     }
 
+    /// <summary>Every command the tool runs, by its words (one test case each).</summary>
+    public static TheoryData<string> EveryCommand()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in OptionValues.Commands()) data.Add(string.Join(' ', c.Path));
+        return data;
+    }
+
+    [Fact]
+    public void The_command_list_covers_the_tool()
+    {
+        var commands = OptionValues.Commands().Select(c => string.Join(' ', c.Path)).ToList();
+        Assert.True(commands.Count >= 19, $"found only {commands.Count} commands: {string.Join(", ", commands)}");
+        foreach (var expected in new[] { "info", "synth", "data check", "data split", "train", "evaluate", "tables", "explain", "models", "models import", "reproduce", "merge", "slurm", "bench train", "notebook run", "bundle" })
+            Assert.Contains(expected, commands);
+    }
+
+    /// <summary>
+    /// For every command, every value-taking option given without its value, at the end of the line and followed by
+    /// another of the command's options, is a usage error naming it; nothing is written. Before, a text option took
+    /// Spectre's placeholder <c>__default_command</c> as its value and a number option failed with "expected an
+    /// integer, found '__default_command'".
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EveryCommand))]
+    public void Every_value_taking_option_without_its_value_exits_2_naming_it(string command)
+    {
+        var c = OptionValues.Commands().Single(c => string.Join(' ', c.Path) == command);
+        string[] prefix = [.. c.Path, .. Enumerable.Repeat("x", c.RequiredArguments)];
+        var valued = c.Options.Where(o => o.ValueName is not null && !o.ValueIsOptional).ToList();
+        var cwd = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = _dir.FullName;
+        try
+        {
+            foreach (var o in valued)
+            {
+                var name = o.LongNames.Count > 0 ? "--" + o.LongNames[0] : "-" + o.ShortNames[0];
+                var other = c.Options.Where(p => p != o && p.LongNames.Count > 0).Select(p => "--" + p.LongNames[0]).FirstOrDefault();
+                var lines = new List<(string[] Args, string Found)> { ([.. prefix, name], "the end of the command line") };
+                if (other is not null) lines.Add(([.. prefix, name, other], $"the option {other}"));
+                foreach (var (args, found) in lines)
+                {
+                    var r = PneuknowCli.Run(args);
+                    var call = $"`pneuknow {string.Join(' ', args)}`";
+                    Assert.True(r.Exit == ExitCodes.Usage, $"{call}: expected exit 2, found {r.Exit}; stderr: {r.Error}");
+                    Assert.True(r.Error.Contains($"error: option {name} expects a value <{o.ValueName}>, found {found}.", StringComparison.Ordinal),
+                        $"{call}: expected the error to name {name} and {found}, found: {r.Error}");
+                    Assert.DoesNotContain("__default_command", r.Error);
+                    Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.FullName));
+                }
+            }
+        }
+        finally { Environment.CurrentDirectory = cwd; }
+    }
+
     [Fact]
     public void A_negative_number_is_a_value_not_a_missing_one()
     {

@@ -65,12 +65,12 @@ public sealed class CudaTests : IDisposable
     {
         torch.manual_seed(1);
         var set = new SyntheticSet(6, 32, 32);
-        var loader = new BatchLoader(set, AugmentationPipeline.Create("none"), new BatchLoaderOptions(BatchSize: 4, Shuffle: false), Gpu);
+        var loader = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.None), new BatchLoaderOptions(BatchSize: 4, Shuffle: false), Gpu);
         using var teacher = BackboneZoo.Create(new BackboneOptions("resnet18", 3));
         using var student = BackboneZoo.Create(new BackboneOptions("resnet18", 3));
         teacher.to(Gpu);
         student.to(Gpu);
-        var method = new HkdStudent(teacher, kdEpochs: 2);
+        var method = new HkdStudent(teacher, kdEpochs: 2, initialWeight: 0.5);
         using var batch = loader.Epoch(0).First();
         foreach (var (name, t) in new[] { ("image", batch.Image), ("roi", batch.Roi), ("mask", batch.Mask), ("label", batch.Label), ("index", batch.Index) })
             Assert.True(t.device_type == DeviceType.CUDA, $"batch {name} is on {t.device}");

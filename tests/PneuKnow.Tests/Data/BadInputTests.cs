@@ -130,7 +130,8 @@ public class BadInputTests
         Assert.Equal($"{csv}, line 7: malformed row: expected 4 fields (file_name,class,split,patient_id), found 2.", e.Message);
         File.WriteAllText(csv, "file_name,class,split\n\"a.png,NB,train\n");
         e = Fails(csv);
-        Assert.Equal($"{csv}, line 2: expected a closing quote, found the end of the line.", e.Message);
+        // A quoted field may hold line breaks (RFC 4180), so an unclosed quote shows at the end of the file; the error names where it opened.
+        Assert.Equal($"{csv}, line 2, column 'file_name': expected a closing quote, found the end of the file (the quoted field opens on this line).", e.Message);
         File.WriteAllText(csv, "file_name,class,split\na.png,NB,training\n");
         e = Fails(csv);
         Assert.Equal($"{csv}, line 2, column 'split': expected train, valid or test, found 'training'.", e.Message);

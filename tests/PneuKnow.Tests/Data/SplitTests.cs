@@ -81,4 +81,23 @@ public class SplitTests
         carved.Save(t["carved.csv"]);
         Assert.Equal(carved.Records.Select(r => (r.FileName, r.Split)), Manifest.Load(t["carved.csv"]).Records.Select(r => (r.FileName, r.Split)));
     }
+    /// <summary>Carving into a manifest that has a test split is bad input (exit 1, a message with the remedy), not a bug (exit 3).</summary>
+    [Fact]
+    public void Carving_a_test_split_from_a_manifest_that_has_one_is_a_data_error_naming_the_remedy()
+    {
+        using var t = new TempDir();
+        var ds = PhantomGenerator.Generate(new PhantomOptions { Images = 40, Size = 32, Seed = 3 }, t.Path);
+        int tests = Manifest.Load(ds.ManifestPath).InSplit("test").Count;
+        Assert.True(tests > 0);
+        var r = PneuKnow.Tests.Cli.PneuknowCli.Run("data", "split", "--manifest", ds.ManifestPath, "--out", t["split.csv"], "--carve-test", "0.15");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains($"{ds.ManifestPath}, column 'split': expected no test split to carve a test split from, found {tests} test images", r.Error);
+        Assert.Contains("--fractions", r.Error);
+        Assert.DoesNotContain("internal error", r.Error);
+        Assert.False(File.Exists(t["split.csv"]));
+        // The remedy it names works on the same manifest.
+        var ok = PneuKnow.Tests.Cli.PneuknowCli.Run("data", "split", "--manifest", ds.ManifestPath, "--out", t["split.csv"], "--fractions", "0.6,0.2,0.2");
+        Assert.Equal(0, ok.Exit);
+        Assert.True(File.Exists(t["split.csv"]));
+    }
 }

@@ -72,7 +72,7 @@ public class StoreResizeTests
 
     static void AssertSeesCv2(ImageStore store, string how)
     {
-        var loader = new BatchLoader(store.Split("train"), AugmentationPipeline.Create("valid", 224),
+        var loader = new BatchLoader(store.Split("train"), AugmentationPipeline.Create(AugmentationKind.Valid, 224),
             new BatchLoaderOptions(BatchSize: 2, Seed: 0, Shuffle: false));
         using var batch = loader.Epoch(0).Single();
         var image = batch.Image.data<float>().ToArray();

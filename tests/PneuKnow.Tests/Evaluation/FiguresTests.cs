@@ -1,3 +1,4 @@
+using SixLabors.ImageSharp;
 using PneuKnow.Evaluation;
 using PneuKnow.Plots;
 
@@ -69,7 +70,8 @@ public class FiguresTests
     }
 
     [PneuKnow.Tests.Plots.ChromiumFact]
-    public void Png_and_svg_are_rendered_by_headless_chromium_without_a_network()
+    [Trait("Category", "Slow")]
+    public void Html_and_png_are_written_and_svg_rendered_on_request_by_headless_chromium_without_a_network()
     {
         var chart = Figures.LossCurves([1.0, 2.0, 3.0], [("val loss", [("fold0", [1.0, 3.0, 2.0])])]);
         var dir = Directory.CreateTempSubdirectory("pneuknow-export-").FullName;
@@ -77,7 +79,8 @@ public class FiguresTests
         {
             var saved = FigureFile.Save(chart, Path.Combine(dir, "loss.html"), width: 600, height: 400);
             Assert.Null(saved.Warning);
-            Assert.Equal(["loss.html", "loss.png", "loss.svg", FigureFile.PlotlyJsFileName], Directory.GetFiles(dir).Select(Path.GetFileName).OrderBy(n => n == FigureFile.PlotlyJsFileName).ThenBy(n => n));
+            // HTML and PNG per figure (docs/figures.md), no SVG.
+            Assert.Equal(["loss.html", "loss.png", FigureFile.PlotlyJsFileName], Directory.GetFiles(dir).Select(Path.GetFileName).OrderBy(n => n == FigureFile.PlotlyJsFileName).ThenBy(n => n));
             using var png = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(saved.Png!);
             Assert.Equal((1200, 800), (png.Width, png.Height));   // PngScale × the layout size
             // Not a blank page: the plotted line and axes make the pixels vary.
@@ -85,11 +88,46 @@ public class FiguresTests
             png.ProcessPixelRows(rows => { for (int y = 0; y < rows.Height; y++) foreach (var p in rows.GetRowSpan(y)) { double g = (p.R + p.G + p.B) / 3.0; sum += g; sq += g * g; } });
             double n = png.Width * png.Height, variance = sq / n - sum / n * (sum / n);
             Assert.True(variance > 50, $"expected a drawn chart, found pixel variance {variance:F1}");
-            var svg = File.ReadAllText(saved.Svg!);
+            var svg = FigureFile.Browser.RenderSvg(chart, 600, 400);
             Assert.StartsWith("<svg", svg);
             Assert.Contains("val loss", svg);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void A_png_is_compacted_losslessly_and_deterministically()
+    {
+        // A chart-like picture as Chromium writes it (RGBA, fast compression): flat colours and an anti-aliased line.
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgba32>(400, 300, new SixLabors.ImageSharp.PixelFormats.Rgba32(255, 255, 255, 255));
+        for (int x = 0; x < 400; x++)
+            for (int dy = -2; dy <= 2; dy++)
+            {
+                int y = 150 + (int)(100 * Math.Sin(x / 40.0)) + dy;
+                byte shade = (byte)(60 * Math.Abs(dy));
+                image[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgba32(shade, (byte)(100 + shade), 200, 255);
+            }
+        using var chromium = new MemoryStream();
+        image.SaveAsPng(chromium, new SixLabors.ImageSharp.Formats.Png.PngEncoder { ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.RgbWithAlpha, CompressionLevel = SixLabors.ImageSharp.Formats.Png.PngCompressionLevel.BestSpeed });
+        var compact = FigureFile.Browser.Compact(chromium.ToArray());
+        Assert.True(compact.Length < chromium.Length, $"{compact.Length} bytes compacted from {chromium.Length}");
+        Assert.Equal(compact, FigureFile.Browser.Compact(chromium.ToArray()));
+        using var back = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgba32>(compact);
+        Assert.Equal((image.Width, image.Height), (back.Width, back.Height));
+        for (int y = 0; y < image.Height; y++)
+            for (int x = 0; x < image.Width; x++)
+                Assert.Equal(image[x, y], back[x, y]);
+        // Opaque: stored as RGB (PNG colour type 2, byte 25 of the header).
+        Assert.Equal(2, compact[25]);
+
+        // A picture with transparency keeps its alpha channel.
+        image[0, 0] = new SixLabors.ImageSharp.PixelFormats.Rgba32(0, 0, 0, 0);
+        using var transparent = new MemoryStream();
+        image.SaveAsPng(transparent);
+        var kept = FigureFile.Browser.Compact(transparent.ToArray());
+        Assert.Equal(6, kept[25]);
+        using var backAlpha = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgba32>(kept);
+        Assert.Equal(image[0, 0], backAlpha[0, 0]);
     }
 
     [Fact]

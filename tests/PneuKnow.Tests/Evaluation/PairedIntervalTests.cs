@@ -142,6 +142,7 @@ public sealed class PairedIntervalTests(Xunit.Abstractions.ITestOutputHelper out
     [InlineData(12, 0.015)]
     [InlineData(3, 0.021)]
     [InlineData(12, 0.021)]
+    [Trait("Category", "Slow")]
     public void The_95_percent_interval_covers_the_true_effect_95_percent_of_the_time(int pairs, double seedSd)
     {
         const int studies = 2000;
@@ -166,6 +167,7 @@ public sealed class PairedIntervalTests(Xunit.Abstractions.ITestOutputHelper out
     [Theory]
     [InlineData(3)]
     [InlineData(12)]
+    [Trait("Category", "Slow")]
     public void At_zero_effect_false_verdicts_stay_at_or_under_5_percent(int pairs)
     {
         const int studies = 4000;

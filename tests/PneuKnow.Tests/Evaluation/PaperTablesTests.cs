@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
 
 namespace PneuKnow.Tests.Evaluation;
@@ -59,17 +60,17 @@ public class PaperTablesTests
     {
         var published = PublishedMetrics.Read(RepositoryFile("data/paper-reference/published-metrics.csv"));
         Assert.Equal(81, published.Results.Count);
-        var baseline = published.Find(PublishedMetrics.ExperimentName("convnext_small", distilled: false), "baseline");
+        var baseline = published.Find(PublishedMetrics.ExperimentName("convnext_small", distilled: false), Role.Baseline);
         Assert.Equal(0.7853, baseline.Metrics["accuracy"].Mean);
         Assert.Equal(0.0037, baseline.Metrics["accuracy"].Std);
-        var student = published.Find("ConvNeXt_small_KD", "student");
+        var student = published.Find("ConvNeXt_small_KD", Role.Student);
         Assert.Equal(0.8083, student.Metrics["accuracy"].Mean);
         Assert.Contains("217 images", student.Split);
         Assert.Contains("checkpoint", student.Split);
         Assert.Contains("HKD student", student.Recipe);
-        Assert.Equal(0.8009, published.Find("ConvNeXt_small_KD_30roi", "student").Metrics["accuracy"].Mean);
-        Assert.Equal(0.788, published.Find("ConvNeXt_small_KD_noroi", "student").Metrics["accuracy"].Mean);
-        Assert.Contains("has roles teacher, student", Assert.Throws<KeyNotFoundException>(() => published.Find("ConvNeXt_small_KD", "baseline")).Message);
+        Assert.Equal(0.8009, published.Find("ConvNeXt_small_KD_30roi", Role.Student).Metrics["accuracy"].Mean);
+        Assert.Equal(0.788, published.Find("ConvNeXt_small_KD_noroi", Role.Student).Metrics["accuracy"].Mean);
+        Assert.Contains("has roles teacher, student", Assert.Throws<KeyNotFoundException>(() => published.Find("ConvNeXt_small_KD", Role.Baseline)).Message);
     }
 
     [Fact]
@@ -77,7 +78,7 @@ public class PaperTablesTests
     {
         var published = PublishedMetrics.Read(RepositoryFile("data/paper-reference/published-metrics.csv"));
         var ours = Group("convnext_small/baseline", "imbalanced", "never_predicted");
-        var t = PaperTables.Comparison([new ComparisonEntry(ours, "held-out test split", "quick preset", "ConvNeXt_small_Baseline", "baseline")], published);
+        var t = PaperTables.Comparison([new ComparisonEntry(ours, "held-out test split", "quick preset", "ConvNeXt_small_Baseline", Role.Baseline)], published);
         Assert.Equal(1 + 5 * 3, t.Rows.Count);
         Assert.Equal("accuracy", t.Columns["metric"][0]);
         Assert.Equal(ours["accuracy"].Mean, (double)t.Columns["ours mean"][0]!, 12);
@@ -91,7 +92,7 @@ public class PaperTablesTests
         Assert.Contains("10.1038/s41598-023-36148-7", (string)t.Columns["published source"][1]!);
         var other = Group("x", "ties");
         Assert.Contains("found 'a'", Assert.Throws<ArgumentException>(() =>
-            PaperTables.Comparison([new ComparisonEntry(other, "s", "r", "ConvNeXt_small_Baseline", "baseline")], published)).Message);
+            PaperTables.Comparison([new ComparisonEntry(other, "s", "r", "ConvNeXt_small_Baseline", Role.Baseline)], published)).Message);
     }
 
     [Fact]

@@ -77,6 +77,7 @@ public sealed class RunFoldersTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Evaluate_and_tables_commands_write_their_files_and_fail_cleanly()
     {
         string[] runs = [Run("cs-base-0", "imbalanced"), Run("cs-base-1", "never_predicted"), Run("cs-hkd-0", "absent_class")];

@@ -1,3 +1,4 @@
+using PneuKnow.Augmentation;
 using PneuKnow.Cli.Commands.Evaluation;
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
@@ -38,7 +39,7 @@ public sealed class ExplainCommandTests : IDisposable
         }, data);
         var config = new ExperimentConfig("explain", Path.Combine(data, "raw"), Path.Combine(data, "roi"), Path.Combine(data, "manifest.csv"),
             Path.Combine(root, "runs"), Cuda: 0, RepeatedRuns: 1,
-            Model: new StageConfig(32, "resnet18", 0.5, 1, "weak", 6) { Pretrained = false, Schedule = LearningRateScheduleKind.Constant, LearningRate = 1e-3 },
+            Model: new StageConfig(32, "resnet18", 0.5, 1, AugmentationKind.Weak, 6) { Pretrained = false, Schedule = LearningRateScheduleKind.Constant, LearningRate = 1e-3 },
             Teacher: null, Student: null)
         { Seed = 3, ValidSplit = "valid", TestSplit = "test" };
         var result = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: Path.Combine(root, "runs")));

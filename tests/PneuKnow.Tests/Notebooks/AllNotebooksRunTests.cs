@@ -10,6 +10,7 @@ namespace PneuKnow.Tests.Notebooks;
 /// built because this project references it, so `dotnet test -c Release` from a fresh clone is enough.
 /// </summary>
 [Collection(NotebookCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class AllNotebooksRunTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Notebooks()
@@ -67,6 +68,12 @@ public sealed class AllNotebooksRunTests(ITestOutputHelper output)
             var outputs = code.SelectMany(c => c!["outputs"]!.AsArray()).Where(o => o!["data"] is not null).ToList();
             if (PneuKnow.Plots.FigureFile.Browser.Find() is not null)
                 Assert.DoesNotContain(outputs, o => ((string?)o!["data"]!["text/html"]?.ToJsonString() ?? "").Contains("Plotly.newPlot", StringComparison.Ordinal));
+            // Images are image/png outputs, never HTML <img> tags with a data URL (which some viewers drop).
+            Assert.DoesNotContain(outputs, o => ((string?)o!["data"]!["text/html"]?.ToJsonString() ?? "").Contains("data:image/png", StringComparison.Ordinal));
+            // The chapter ends with its answer: the last cell (a code cell, NotebookProseTests) printed a sentence.
+            var answer = string.Concat(code[^1]!["outputs"]!.AsArray().Where(o => (string?)o!["output_type"] == "stream")
+                .SelectMany(o => o!["text"] is JsonArray lines ? lines.Select(l => (string)l!) : [(string)o!["text"]!]));
+            Assert.True(answer.Trim().Length > 0, $"{notebook}: the last cell printed no answer.");
             var charts = code.Where(c => Source(c!).Contains("Figures.", StringComparison.Ordinal) || Source(c!).Contains("Chart.", StringComparison.Ordinal)).ToList();
             if (charts.Count > 0 && PneuKnow.Plots.FigureFile.Browser.Find() is not null)
                 Assert.Contains(outputs, o => o!["data"]!["image/png"] is not null);

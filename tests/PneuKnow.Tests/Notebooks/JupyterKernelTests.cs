@@ -16,6 +16,7 @@ namespace PneuKnow.Tests.Notebooks;
 /// same time), so whichever runs second reuses the finished smoke runs.
 /// </summary>
 [Collection(NotebookCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class JupyterKernelTests(ITestOutputHelper output)
 {
     /// <summary>The kernel name `dotnet-interactive jupyter install` registers for C#.</summary>

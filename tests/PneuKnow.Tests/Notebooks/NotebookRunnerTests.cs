@@ -141,6 +141,25 @@ public sealed class NotebookRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("not a readable Jupyter notebook", e.Message);
     }
 
+    [Fact]
+    public async Task Relative_paths_in_code_name_the_same_files_from_where_the_executed_copy_lies()
+    {
+        var result = await Run("relative-paths.ipynb");
+
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.Contains("True", Outputs(Cells(result.OutputPath)[0]));
+        var source = AllNotebooksRunTests.Source(Cells(result.OutputPath)[0]);
+        // The engine's path, written relative to the copy's folder, reaches the same file from there.
+        var literal = System.Text.RegularExpressions.Regex.Match(source, "var engine = \"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEqual("../../../../lib/PneuKnow.Notebooks/bin/Release/net10.0/PneuKnow.Notebooks.dll", literal);
+        Assert.False(Path.IsPathRooted(literal), literal);
+        Assert.Equal(Path.GetFullPath(Path.Combine(NotebookPaths.RepositoryRoot, "lib/PneuKnow.Notebooks/bin/Release/net10.0/PneuKnow.Notebooks.dll")),
+            Path.GetFullPath(Path.Combine(_out, literal)));
+        // A path that names nothing, and an interpolated one, are left as written.
+        Assert.Contains("var missing = \"../no/such/file.txt\";", source);
+        Assert.Contains("$\"../{name}/file.txt\"", source);
+    }
+
     [Theory]
     [InlineData("preset")]
     [InlineData("=smoke")]

@@ -13,6 +13,7 @@ namespace PneuKnow.Tests.Notebooks;
 /// by headless Chromium; the chart area must not be blank.
 /// </summary>
 [Collection(NotebookCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class NotebookScreenshotTests(ITestOutputHelper output)
 {
     [ChromiumFact]
@@ -26,20 +27,9 @@ public sealed class NotebookScreenshotTests(ITestOutputHelper output)
             Assert.True(result.Succeeded, result.Describe());
             var html = NotebookHtml.Convert(result.OutputPath);
 
-            await using var browser = await Puppeteer.LaunchAsync(new LaunchOptions
-            {
-                Headless = true, ExecutablePath = FigureFile.Browser.Find(), Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-            });
-            await using var page = await browser.NewPageAsync();
-            var requested = new List<string>();
-            await page.SetRequestInterceptionAsync(true);
-            page.Request += async (_, e) =>
-            {
-                if (e.Request.Url.StartsWith("data:", StringComparison.Ordinal) || e.Request.Url == "about:blank") { await e.Request.ContinueAsync(); return; }
-                requested.Add(e.Request.Url);
-                await e.Request.AbortAsync();
-            };
-            await page.SetViewportAsync(new ViewPortOptions { Width = 1200, Height = 900 });
+            await using var offline = await OfflineBrowser.OpenAsync(url => url.StartsWith("data:", StringComparison.Ordinal) || url == "about:blank", 1200, 900);
+            var page = offline.Page;
+            var requested = offline.Requested;
             await page.SetContentAsync(html);
             var chart = await page.QuerySelectorAsync("img.output");
             Assert.NotNull(chart);   // the chart output is an image a static viewer can show

@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace PneuKnow.Tests.Notebooks;
 
 [Collection(NotebookCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ProgressTests(ITestOutputHelper output)
 {
     [Fact]
@@ -30,6 +31,53 @@ public sealed class ProgressTests(ITestOutputHelper output)
         {
             Directory.Delete(outDir, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Line_progress_shows_one_line_per_cell_and_png_bytes_show_as_an_image()
+    {
+        var outDir = NotebookPaths.TempOutput();
+        try
+        {
+            var result = await NotebookRunner.RunAsync(
+                new NotebookRunRequest(NotebookPaths.Fixture("line-progress.ipynb"), outDir), new TestOutputWriter(output));
+            Assert.True(result.Succeeded, result.Describe());
+
+            var cells = JsonNode.Parse(File.ReadAllText(result.OutputPath))!["cells"]!.AsArray();
+            string Line(int cell)
+            {
+                var displays = cells[cell]!["outputs"]!.AsArray().Where(o => (string?)o!["output_type"] == "display_data").ToList();
+                return string.Concat(Assert.Single(displays)!["data"]!["text/html"]!.AsArray().Select(l => (string)l!));
+            }
+            // Three tasks (two nested in one), one line, its last state the account of the cell.
+            var study = Line(1);
+            Assert.Contains("<b>study</b> 3/3 task(s) done", study);
+            Assert.Contains("last: units", study);
+            Assert.DoesNotContain("<progress", study);
+            // A later cell gets a line of its own, counting from zero.
+            Assert.Contains("<b>study</b> 1/1 task(s) done", Line(2));
+            var image = Assert.Single(cells[3]!["outputs"]!.AsArray(), o => (string?)o!["output_type"] == "display_data")!;
+            var png = image["data"]!["image/png"]!;
+            Assert.StartsWith("iVBORw0KGgo", png is JsonArray lines ? string.Concat(lines.Select(l => (string)l!)) : (string)png!);
+            Assert.Null(image["data"]!["text/html"]);
+        }
+        finally
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(null, "<b>study</b> 2/3 task(s) done, 1.5 s &middot; last: data</div>")]
+    [InlineData("epoch <2>", "<b>study</b> 2/3 task(s) done, 1.5 s &middot; epoch &lt;2&gt; <progress max=\"4\" value=\"1\"")]
+    public void Line_html_counts_tasks_and_shows_the_running_one(string? running, string expected) =>
+        Assert.Contains(expected, NotebookLineProgress.Render("study", 2, 3, TimeSpan.FromSeconds(1.5), running, 1, 4, null, "data"));
+
+    [Fact]
+    public void Png_display_refuses_bytes_that_are_not_a_png()
+    {
+        var e = Assert.Throws<ArgumentException>(() => NotebookDisplay.Png([1, 2, 3]));
+        Assert.Contains("PNG", e.Message);
     }
 
     [Fact]

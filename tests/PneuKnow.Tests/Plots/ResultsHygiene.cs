@@ -1,16 +1,22 @@
+using System.IO.Compression;
 using System.Text.RegularExpressions;
 
 namespace PneuKnow.Tests.Plots;
 
 /// <summary>
 /// What a results folder must not contain to read anywhere: a reference to a CDN (a page or notebook output that
-/// loads a script from the network shows nothing offline or on GitHub) or an absolute path of the machine that wrote
-/// it. The shared <c>plotly.min.js</c> is exempt from the CDN rule: the library names its own CDN as the default
-/// source of geographic outlines, which no figure here uses.
+/// loads a script from the network shows nothing offline or on GitHub), an absolute path of the machine that wrote
+/// it, or an HTML figure without its PNG beside it (docs/figures.md: HTML and PNG per figure); and how many bytes it
+/// holds. The shared <c>plotly.min.js</c>, the library as Plotly.NET embeds it, is not read: it names its own CDN as the
+/// default source of geographic outlines, which no figure here uses, and its code holds text like <c>a:\n</c> that reads
+/// as a Windows path. Compressed files (<c>X.csv.gz</c>) are read as their text.
 /// </summary>
 internal static partial class ResultsHygiene
 {
     static readonly string[] TextExtensions = [".html", ".ipynb", ".md", ".csv", ".json", ".txt", ".svg", ".log", ".js"];
+
+    /// <summary>The bytes <c>du -sb</c> counts for a folder's own entry on the file systems here (ext4, overlayfs).</summary>
+    public const long FolderEntryBytes = 4096;
 
     [GeneratedRegex(@"https?://(cdn[\w.-]*|[\w.-]*(jsdelivr|cdnjs|unpkg|cdn\.plot\.ly|googleapis)[\w.-]*)", RegexOptions.IgnoreCase)]
     private static partial Regex Cdn();
@@ -19,21 +25,41 @@ internal static partial class ResultsHygiene
     [GeneratedRegex(@"(?<![\w.~:/-])(/(tmp|home|work|root|mnt|var|opt|srv|Users|private)/|(?<![\w])[A-Za-z]:\\{1,2}\w)")]
     private static partial Regex AbsolutePath();
 
-    /// <summary>One line per offending file: its path relative to <paramref name="folder"/>, the rule and the text found.</summary>
-    public static IReadOnlyList<string> Violations(string folder)
+    /// <summary>
+    /// One line per offending file: its path relative to <paramref name="folder"/>, the rule and the text found. With
+    /// <paramref name="absolutePaths"/> false the absolute-path rule is not applied (a study still being written by code
+    /// that recorded them).
+    /// </summary>
+    public static IReadOnlyList<string> Violations(string folder, bool absolutePaths = true)
     {
         var found = new List<string>();
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            if (!TextExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)) continue;
-            var text = File.ReadAllText(file);
             var name = Path.GetRelativePath(folder, file);
-            if (Path.GetFileName(file) != PneuKnow.Plots.FigureFile.PlotlyJsFileName && Cdn().Match(text) is { Success: true } cdn)
+            if (Path.GetExtension(file).Equals(".html", StringComparison.OrdinalIgnoreCase) && !File.Exists(Path.ChangeExtension(file, ".png")))
+                found.Add($"{name}: an HTML figure without its PNG ({Path.GetFileName(Path.ChangeExtension(file, ".png"))} missing)");
+            bool compressed = file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+            if (!TextExtensions.Contains(Path.GetExtension(compressed ? file[..^3] : file), StringComparer.OrdinalIgnoreCase)) continue;
+            if (Path.GetFileName(file) == PneuKnow.Plots.FigureFile.PlotlyJsFileName) continue;
+            var text = compressed ? Decompress(file) : File.ReadAllText(file);
+            if (Cdn().Match(text) is { Success: true } cdn)
                 found.Add($"{name}: references a CDN ({Excerpt(text, cdn.Index)})");
-            if (AbsolutePath().Match(text) is { Success: true } abs)
+            if (absolutePaths && AbsolutePath().Match(text) is { Success: true } abs)
                 found.Add($"{name}: contains an absolute path ({Excerpt(text, abs.Index)})");
         }
         return found;
+    }
+
+    /// <summary>What <c>du -sb</c> gives for <paramref name="folder"/>: its files' bytes plus <see cref="FolderEntryBytes"/> per folder, itself included.</summary>
+    public static long Bytes(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length)
+        + FolderEntryBytes * (1 + Directory.EnumerateDirectories(folder, "*", SearchOption.AllDirectories).Count());
+
+    static string Decompress(string path)
+    {
+        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var reader = new StreamReader(gz);
+        return reader.ReadToEnd();
     }
 
     static string Excerpt(string text, int at) => text.Substring(at, Math.Min(80, text.Length - at)).ReplaceLineEndings(" ");

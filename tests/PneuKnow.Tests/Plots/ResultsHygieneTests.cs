@@ -1,27 +1,67 @@
+using System.IO.Compression;
+using PneuKnow.Study;
+using PneuKnow.Tests.Notebooks;
+
 namespace PneuKnow.Tests.Plots;
 
 public class ResultsHygieneTests
 {
     [Fact]
-    public void A_cdn_script_or_an_absolute_path_is_found_and_named()
+    public void A_cdn_script_an_absolute_path_or_a_figure_without_its_png_is_found_and_named()
     {
         var dir = Directory.CreateTempSubdirectory("pneuknow-hygiene-").FullName;
         try
         {
             Directory.CreateDirectory(Path.Combine(dir, "figures"));
             File.WriteAllText(Path.Combine(dir, "figures", "ok.html"), "<script src=\"plotly.min.js\"></script> see https://doi.org/10.1038/x and ../data/raw");
-            File.WriteAllText(Path.Combine(dir, "figures", "plotly.min.js"), "topojsonURL:{dflt:\"https://cdn.plot.ly/\"}");
+            File.WriteAllBytes(Path.Combine(dir, "figures", "ok.png"), [0x89, 0x50]);
+            File.WriteAllText(Path.Combine(dir, "figures", "plotly.min.js"), "topojsonURL:{dflt:\"https://cdn.plot.ly/\"} a:\\n");
             Assert.Empty(ResultsHygiene.Violations(dir));
 
             File.WriteAllText(Path.Combine(dir, "figures", "cdn.html"), "<script src=\"https://cdn.plot.ly/plotly-2.28.0.min.js\"></script>");
             File.WriteAllText(Path.Combine(dir, "nb.ipynb"), "{\"text\": \"results in /tmp/fresh-q2/study\"}");
             File.WriteAllText(Path.Combine(dir, "run.json"), "{\"data\": \"C:\\\\Users\\\\me\\\\data\"}");
+            using (var gz = new GZipStream(File.Create(Path.Combine(dir, "scores.csv.gz")), CompressionLevel.SmallestSize))
+                gz.Write("file,path\nimg1.png,/home/me/data/img1.png\n"u8);
             var found = ResultsHygiene.Violations(dir);
-            Assert.Equal(3, found.Count);
+            Assert.Equal(5, found.Count);
             Assert.Contains(found, f => f.StartsWith(Path.Combine("figures", "cdn.html") + ": references a CDN (https://cdn.plot.ly/plotly-2.28.0", StringComparison.Ordinal));
+            Assert.Contains(found, f => f.StartsWith(Path.Combine("figures", "cdn.html") + ": an HTML figure without its PNG (cdn.png missing)", StringComparison.Ordinal));
             Assert.Contains(found, f => f.StartsWith("nb.ipynb: contains an absolute path (/tmp/fresh-q2/study", StringComparison.Ordinal));
             Assert.Contains(found, f => f.StartsWith("run.json: contains an absolute path", StringComparison.Ordinal));
+            Assert.Contains(found, f => f.StartsWith("scores.csv.gz: contains an absolute path (/home/me/data", StringComparison.Ordinal));
+            Assert.Equal(2, ResultsHygiene.Violations(dir, absolutePaths: false).Count);
+
+            // du -sb: the files' bytes and 4096 per folder (the folder itself and figures/).
+            long files = Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+            Assert.Equal(files + 2 * ResultsHygiene.FolderEntryBytes, ResultsHygiene.Bytes(dir));
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>The size bound of a committed reference folder (issue 24): <c>du -sb</c> below 10,000,000 bytes.</summary>
+    const long ReferenceBudget = 10_000_000;
+
+    [Fact]
+    public void Every_committed_reference_folder_reads_anywhere_and_a_finished_one_is_under_10_MB()
+    {
+        var reference = Path.Combine(NotebookPaths.RepositoryRoot, "results", "reference");
+        var folders = Directory.GetDirectories(reference).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains(Path.Combine(reference, "quick"), folders);
+        var problems = new List<string>();
+        foreach (var folder in folders)
+        {
+            var name = Path.GetFileName(folder);
+            // A study is finished when its stamp (study.json) is written, after its last run. Until then its folder holds
+            // the runs committed so far (results/reference/study: tools/study/finished-runs.sh), written by a binary built
+            // before run.json and config.json stored relative paths, and it has no tables or figures yet: the size bound
+            // and the absolute-path rule apply from its stamp on, when its paths are rewritten relative (as the quick
+            // reference's were) and its tables and figures are in; the CDN and PNG rules apply now.
+            bool finished = File.Exists(Path.Combine(folder, StudyStamp.FileName));
+            problems.AddRange(ResultsHygiene.Violations(folder, absolutePaths: finished).Select(v => $"{name}/{v}"));
+            if (finished && ResultsHygiene.Bytes(folder) is var bytes && bytes >= ReferenceBudget)
+                problems.Add($"{name}: {bytes:N0} bytes (du -sb), over the {ReferenceBudget:N0}-byte bound of a committed reference folder");
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 }

@@ -1,4 +1,6 @@
+using PneuKnow.Distillation;
 using PneuKnow.Plots;
+using PneuKnow.Study;
 
 namespace PneuKnow.Tests.Plots;
 
@@ -18,21 +20,28 @@ public class StudyFiguresTests
     }
 
     [Theory]
-    [InlineData("baseline", ModelKind.Baseline)]
-    [InlineData("HKD student", ModelKind.Student)]
-    [InlineData("ROI teacher", ModelKind.Teacher)]
-    [InlineData("ROI teacher (roi30)", ModelKind.Teacher)]
-    [InlineData("raw teacher (noroi)", ModelKind.Control)]
-    [InlineData("HKD student (noroi)", ModelKind.Control)]
-    [InlineData("HKD student (roi30)", ModelKind.Control)]
-    public void Every_study_label_has_one_kind_and_colour(string model, ModelKind kind) => Assert.Equal(kind, FigureStyle.KindOf(model));
+    [InlineData(Role.Baseline, "do", "baseline", ModelKind.Baseline)]
+    [InlineData(Role.Student, "do", "HKD student", ModelKind.Student)]
+    [InlineData(Role.Teacher, "do", "ROI teacher", ModelKind.Teacher)]
+    [InlineData(Role.Teacher, "roi30", "ROI teacher (roi30)", ModelKind.Teacher)]
+    [InlineData(Role.Teacher, "noroi", "raw teacher (noroi)", ModelKind.Control)]
+    [InlineData(Role.Student, "noroi", "HKD student (noroi)", ModelKind.Control)]
+    [InlineData(Role.Student, "roi30", "HKD student (roi30)", ModelKind.Control)]
+    public void Every_role_and_arm_has_one_label_and_one_kind_and_colour(Role role, string arm, string label, ModelKind kind)
+    {
+        var variant = arm switch { "do" => StudyVariant.Main, "noroi" => StudyVariant.NoRoi, _ => StudyVariant.RoiBudget(0.3) };
+        var unit = new StudyUnit("resnet18", variant, role == Role.Baseline ? StudyUnitKind.Baseline : StudyUnitKind.Distillation);
+        Assert.Equal(label, StudyReport.ModelLabel(unit, role));
+        // The kind comes from the role and the arm, never from parsing the label back.
+        Assert.Equal(kind, StudyReport.KindOf(unit, role));
+    }
 
     [Fact]
     public void Figures_name_classes_and_mark_oracles_and_controls()
     {
         var accuracy = FigureFile.ToHtml(StudyFigures.Accuracy([
-            new ModelRuns("r18", "baseline", [0.6, 0.7], [0.5, 0.6]), new ModelRuns("r18", "ROI teacher", [0.9, 0.8], [0.9, 0.8]),
-            new ModelRuns("r18", "HKD student", [0.7, 0.8], [0.6, 0.7]), new ModelRuns("r18", "HKD student (noroi)", [0.6, 0.6], [0.5, 0.5])], 0.594, "acc"));
+            new ModelRuns("r18", "baseline", ModelKind.Baseline, [0.6, 0.7], [0.5, 0.6]), new ModelRuns("r18", "ROI teacher", ModelKind.Teacher, [0.9, 0.8], [0.9, 0.8]),
+            new ModelRuns("r18", "HKD student", ModelKind.Student, [0.7, 0.8], [0.6, 0.7]), new ModelRuns("r18", "HKD student (noroi)", ModelKind.Control, [0.6, 0.6], [0.5, 0.5])], 0.594, "acc"));
         Assert.Contains("ROI teacher [oracle]", accuracy);
         Assert.Contains("HKD student (noroi) [control]", accuracy);
         Assert.Contains("majority rate 0.594", accuracy);
@@ -48,7 +57,7 @@ public class StudyFiguresTests
         Assert.Contains("0.25", confusion);   // row NB: 1 of 4 predicted bacterial
         Assert.Throws<ArgumentException>(() => StudyFigures.Confusions([("x", new int[3, 3])], ["B", "NB"], "c"));
 
-        var f1 = FigureFile.ToHtml(StudyFigures.ClassF1([("HKD student", ["C", "P"], [new Dictionary<string, double> { ["C_f1"] = 0.9, ["P_f1"] = 0.1 }, new Dictionary<string, double> { ["C_f1"] = 1.0, ["P_f1"] = 0.0 }])], "f1"));
+        var f1 = FigureFile.ToHtml(StudyFigures.ClassF1([("HKD student", ModelKind.Student, ["C", "P"], [new Dictionary<string, double> { ["C_f1"] = 0.9, ["P_f1"] = 0.1 }, new Dictionary<string, double> { ["C_f1"] = 1.0, ["P_f1"] = 0.0 }])], "f1"));
         Assert.Contains("COVID-19", f1);
         Assert.Contains("fungal", f1);
 

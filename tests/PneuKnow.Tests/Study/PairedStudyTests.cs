@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
 using PneuKnow.Runtime;
 using PneuKnow.Study;
@@ -9,17 +10,13 @@ namespace PneuKnow.Tests.Study;
 
 // Training draws dropout masks from torch's process-wide generator: run alone.
 [Collection(TorchTrainingCollection.Name)]
-public sealed class PairedStudyTests : IDisposable
+[Trait("Category", "Slow")]
+public sealed class PairedStudyTests(TinyStudyRun tiny) : IDisposable
 {
     readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("paired-study-");
     public void Dispose() => _root.Delete(true);
 
-    // Two conditions, two pairs, a dilated last stage: the study's design at seconds' size.
-    static readonly StudyPreset Tiny = StudyPreset.Smoke with
-    {
-        Data = new StudyData(Images: 80, ImageSize: 64, Splits: new PneuKnow.Data.SplitFractions(0.5, 0.2, 0.3)), Epochs = 2, TeacherEpochs = 1, KdEpochs = 1,
-        BatchSize = 8, Runs = 2, Conditions = [StudyCondition.Clean, StudyCondition.Shortcut], OutputStride = 16, DecisionRegionImages = 12,
-    };
+    static readonly StudyPreset Tiny = TinyStudy.Preset;
 
     static string Digest(PneuKnow.Augmentation.Batch batch)
     {
@@ -43,7 +40,7 @@ public sealed class PairedStudyTests : IDisposable
         var data = Path.Combine(_root.FullName, "data");
         var runs = Path.Combine(_root.FullName, "runs");
         var manifest = StudyRunner.EnsureData(Tiny, StudyCondition.Clean, data, SilentProgress.Instance);
-        var seen = new Dictionary<(string Role, int Run), List<string>>();
+        var seen = new Dictionary<(Role Role, int Run), List<string>>();
         var options = new ExperimentOptions(OutputRoot: runs)
         {
             BatchDrawn = (role, run, epoch, batch) =>
@@ -57,21 +54,19 @@ public sealed class PairedStudyTests : IDisposable
 
         for (int k = 0; k < 2; k++)
         {
-            Assert.NotEmpty(seen[("baseline", k)]);
-            Assert.Equal(seen[("baseline", k)], seen[("student", k)]);
+            Assert.NotEmpty(seen[(Role.Baseline, k)]);
+            Assert.Equal(seen[(Role.Baseline, k)], seen[(Role.Student, k)]);
         }
-        Assert.NotEqual(seen[("baseline", 0)], seen[("baseline", 1)]);
-        Assert.NotEqual(seen[("baseline", 0)], seen[("teacher", 0)]);
+        Assert.NotEqual(seen[(Role.Baseline, 0)], seen[(Role.Baseline, 1)]);
+        Assert.NotEqual(seen[(Role.Baseline, 0)], seen[(Role.Teacher, 0)]);
     }
 
     [Fact]
     public void A_study_writes_claims_whose_accuracy_rows_are_the_mean_paired_differences_of_the_runs()
     {
-        TorchRuntime.Initialize("cpu");
-        var dir = Path.Combine(_root.FullName, "study");
-        StudyRunner.Run(Tiny, new StudyOptions(dir, Path.Combine(_root.FullName, "data")));
-        var e = StudyReport.Evaluate(dir);
-        var claims = StudyReport.WriteClaims(e);
+        var dir = tiny.Study;
+        // Written again from the runs (their scores are cached, so no Grad-CAM runs): the same bytes as the fixture's.
+        var claims = StudyReport.WriteClaims(StudyReport.Evaluate(dir));
 
         foreach (var condition in Tiny.Conditions)
         {

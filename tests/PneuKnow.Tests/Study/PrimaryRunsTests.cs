@@ -194,7 +194,8 @@ public sealed class PrimaryRunsTests : IDisposable
             int label = i % 3, predicted = i < right ? label : (label + 1) % 3;
             return new PredictionRow(i, $"img{i}.png", label, predicted, Enumerable.Range(0, 3).Select(c => c == predicted ? 1.0 : 0.0).ToArray());
         }).ToList()).Write(Path.Combine(dir, "predictions_test.csv"));
-        File.WriteAllText(Path.Combine(dir, "run.json"), $$"""{ "config": { "metadata_file": "{{manifest.Replace("\\", "\\\\", StringComparison.Ordinal)}}" } }""");
+        var record = PneuKnow.Tests.Training.RunRecordTests.Student(study);
+        (record with { Classes = Classes, Config = record.Config! with { MetadataFile = manifest } }).Write(new PneuKnow.Training.RunFolder(dir));
         File.WriteAllText(Path.Combine(dir, "log.csv"),
             $"epochs,fold{k}_val_acc,fold{k}_val_loss\n1,0.4,1.2\n2,{(right / 10.0).ToString(CultureInfo.InvariantCulture)},0.9\n");
     }

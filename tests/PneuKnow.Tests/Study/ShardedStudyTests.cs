@@ -6,6 +6,7 @@ namespace PneuKnow.Tests.Study;
 
 // Training draws dropout masks from torch's process-wide generator: run alone, or a parallel test's draws make the two studies differ.
 [Collection(TorchTrainingCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ShardedStudyTests : IDisposable
 {
     readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("sharded-study-");

@@ -11,6 +11,7 @@ namespace PneuKnow.Tests.Study;
 /// </summary>
 // Two trainings run at once here (a Slurm task and the unsharded run, one thread each): nothing else should.
 [Collection(TorchTrainingCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class SlurmSubmissionTests : IDisposable
 {
     readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("slurm-study-");

@@ -1,3 +1,4 @@
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
 using PneuKnow.Study;
 
@@ -37,7 +38,7 @@ public sealed class StudyTeachersTests : IDisposable
         var b = new[] { Run(baselineUnit.Key, "baseline", 0, Images(4, 1, 1)), Run(baselineUnit.Key, "baseline", 1, Images(4, 2, 1)), Run(baselineUnit.Key, "baseline", 2, Images(4, 2, 1)) };
         var s = new[] { Run(kdUnit.Key, "student", 0, Images(4, 2, 2)), Run(kdUnit.Key, "student", 1, Images(2, 2, 1)), Run(kdUnit.Key, "student", 2, Images(4, 3, 2)) };
 
-        var rows = StudyTeachers.Evaluate([(baselineUnit, "baseline", b), (kdUnit, "teacher", t), (kdUnit, "student", s)], "test");
+        var rows = StudyTeachers.Evaluate([(baselineUnit, Role.Baseline, b), (kdUnit, Role.Teacher, t), (kdUnit, Role.Student, s)], "test");
 
         Assert.Equal(3, rows.Count);
         Assert.Equal([1.0, 0.6, 0.6], rows.Select(r => r.Accuracy));

@@ -30,7 +30,7 @@ public class AuthorsDoubleForwardTests
         using var batch = new Batch(rand(new long[] { 4, 3, 32, 32 }, generator: g), rand(new long[] { 4, 3, 32, 32 }, generator: g),
             zeros(4, 1, 32, 32), tensor(new long[] { 0, 1, 0, 1 }), arange(4));
 
-        var method = new HkdStudent(teacher, kdEpochs: 2, authorsDoubleForward: authorsDoubleForward);
+        var method = new HkdStudent(teacher, kdEpochs: 2, initialWeight: 0.5, authorsDoubleForward: authorsDoubleForward);
         student.train();
         var terms = method.Loss(student, batch, 0);
         terms.Total.backward();

@@ -1,3 +1,5 @@
+using PneuKnow.Augmentation;
+using PneuKnow.Distillation;
 using PneuKnow.Training;
 
 namespace PneuKnow.Tests.Training;
@@ -65,11 +67,11 @@ public class ExperimentConfigTests
         Assert.Equal((1, 5), (c.Cuda, c.RepeatedRuns));
         var t = c.Teacher!;
         var s = c.Student!;
-        Assert.Equal(("convnext_small", 224, 0.5, "strong", 8, 0.3), (t.Architecture, t.Resolution, t.Dropout, t.Augmentations, t.BatchSize, t.RoiFraction));
+        Assert.Equal(("convnext_small", 224, 0.5, AugmentationKind.Strong, 8, 0.3), (t.Architecture, t.Resolution, t.Dropout, t.Augmentations, t.BatchSize, t.RoiFraction));
         Assert.Equal(66, t.EffectiveEpochs(teacher: true));   // floor(20 / 0.3), as math.floor(1.0/0.3*20) in Python
         Assert.Equal(60, s.EffectiveEpochs(teacher: false));
         Assert.Equal(40, s.KdEpochs);
-        Assert.Equal((1e-4, 0.0, LearningRateScheduleKind.Paper, CheckpointCriterion.ValidationLoss, "hkd"),
+        Assert.Equal((1e-4, 0.0, LearningRateScheduleKind.Paper, CheckpointCriterion.ValidationLoss, DistillationMethod.Hkd),
             (s.LearningRate, s.WeightDecay, s.Schedule, s.Checkpoint, s.Method));
         Assert.Null(c.Model);
     }
@@ -80,37 +82,51 @@ public class ExperimentConfigTests
     [InlineData(0.7, 28)]
     [InlineData(1.0, 20)]
     public void Teacher_epochs_are_floor_of_epochs_over_roi_percent(double fraction, int expected) =>
-        Assert.Equal(expected, new StageConfig(224, "resnet50", 0.5, 20, "strong", 8, null, fraction).EffectiveEpochs(true));
+        Assert.Equal(expected, new StageConfig(224, "resnet50", 0.5, 20, AugmentationKind.Strong, 8, null, fraction).EffectiveEpochs(true));
 
     [Fact]
     public void Authors_baseline_ini_is_a_baseline()
     {
         var c = ExperimentConfig.FromIni(BaselineIni, ConfigPath);
         Assert.Equal(ExperimentKind.Baseline, c.Kind);
-        Assert.Equal(("efficientnet_b0", 0.0, "weak"), (c.Model!.Architecture, c.Model.Dropout, c.Model.Augmentations));
+        Assert.Equal(("efficientnet_b0", 0.0, AugmentationKind.Weak), (c.Model!.Architecture, c.Model.Dropout, c.Model.Augmentations));
         Assert.Null(c.Teacher);
     }
 
-    /// <summary>An experiment_name that would leave the output root (or be the root itself) is refused: ".." used to write into the parent of --out.</summary>
+    /// <summary>
+    /// An experiment_name that is not one safe folder name (it would leave the output root, be the root itself, or be
+    /// hidden) is refused by the safe-path rule, naming the setting, the value and what is expected: ".." used to write
+    /// into the parent of --out.
+    /// </summary>
     [Theory]
-    [InlineData("..", "expected a folder name inside the output root")]
-    [InlineData(".", "expected a folder name inside the output root")]
-    [InlineData(".hidden", "expected a folder name inside the output root")]
-    [InlineData("/x", "expected a name without spaces or path separators")]
-    [InlineData("a/../../b", "expected a name without spaces or path separators")]
-    public void An_experiment_name_that_leaves_the_output_root_is_refused(string name, string message)
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData(".hidden")]
+    [InlineData("/x")]
+    [InlineData("a/../../b")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public void An_experiment_name_that_is_not_one_folder_name_is_refused(string name)
     {
-        var e = Assert.Throws<ConfigException>(() => ExperimentConfig.FromIni(BaselineIni.Replace("experiment_name = EB0_Baseline_nodo", $"experiment_name = {name}"), ConfigPath));
-        Assert.Contains("experiment_name", e.Message);
-        Assert.Contains(message, e.Message);
-        Assert.Contains($"'{name}'", e.Message);
+        var e = Assert.Throws<PneuKnow.Runtime.UnsafeNameException>(() => ExperimentConfig.FromIni(BaselineIni.Replace("experiment_name = EB0_Baseline_nodo", $"experiment_name = {name}"), ConfigPath));
+        Assert.Contains("line 2, [settings] experiment_name", e.Message);
+        Assert.Contains("expected a single folder name", e.Message);
+        Assert.Contains($"found '{name}'", e.Message);
+    }
+
+    [Fact]
+    public void A_name_with_a_space_is_refused_and_ordinary_names_pass()
+    {
+        var e = Assert.Throws<ConfigException>(() => ExperimentConfig.FromIni(BaselineIni.Replace("experiment_name = EB0_Baseline_nodo", "experiment_name = my run"), ConfigPath));
+        Assert.Contains("expected a name without spaces, found 'my run'", e.Message);
+        Assert.Equal("EB0_Baseline_nodo.v2", ExperimentConfig.FromIni(BaselineIni.Replace("EB0_Baseline_nodo", "EB0_Baseline_nodo.v2"), ConfigPath).ExperimentName);
     }
 
     [Theory]
     [InlineData("batch_size = 8", "batch_size = 8\nlearning_rate = 0.001", "line 17", "unknown key 'learning_rate' in [model]")]
     [InlineData("epochs = 60", "epochs = sixty", "line 14", "epochs: expected an integer ≥ 1, found 'sixty'")]
     [InlineData("dropout_percent = 0.0", "dropout_percent = 1.5", "line 13", "dropout_percent: expected a number in [0, 1), found '1.5'")]
-    [InlineData("augmentations = weak", "augmentations = medium", "line 15", "augmentations: expected weak, strong or none, found 'medium'")]
+    [InlineData("augmentations = weak", "augmentations = medium", "line 15", "augmentations: expected one of weak, strong, none, found 'medium'")]
     [InlineData("cuda = 0", "cuda = gpu", "line 7", "cuda: expected an integer ≥ 0, found 'gpu'")]
     public void Bad_ini_values_name_file_line_and_key(string from, string to, string line, string message)
     {
@@ -148,9 +164,9 @@ public class ExperimentConfigTests
         var c = ExperimentConfig.FromJson(json, ConfigPath.Replace(".txt", ".json"));
         Assert.Equal((17L, 2, 0), (c.Seed, c.RepeatedRuns, c.Cuda));
         Assert.Equal(4, c.Teacher!.EffectiveEpochs(true));
-        Assert.Equal(("raw", LearningRateScheduleKind.Cosine), (c.Teacher.TeacherInput, c.Teacher.Schedule));
+        Assert.Equal((TeacherInput.Raw, LearningRateScheduleKind.Cosine), (c.Teacher.TeacherInput, c.Teacher.Schedule));
         var s = c.Student!;
-        Assert.Equal(("logit_kd", 2.0, true, 1e-3, Precision.BFloat16, CheckpointCriterion.ValidationAccuracy),
+        Assert.Equal((DistillationMethod.LogitKd, 2.0, true, 1e-3, Precision.BFloat16, CheckpointCriterion.ValidationAccuracy),
             (s.Method, s.KdTemperature, s.NormalizedFeatures, s.LearningRate, s.Precision, s.Checkpoint));
 
         var again = ExperimentConfig.FromJson(c.ToJson(), "/elsewhere/resolved.json");

@@ -10,6 +10,7 @@ namespace PneuKnow.Tests.Training;
 
 /// <summary>The end-to-end path on a small phantom: config → manifest → image store → loaders → zoo → trainer → run folders.</summary>
 [Collection(TorchTrainingCollection.Name)]
+[Trait("Category", "Slow")]
 public class ExperimentTests : IDisposable
 {
     // Run folders hold real checkpoints (tens of MB for resnet18): each test removes what it wrote.
@@ -77,7 +78,7 @@ public class ExperimentTests : IDisposable
         var config = ExperimentConfig.Load(path);
         var root = Dir("out-kd");
         var seen = new List<string>();
-        var r = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: root) { EpochCompleted = (role, run, e) => seen.Add($"{role}{run}e{e.Epoch}") });
+        var r = Experiment.Run(config, options: new ExperimentOptions(OutputRoot: root) { EpochCompleted = (role, run, e) => seen.Add($"{SnakeCase.Of(role)}{run}e{e.Epoch}") });
         Assert.Equal(["teacher0e0", "teacher0e1", "student0e0", "student0e1"], seen);
         var teacher = r.Teachers.Single();
         Assert.Equal(2, teacher.Epochs.Count);   // floor(1 / 0.5)
@@ -89,6 +90,12 @@ public class ExperimentTests : IDisposable
         Assert.True(student.Epochs[0].TrainConsistencyLoss > 0);
         Assert.StartsWith("epochs,fold0_train_acc,fold0_train_loss,fold0_train_cons_loss,fold0_train_cls_loss",
             File.ReadLines(Path.Combine(r.Directory, "student", "kd_student_resnet18_metrics.csv")).First());
+
+        // Paths are stored relative to the file's folder (the student names its teacher as ../../teacher/run_0), and no JSON
+        // file of the experiment, config.json included, names an absolute path.
+        Assert.Contains("\"teacher_run\": \"../../teacher/run_0\"", File.ReadAllText(Path.Combine(student.Directory, "run.json")));
+        foreach (var json in Directory.GetFiles(r.Directory, "*.json", SearchOption.AllDirectories))
+            Assert.DoesNotContain("\": \"/", File.ReadAllText(json), StringComparison.Ordinal);
 
         // Rerunning the same command reuses both finished runs instead of training again.
         var again = Experiment.Run(ExperimentConfig.Load(path), options: new ExperimentOptions(OutputRoot: root));

@@ -131,6 +131,7 @@ public class PreciseBatchNormTests : IDisposable
     /// fails (gap 0.000 when the recomputation is a no-op). The collapse itself is the study's (issue 21).
     /// </remarks>
     [Fact]
+    [Trait("Category", "Slow")]
     public void After_thirty_steps_the_moving_averages_lag_the_weights_and_precise_statistics_make_eval_mode_agree_with_training()
     {
         var data = RoiBatches(batches: 3, batchSize: 16, size: 16, seed: 3);
@@ -225,7 +226,7 @@ public class PreciseBatchNormTests : IDisposable
     {
         manual_seed(11);
         return new TrainingRun(new TinyBatchNormBackbone(), new RoiTeacher(), TrainingSetup.Data(test: true),
-            new TrainerOptions(epochs, LearningRate: 5e-3, Seed: 11, PreciseBatchNorm: precise), dir) { EpochCompleted = completed };
+            TrainingSetup.Options(epochs, seed: 11) with { LearningRate = 5e-3, PreciseBatchNorm = precise }, dir) { EpochCompleted = completed };
     }
 
     [Fact]

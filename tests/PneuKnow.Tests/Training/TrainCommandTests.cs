@@ -16,4 +16,30 @@ public class TrainCommandTests
         app.Configure(c => c.AddCommand<TrainCommand>("train"));
         Assert.Equal(2, app.Run(["train", path, "--device", "cpu"]));
     }
+
+    /// <summary>
+    /// `train cfg.json --out X/root` with an experiment_name that is not one folder name exits 2 naming the setting,
+    /// the value and what is expected, and writes nothing (".." used to create X/baseline/ and X/config.json).
+    /// </summary>
+    [Theory]
+    [InlineData("..")]
+    [InlineData("/x")]
+    [InlineData("a/../../b")]
+    [InlineData("")]
+    public void An_experiment_name_outside_the_output_root_exits_2_and_writes_nothing(string name)
+    {
+        var dir = TrainingSetup.TempDir("cli-name");
+        var config = Path.Combine(dir, "cfg.json");
+        File.WriteAllText(config, $$"""
+            { "settings": { "experiment_name": "{{name}}", "raw_data_dir": "raw", "roi_data_dir": "roi", "metadata_file": "m.csv",
+                            "model_dir": "models", "cuda": 0, "repeated_runs": 1 },
+              "model": { "resolution": 32, "model_architecture": "resnet18", "dropout_percent": 0.0, "epochs": 2,
+                         "augmentations": "none", "batch_size": 4 } }
+            """);
+        var r = PneuKnow.Tests.Cli.PneuknowCli.Run("train", config, "--out", Path.Combine(dir, "myroot"), "--device", "cpu");
+        Assert.Equal(PneuKnow.Cli.ExitCodes.Usage, r.Exit);
+        Assert.Contains($"{config}, settings.experiment_name: expected a single folder name", r.Error);
+        Assert.Contains($"found '{name}'", r.Error);
+        Assert.Equal([config], Directory.EnumerateFileSystemEntries(dir));
+    }
 }

@@ -150,6 +150,13 @@ static class TrainingSetup
             s is null ? null : new EvaluationSplit("test", s, s.FileNames), Classes);
     }
 
+    /// <summary>
+    /// The paper's trainer options for <paramref name="epochs"/> epochs and a seed, as a stage that sets only its required keys
+    /// has them (the defaults are written once, in <see cref="StageConfig"/>); tests change what they test with <c>with</c>.
+    /// </summary>
+    public static TrainerOptions Options(int epochs, long seed) =>
+        new StageConfig(16, "tiny", 0, epochs, PneuKnow.Augmentation.AugmentationKind.None, 6).ToTrainerOptions(teacher: false, seed);
+
     public static TinyBackbone Model(long seed, int channels = 8, int stride2 = 2)
     {
         TorchRuntime.Initialize("cpu");

@@ -73,18 +73,20 @@ public sealed class BenchPipelineCommand : Command<BenchPipelineCommand.Settings
         var workers = settings.Workers == 0 ? Environment.ProcessorCount : settings.Workers;
         var cores = Math.Min(workers, Environment.ProcessorCount);
         o.WriteLine($"images/s is wall clock (what this machine delivers now); per CPU-second counts only this process's CPU time, so it does not drop when other processes take the cores, and x{cores} projects it onto {cores} free cores");
-        var rates = new Dictionary<string, double>();
-        var perCpu = new Dictionary<string, double>();
-        foreach (var name in new[] { "none", "valid", "weak", "strong" })
+        var rates = new Dictionary<AugmentationKind, double>();
+        var perCpu = new Dictionary<AugmentationKind, double>();
+        foreach (var kind in new[] { AugmentationKind.None, AugmentationKind.Valid, AugmentationKind.Weak, AugmentationKind.Strong })
         {
-            var loader = new BatchLoader(set, AugmentationPipeline.Create(name, settings.Size),
+            var pipeline = AugmentationPipeline.Create(kind, settings.Size);
+            var name = pipeline.Name;
+            var loader = new BatchLoader(set, pipeline,
                 new BatchLoaderOptions(BatchSize: settings.Batch, Seed: 1, DropLast: true, Workers: settings.Workers));
-            (rates[name], perCpu[name]) = ImagesPerSecond(loader, settings.Seconds);
-            var ratio = name == "none" ? "the baseline: batch assembly only" : $"{perCpu["none"] / perCpu[name]:0.00}× the CPU cost of none";
-            o.WriteLine($"{name}: {rates[name]:0} images/s ({perCpu[name]:0} per CPU-second, x{cores} = {perCpu[name] * cores:0} images/s on {cores} free cores; {ratio})");
+            (rates[kind], perCpu[kind]) = ImagesPerSecond(loader, settings.Seconds);
+            var ratio = kind == AugmentationKind.None ? "the baseline: batch assembly only" : $"{perCpu[AugmentationKind.None] / perCpu[kind]:0.00}× the CPU cost of none";
+            o.WriteLine($"{name}: {rates[kind]:0} images/s ({perCpu[kind]:0} per CPU-second, x{cores} = {perCpu[kind] * cores:0} images/s on {cores} free cores; {ratio})");
         }
-        var projected = perCpu["strong"] * cores;
-        o.WriteLine($"target: strong at 224 px >= 400 images/s on 2 cores -> measured {rates["strong"]:0} images/s under the current load ({(rates["strong"] >= 400 ? "met" : "not met")}), projected {projected:0} on {cores} free cores ({(projected >= 400 ? "met" : "not met")}) at {settings.Size} px");
+        var projected = perCpu[AugmentationKind.Strong] * cores;
+        o.WriteLine($"target: strong at 224 px >= 400 images/s on 2 cores -> measured {rates[AugmentationKind.Strong]:0} images/s under the current load ({(rates[AugmentationKind.Strong] >= 400 ? "met" : "not met")}), projected {projected:0} on {cores} free cores ({(projected >= 400 ? "met" : "not met")}) at {settings.Size} px");
 
         var (stepMs, waitMs) = TrainingStepWait(set, settings);
         var share = waitMs / (stepMs + waitMs);
@@ -125,7 +127,7 @@ public sealed class BenchPipelineCommand : Command<BenchPipelineCommand.Settings
             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, set.Classes.Count));
         model.to(device);
         using var optimizer = optim.Adam(model.parameters(), 1e-4);
-        var loader = new BatchLoader(set, AugmentationPipeline.Create("strong", settings.Size),
+        var loader = new BatchLoader(set, AugmentationPipeline.Create(AugmentationKind.Strong, settings.Size),
             new BatchLoaderOptions(BatchSize: settings.Batch, Seed: 1, DropLast: true, Workers: settings.Workers), device);
         const int warmup = 3;
         double wait = 0, compute = 0;

@@ -18,7 +18,7 @@ internal static class DataCommands
                 .WithExample("data", "check", "--manifest", "data/generated/smoke/manifest.csv", "--decode", "128");
             data.AddCommand<DataSplitCommand>("split")
                 .WithDescription("Write a manifest with patient-level, class-stratified splits (or carve a test split).")
-                .WithExample("data", "split", "--manifest", "data/generated/smoke/manifest.csv", "--out", "data/generated/smoke/manifest-split.csv", "--carve-test", "0.15");
+                .WithExample("data", "split", "--manifest", "data/generated/smoke/manifest.csv", "--out", "data/generated/smoke/manifest-split.csv", "--fractions", "0.6,0.2,0.2");
         });
     }
 

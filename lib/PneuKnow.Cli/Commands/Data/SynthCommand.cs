@@ -16,6 +16,10 @@ public sealed class SynthCommand : Command<SynthCommand.Settings>
         [Description("Output folder (raw/, roi/, masks/, manifest.csv, phantom.json). Generated data belongs under data/generated/.")]
         public string Out { get; init; } = "";
 
+        [CommandOption("--wait")]
+        [Description("When another process writes into the output folder (its lock names it), wait until it finishes instead of failing with exit 2.")]
+        public bool Wait { get; init; }
+
         [CommandOption("--images <N>")]
         [Description("Number of images (default 1082, the study's size).")]
         [DefaultValue(1082)]
@@ -108,6 +112,7 @@ public sealed class SynthCommand : Command<SynthCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
+        using var owned = OutputFolder.Own(settings.Out, context, settings.Wait, cancellationToken);
         var ds = TerminalProgress.Run(p => PhantomGenerator.Generate(options, settings.Out, p));
         var o = Console.Out;
         o.WriteLine($"wrote {ds.Cases.Count} images ({options.Size} px, seed {options.Seed}) to {Path.GetFullPath(ds.Directory)} in {ds.Elapsed.TotalSeconds:F1} s");

@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
+using PneuKnow.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -64,7 +66,8 @@ public sealed class TablesCommand : Command<TablesCommand.Settings>
             var entries = settings.Compare.Select(c =>
             {
                 var (k, experiment, role) = Parse(c, "--compare");
-                return new ComparisonEntry(Group(k, "--compare"), ourSplit, settings.OurRecipe, experiment, role);
+                return new ComparisonEntry(Group(k, "--compare"), ourSplit, settings.OurRecipe, experiment,
+                    SnakeCase.Parse<Role>(role, $"--compare '{c}', role", error: m => new ArgumentException(m)));
             }).ToArray();
             var comparison = PaperTables.Comparison(entries, published);
             TableFormat.WriteCsv(comparison, Path.Combine(settings.Out, "comparison.csv"));

@@ -53,7 +53,11 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
         notes.WriteLine($"baseline: float32 GEMM (torch.mm 2048×2048) {gemm.ToString("F1", CultureInfo.InvariantCulture)} GFLOP/s");
         notes.WriteLine($"input: batch {settings.Batch} × 3 × {settings.Size} × {settings.Size}");
 
-        var table = new TextTable("backbone", "GFLOPs/img", "forward img/s", "fwd+bwd img/s", "forward MFU", "fwd+bwd MFU");
+        // On screen rounded rates and MFU as a percentage; in csv/json the raw numbers (MFU as a fraction of the GEMM rate).
+        var table = new TextTable(
+            new TableColumn("backbone", "backbone"), new TableColumn("GFLOPs/img", "gflops_per_image"),
+            new TableColumn("forward img/s", "forward_images_per_second"), new TableColumn("fwd+bwd img/s", "train_images_per_second"),
+            new TableColumn("forward MFU", "forward_mfu"), new TableColumn("fwd+bwd MFU", "train_mfu"));
         foreach (var name in names)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -64,11 +68,11 @@ public sealed class BenchModelsCommand : Command<BenchModelsCommand.Settings>
             // One line as soon as a backbone is done: a full CPU run takes minutes.
             Console.Error.WriteLine(FormattableString.Invariant($"{name}: forward {t.ForwardImagesPerSecond:F2} img/s, forward+backward {t.TrainImagesPerSecond:F2} img/s"));
             table.Add(name,
-                complexity.ForwardGFlops.ToString("F2", CultureInfo.InvariantCulture),
-                t.ForwardImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
-                t.TrainImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
-                t.ForwardUtilisation.ToString("P1", CultureInfo.InvariantCulture),
-                t.TrainUtilisation.ToString("P1", CultureInfo.InvariantCulture));
+                Cell.Number(complexity.ForwardGFlops, "F2"),
+                Cell.Number(t.ForwardImagesPerSecond, "F1"),
+                Cell.Number(t.TrainImagesPerSecond, "F1"),
+                Cell.Number(t.ForwardUtilisation, "P1"),
+                Cell.Number(t.TrainUtilisation, "P1"));
         }
         table.Write(settings.Format, ["MFU = images/s × GFLOPs per image (×3 for forward+backward) ÷ GEMM GFLOP/s."]);
         // The baseline again: if the machine's speed changed during the run (shared cores), the ratios are not trustworthy.

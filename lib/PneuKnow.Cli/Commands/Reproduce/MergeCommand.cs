@@ -15,6 +15,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
 
         [CommandOption("--out <DIR>")]
         [Description("Folder of the merged study.")]
+        [DefaultValue("results/merged")]
         public string Out { get; init; } = "results/merged";
     }
 

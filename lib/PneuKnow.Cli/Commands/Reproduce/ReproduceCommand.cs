@@ -59,6 +59,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         [Description("Train only this unit (e.g. cntk_resnet18_clean_do_kd) and write no tables; what each --workers process runs.")]
         public string? Unit { get; init; }
 
+        [CommandOption("--wait")]
+        [Description("When another process writes into the output folder (its lock names it), wait until it finishes instead of failing with exit 2.")]
+        public bool Wait { get; init; }
+
         public override Spectre.Console.ValidationResult Validate() =>
             Workers < 1 ? Spectre.Console.ValidationResult.Error($"--workers: expected a positive count, found {Workers}.") : base.Validate();
     }
@@ -80,6 +84,8 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             return 2;
         }
         var outDir = Path.GetFullPath(s.Out ?? Path.Combine("results", preset.Name));
+        // Held until the notebooks have run: every file of the study folder is this command's.
+        using var owned = OutputFolder.Own(outDir, context, s.Wait, cancellationToken);
         var sw = Stopwatch.StartNew();
         var report = TorchRuntime.Initialize(s.Device, s.Threads);
         var o = Console.Out;
@@ -127,7 +133,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             return 0;
         }
 
-        var evaluation = StudyReport.Evaluate(outDir);
+        var evaluation = StudyReport.Evaluate(outDir, s.Data);
         var files = StudyReport.Write(evaluation);
         o.WriteLine($"tables and figures: {files.Count} files under {outDir}");
         var claimsClock = System.Diagnostics.Stopwatch.StartNew();

@@ -2,7 +2,7 @@ using Spectre.Console.Cli;
 
 namespace PneuKnow.Cli.Commands.Reproduce;
 
-/// <summary>Registers the study commands: reproduce, slurm, merge.</summary>
+/// <summary>Registers the study commands: reproduce, merge, report, slurm.</summary>
 internal static class ReproduceCommands
 {
     public static void Register(IConfigurator config)
@@ -13,6 +13,9 @@ internal static class ReproduceCommands
         config.AddCommand<MergeCommand>("merge")
             .WithDescription("Combine the folders of a sharded study (same preset and code version) and write its tables.")
             .WithExample("merge", "results/shard-0", "results/shard-1", "--out", "results/merged");
+        config.AddCommand<ReportCommand>("report")
+            .WithDescription("Rewrite the tables and figures of a finished study folder from its runs (no training; tables/claims.csv is read, not rescored).")
+            .WithExample("report", "results/quick");
         config.AddCommand<SlurmCommand>("slurm")
             .WithDescription("Print a Slurm job-array script: one shard of the study per task, then a dependent merge job.")
             .WithExample("slurm", "--preset", "paper", "--shards", "10", "--partition", "gpu");

@@ -31,6 +31,8 @@ static class UnitWorker
             "--device", s.Device, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-notebooks",
         ];
         foreach (var a in args) start.ArgumentList.Add(a);
+        // The worker writes into the study folder whose lock this process holds.
+        start.Environment[OutputFolder.LockHolderVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (s.Backbones is not null) { start.ArgumentList.Add("--backbones"); start.ArgumentList.Add(s.Backbones); }
         if (s.Runs is { } runs) { start.ArgumentList.Add("--runs"); start.ArgumentList.Add(runs.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         if (s.Shard is not null) { start.ArgumentList.Add("--shard"); start.ArgumentList.Add(s.Shard); }

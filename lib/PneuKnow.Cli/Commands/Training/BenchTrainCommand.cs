@@ -74,7 +74,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             var valid = new PremadeBatches(images.Take(1).ToArray(), labels.Take(1).ToArray());
             var data = new TrainingData(source, new EvaluationSplit("valid", valid, Enumerable.Range(0, s.Batch).Select(i => $"{i}").ToArray()),
                 null, ["0", "1", "2", "3", "4"]);
-            Trainer.Train(new TrainingRun(model, new Baseline(), data, new TrainerOptions(s.Epochs, Seed: 1), dir)
+            Trainer.Train(new TrainingRun(model, new Baseline(), data, Recipe(s), dir)
             {
                 EpochCompleted = (_, t) => { timings.Add(t); wall.Add(clock.Elapsed.TotalSeconds); clock.Restart(); },
             }, cancel: cancellationToken);
@@ -107,12 +107,19 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         return m;
     }
 
-    /// <summary>The reference: forward, cross-entropy, backward, Adam step, nothing else; epoch 1 is warm-up.</summary>
+    /// <summary>
+    /// The trainer's options: the paper's recipe, as a stage that sets nothing but its required keys has it (the defaults are
+    /// written once, in <see cref="StageConfig"/>), with seed 1.
+    /// </summary>
+    static TrainerOptions Recipe(Settings s) =>
+        new StageConfig(s.Size, s.Arch, Dropout: 0.5, s.Epochs, AugmentationKind.None, s.Batch).ToTrainerOptions(teacher: false, seed: 1);
+
+    /// <summary>The reference: forward, cross-entropy, backward, Adam step (at the recipe's learning rate), nothing else; epoch 1 is warm-up.</summary>
     static double BareLoop(Settings s, Tensor[] images, Tensor[] labels, Device device)
     {
         using var model = Create(s.Arch, device);
         model.train();
-        using var adam = optim.Adam(model.parameters(), lr: 1e-4);
+        using var adam = optim.Adam(model.parameters(), lr: Recipe(s).LearningRate);
         double seconds = 0;
         for (int epoch = 0; epoch < s.Epochs; epoch++)
         {

@@ -31,17 +31,24 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--cache <DIR>")]
         [Description("Decoded-image cache folder (default: none).")]
         public string? Cache { get; init; }
+
+        [CommandOption("--wait")]
+        [Description("When another process writes into the output folder (its lock names it), wait until it finishes instead of failing with exit 2.")]
+        public bool Wait { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ExperimentConfig config;
         try { config = ExperimentConfig.Load(settings.Config); }
-        catch (ConfigException e)
+        catch (Exception e) when (e is ConfigException or UnsafeNameException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
+        // The experiment's folder is what this command writes; another experiment in the same --out is not in its way.
+        var folder = Path.Combine(Path.GetFullPath(settings.Out ?? config.ModelDir), config.ExperimentName);
+        using var owned = OutputFolder.Own(folder, context, settings.Wait, cancellationToken);
         var report = TorchRuntime.Initialize(DeviceFor(settings.Device, config), settings.Threads);
         // In the script formats stdout holds the table alone.
         var o = settings.Format == OutputFormat.Table ? Console.Out : Console.Error;
@@ -52,10 +59,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             var result = TerminalProgress.Run(p => Experiment.Run(config, p,
                 new ExperimentOptions(settings.Out, settings.NoPretrained ? false : null, settings.Cache), cancellationToken));
             var runs = result.Reported;
-            var table = new TextTable("run", "best epoch", "val loss", "val acc", "test acc", "folder");
-            foreach (var r in runs)
-                table.Add($"{runs.ToList().IndexOf(r)}", $"{r.BestEpoch}", $"{r.BestValidLoss:F4}", $"{r.BestValidAccuracy:F4}",
-                    r.TestAccuracy is { } t ? $"{t:F4}" : "-", r.Directory + (r.Reused ? " (reused)" : ""));
+            var table = ResultTable(runs);
             // One convention everywhere: the population std (ddof = 0, numpy's np.std), as the study tables and the published numbers.
             var spread = PneuKnow.Evaluation.Spread.Of(runs.Select(r => r.BestValidAccuracy).ToArray());
             table.Write(settings.Format, [$"val acc (selected checkpoints): {spread.Mean:F4} ± {spread.Std:F4} (std, ddof = 0) over {spread.Runs} run(s)", $"folder: {result.Directory}"]);
@@ -66,6 +70,25 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// The runs as a table: on screen rounded to 4 decimals, a dash for a missing test accuracy and "(reused)" after a
+    /// reused folder; in csv/json the raw numbers (null without a test split) and the folder and reuse as separate fields.
+    /// </summary>
+    public static TextTable ResultTable(IReadOnlyList<TrainingResult> runs)
+    {
+        var table = new TextTable(
+            new TableColumn("run", "run"), new TableColumn("best epoch", "best_epoch"), new TableColumn("val loss", "val_loss"),
+            new TableColumn("val acc", "val_acc"), new TableColumn("test acc", "test_acc"), new TableColumn("folder", ["folder", "reused"]));
+        for (int k = 0; k < runs.Count; k++)
+        {
+            var r = runs[k];
+            table.Add(Cell.Integer(k), Cell.Integer(r.BestEpoch), Cell.Number(r.BestValidLoss, "F4"), Cell.Number(r.BestValidAccuracy, "F4"),
+                r.TestAccuracy is { } t ? Cell.Number(t, "F4") : Cell.Of("-", [null]),
+                Cell.Of(r.Directory + (r.Reused ? " (reused)" : ""), r.Directory, r.Reused));
+        }
+        return table;
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using PneuKnow.Runtime;
 using SixLabors.ImageSharp;
@@ -76,10 +75,10 @@ public static class PhantomGenerator
                 lock (gate) task.Advance();
             });
         }
-        var csv = new StringBuilder("file_name,class,split,patient_id\n");
-        foreach (var c in cases) csv.Append(CultureInfo.InvariantCulture, $"{c.FileName},{c.Label},{c.Split},{c.PatientId}\n");
+        var csv = new CsvWriter(Manifest.Columns);
+        foreach (var c in cases) csv.Row(c.FileName, c.Label, c.Split, c.PatientId);
         var manifest = Path.Combine(outDir, ManifestFileName);
-        AtomicFile.WriteAllText(manifest, csv.ToString());
+        csv.Save(manifest);
         AtomicFile.WriteAllText(Path.Combine(outDir, "phantom.json"), Describe(options, cases));
         return new PhantomDataset(outDir, manifest, cases, sw.Elapsed);
     }

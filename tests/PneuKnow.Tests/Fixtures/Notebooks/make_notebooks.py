@@ -53,3 +53,28 @@ write("progress.ipynb", [
          'using (var task = progress.Start("five steps", 5))\n'
          '    for (int i = 1; i <= 5; i++) task.Advance(1, $"step {i}");'),
 ])
+
+# NotebookProgress.Line: one display per cell, whatever the tasks; NotebookDisplay.Png: an image/png output.
+write("line-progress.ipynb", [
+    code('#r "../../../../lib/PneuKnow.Notebooks/bin/Release/net10.0/PneuKnow.Notebooks.dll"'),
+    code('var progress = PneuKnow.Notebooks.NotebookProgress.Line("study", minIntervalMs: 0);\n'
+         'using (var units = progress.Start("units", 2))\n'
+         '    for (int u = 0; u < 2; u++)\n'
+         '    {\n'
+         '        using (var unit = progress.Start($"unit {u}", 3))\n'
+         '            for (int i = 0; i < 3; i++) unit.Advance(1, $"epoch {i}");\n'
+         '        units.Advance(1);\n'
+         '    }'),
+    code('using (var claims = progress.Start("claims", 1)) claims.Advance(1);'),
+    code('PneuKnow.Notebooks.NotebookDisplay.Png(Convert.FromBase64String('
+         '"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="));'),
+])
+
+# Relative paths in code: the executed copy, stored elsewhere, names the same files from where it lies.
+write("relative-paths.ipynb", [
+    code('var engine = "../../../../lib/PneuKnow.Notebooks/bin/Release/net10.0/PneuKnow.Notebooks.dll";\n'
+         'var missing = "../no/such/file.txt";\n'
+         'var name = "x";\n'
+         'var interpolated = $"../{name}/file.txt";\n'
+         'Console.WriteLine(System.IO.File.Exists(engine));'),
+])
