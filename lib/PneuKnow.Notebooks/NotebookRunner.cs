@@ -60,7 +60,7 @@ public sealed record NotebookRunResult(
 /// Runs are serialised within a process because a run sets the working directory to the notebook's folder
 /// (as Jupyter and VS Code do) and the kernel redirects <see cref="Console.Out"/> while a cell runs.
 /// </remarks>
-public static class NotebookRunner
+public static partial class NotebookRunner
 {
     static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
@@ -430,16 +430,58 @@ public static class NotebookRunner
         var roots = parameterValues.Where(v => Path.IsPathFullyQualified(v)).Select(v => Path.TrimEndingDirectorySeparator(Path.GetFullPath(v)))
             .Append(outputDir)
             .Append(Path.GetDirectoryName(Path.GetDirectoryName(sourcePath)!)!)
-            .Where(r => r.Length > 1).Distinct().OrderByDescending(r => r.Length).ToList();
-        foreach (var root in roots)
+            .Where(r => r.Length > 1).ToList();
+        // A folder reached through a symbolic link (a checkout under a linked mount) appears in what the process itself
+        // reports, such as the libtorch mapped into it, under its real path: that spelling is rewritten too.
+        var spellings = roots.SelectMany(r => new[] { (Spelling: r, Root: r), (Spelling: RealPath(r), Root: r) })
+            .Where(s => s.Spelling.Length > 1).DistinctBy(s => s.Spelling).OrderByDescending(s => s.Spelling.Length).ToList();
+        foreach (var (spelling, root) in spellings)
         {
             var relative = Path.GetRelativePath(outputDir, root).Replace('\\', '/');
-            json = json.Replace(root, relative == "." ? "." : relative);
+            json = json.Replace(spelling, relative == "." ? "." : relative);
         }
         // What is left under the user's home folder (a cache file a diagnostic names, a NuGet package) is written from
         // "~", which names no user of this machine.
         var home = Path.TrimEndingDirectorySeparator(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
-        if (home.Length > 1) json = json.Replace(home + "/", "~/");
-        return json;
+        if (home.Length > 1)
+        {
+            var realHome = RealPath(home);
+            if (realHome != home && realHome.Length > 1) json = json.Replace(realHome + "/", "~/");
+            json = json.Replace(home + "/", "~/");
+        }
+        // Anything left under a folder that belongs to this machine (a cache or package folder set elsewhere, a temporary
+        // folder another process wrote in a diagnostic) keeps only its file name: the folder is of no use to a reader.
+        return MachineFolder().Replace(json, m => "…/" + m.Groups["name"].Value);
+    }
+
+    // An absolute path under a top folder that holds machine- or user-specific files, not a URL's path or a relative one.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.~:/-])/(tmp|home|work|root|mnt|var|opt|srv|check|Users|private)/(?:[^\s""'<>;:,()\\/]+/)*(?<name>[^\s""'<>;:,()\\/]*)")]
+    private static partial System.Text.RegularExpressions.Regex MachineFolder();
+
+    /// <summary>
+    /// <paramref name="path"/> with every symbolic link along it resolved, as <c>realpath</c> gives it; the path itself where a
+    /// part of it cannot be read.
+    /// </summary>
+    internal static string RealPath(string path)
+    {
+        try
+        {
+            var full = Path.GetFullPath(path);
+            var root = Path.GetPathRoot(full)!;
+            var resolved = root;
+            foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+            {
+                var next = Path.Combine(resolved, part);
+                var info = new DirectoryInfo(next);
+                resolved = info.Exists && info.LinkTarget is not null
+                    ? RealPath(info.ResolveLinkTarget(returnFinalTarget: true)!.FullName)
+                    : next;
+            }
+            return Path.TrimEndingDirectorySeparator(resolved);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return path;
+        }
     }
 }

@@ -63,8 +63,12 @@ public sealed class AllNotebooksRunTests(ITestOutputHelper output)
             Assert.Equal(ids.Count, ids.Distinct().Count());
             Assert.True(executed["nbformat_minor"]!.GetValue<int>() >= 5);
             // Readable anywhere: no CDN script, no absolute path of this machine (the temporary study and output
-            // folders, the checkout), and, where a browser renders them, every chart is a PNG.
-            Assert.Empty(PneuKnow.Tests.Plots.ResultsHygiene.Violations(outDir));
+            // folders, the checkout), and, where a browser renders them, every chart is a PNG (without one, Plotly's HTML
+            // output, which loads its script from a CDN, is all a chart can be).
+            bool browser = PneuKnow.Plots.FigureFile.Browser.Find() is not null;
+            // The whole list in the message: xUnit's Assert.Empty shows only the first 50 characters of an item.
+            var violations = PneuKnow.Tests.Plots.ResultsHygiene.Violations(outDir, cdn: browser);
+            Assert.True(violations.Count == 0, string.Join("\n", violations));
             var outputs = code.SelectMany(c => c!["outputs"]!.AsArray()).Where(o => o!["data"] is not null).ToList();
             if (PneuKnow.Plots.FigureFile.Browser.Find() is not null)
                 Assert.DoesNotContain(outputs, o => ((string?)o!["data"]!["text/html"]?.ToJsonString() ?? "").Contains("Plotly.newPlot", StringComparison.Ordinal));

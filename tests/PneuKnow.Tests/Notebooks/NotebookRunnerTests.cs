@@ -160,6 +160,47 @@ public sealed class NotebookRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("$\"../{name}/file.txt\"", source);
     }
 
+    [Fact]
+    public async Task A_checkout_reached_through_a_symbolic_link_is_rewritten_under_its_real_path_too()
+    {
+        // What the process reports of itself (the libtorch mapped into it, read from /proc/self/maps) names the
+        // checkout by its real path, while the notebook was opened through a linked folder.
+        var real = Directory.CreateDirectory(Path.Combine(_out, "real", "repo", "notebooks")).FullName;
+        var linkedRoot = Path.Combine(_out, "linked");
+        Directory.CreateSymbolicLink(linkedRoot, Path.Combine(_out, "real"));
+        var realLibrary = Path.Combine(_out, "real", "repo", "lib", "libtorch_cpu.so");
+        var cell = new JsonObject
+        {
+            ["cell_type"] = "code", ["id"] = "c1", ["metadata"] = new JsonObject(), ["execution_count"] = null,
+            ["outputs"] = new JsonArray(),
+            ["source"] = new JsonArray(
+                $"Console.WriteLine(\"loaded: \" + {Hidden(realLibrary)});\n",
+                // A folder the runner knows nothing of: a cache set elsewhere, quoted by a diagnostic.
+                $"Console.WriteLine(\"cached in \" + {Hidden("/var/cache/pneuknow/onednn-isa-0123.json")} + \"; see https://example.org/var/x/y\");"),
+        };
+        var notebook = new JsonObject
+        {
+            ["cells"] = new JsonArray(cell), ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5,
+        };
+        File.WriteAllText(Path.Combine(real, "linked.ipynb"), notebook.ToJsonString());
+        var executed = Path.Combine(_out, "executed");
+
+        var result = await NotebookRunner.RunAsync(
+            new NotebookRunRequest(Path.Combine(linkedRoot, "repo", "notebooks", "linked.ipynb"), executed), new TestOutputWriter(output));
+
+        Assert.True(result.Succeeded, result.Describe());
+        var printed = string.Concat(Cells(result.OutputPath)[0]["outputs"]!.AsArray()
+            .SelectMany(o => o!["text"] is JsonArray lines ? lines.Select(l => (string)l!) : [(string?)o!["text"] ?? ""]));
+        Assert.Contains("loaded: ../linked/repo/lib/libtorch_cpu.so", printed);
+        Assert.Contains("cached in …/onednn-isa-0123.json; see https://example.org/var/x/y", printed);
+        var violations = PneuKnow.Tests.Plots.ResultsHygiene.Violations(executed);
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    // C# that evaluates to text without the text appearing in the cell's source (only its output is under test).
+    static string Hidden(string text) =>
+        $"System.Text.Encoding.UTF8.GetString(System.Convert.FromBase64String(\"{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text))}\"))";
+
     [Theory]
     [InlineData("preset")]
     [InlineData("=smoke")]

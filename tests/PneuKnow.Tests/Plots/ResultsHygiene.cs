@@ -28,9 +28,10 @@ internal static partial class ResultsHygiene
     /// <summary>
     /// One line per offending file: its path relative to <paramref name="folder"/>, the rule and the text found. With
     /// <paramref name="absolutePaths"/> false the absolute-path rule is not applied (a study still being written by code
-    /// that recorded them).
+    /// that recorded them). With <paramref name="cdn"/> false the CDN rule is not applied (a notebook run where no browser
+    /// renders charts to PNG, so Plotly's own HTML output, which loads its script from a CDN, is all there is).
     /// </summary>
-    public static IReadOnlyList<string> Violations(string folder, bool absolutePaths = true)
+    public static IReadOnlyList<string> Violations(string folder, bool absolutePaths = true, bool cdn = true)
     {
         var found = new List<string>();
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
@@ -42,8 +43,8 @@ internal static partial class ResultsHygiene
             if (!TextExtensions.Contains(Path.GetExtension(compressed ? file[..^3] : file), StringComparer.OrdinalIgnoreCase)) continue;
             if (Path.GetFileName(file) == PneuKnow.Plots.FigureFile.PlotlyJsFileName) continue;
             var text = compressed ? Decompress(file) : File.ReadAllText(file);
-            if (Cdn().Match(text) is { Success: true } cdn)
-                found.Add($"{name}: references a CDN ({Excerpt(text, cdn.Index)})");
+            if (cdn && Cdn().Match(text) is { Success: true } script)
+                found.Add($"{name}: references a CDN ({Excerpt(text, script.Index)})");
             if (absolutePaths && AbsolutePath().Match(text) is { Success: true } abs)
                 found.Add($"{name}: contains an absolute path ({Excerpt(text, abs.Index)})");
         }
