@@ -51,6 +51,25 @@ public static class TorchRuntime
     /// <summary>The report of the last successful <see cref="Initialize"/>, if any.</summary>
     public static TorchRuntimeReport? Current => _report;
 
+    /// <summary>
+    /// Where this process computes, in one line: CPU model, libtorch version, intra-op threads, device and the oneDNN
+    /// instruction set in use, e.g. <c>AMD EPYC; libtorch 2.10.0 (libtorch-cpu-linux-x64); 2 thread(s); cpu; oneDNN full ISA</c>.
+    /// Two runs give bit-identical numbers only where this line is the same (other kernels round differently, which after
+    /// a few epochs acts like another seed), so runs and studies record it.
+    /// </summary>
+    public static string Machine()
+    {
+        var r = _report;
+        var isa = OneDnnIsa.Current switch
+        {
+            null => "oneDNN ISA not decided",
+            { Cap: null or "ALL" } => "oneDNN full ISA",
+            { Cap: var cap } => $"oneDNN capped at {cap}",
+        };
+        return $"{OneDnnSelfTest.CpuIdentity().Model}; libtorch {r?.LibTorchVersion ?? "not loaded"}; "
+               + $"{r?.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} thread(s); {r?.Device ?? "cpu"}; {isa}";
+    }
+
     static torch.Device? _device;
 
     /// <summary>The device chosen by the last <see cref="Initialize"/>.</summary>

@@ -17,19 +17,15 @@ namespace PneuKnow.Study;
 /// <param name="Conditions">The data conditions of the grid (null in stamps written before conditions existed: the preset's own).</param>
 /// <param name="Seed">The base seed the study ran with (null in stamps written before it was recorded: the preset's own).
 /// A replication runs the same preset with another base seed (<c>reproduce --seed</c>).</param>
-/// <param name="Machine">Where it ran: CPU model, libtorch version and thread count; results are bit-reproducible only where
-/// all three match (across CPUs the float kernels differ, which acts like another seed). Null in older stamps.</param>
+/// <param name="Machine">Where it ran: CPU model, libtorch version, thread count, device and oneDNN instruction set; results are
+/// bit-reproducible only where all match (across CPUs the float kernels differ, which acts like another seed). Null in older stamps.</param>
 /// <param name="PrimaryRuns">Repeated runs of the primary backbones' main arm (<see cref="StudyPreset.PrimaryRuns"/>, <c>primary_runs</c>);
 /// null: <paramref name="Runs"/> in every arm, as in stamps written before per-arm counts existed (their studies ran that).</param>
 public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units,
     IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null, int? PrimaryRuns = null)
 {
-    /// <summary>The CPU model, libtorch version and thread count of this process (what <see cref="Machine"/> records).</summary>
-    public static string CurrentMachine()
-    {
-        var r = TorchRuntime.Current;
-        return $"{OneDnnSelfTest.CpuIdentity().Model}; libtorch {r?.LibTorchVersion ?? "not loaded"}; {r?.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} thread(s); {r?.Device ?? "cpu"}";
-    }
+    /// <summary>Where this process runs (<see cref="TorchRuntime.Machine"/>: what <see cref="Machine"/> records).</summary>
+    public static string CurrentMachine() => TorchRuntime.Machine();
 
     /// <summary>File name inside a study folder.</summary>
     public const string FileName = "study.json";

@@ -14,7 +14,7 @@ namespace PneuKnow.Training;
 /// run.json               the run's identity and key (<see cref="RunRecord"/>: written and read only there; data paths relative to this folder)
 /// log.csv                per-epoch log: epochs, fold{k}_train_acc, fold{k}_train_loss, [fold{k}_train_cons_loss, fold{k}_train_cls_loss,]
 ///                        fold{k}_val_acc, fold{k}_val_loss, lr, consistency_weight
-/// timings.csv            per-epoch seconds, images/s and resident memory
+/// timings.csv            per-epoch seconds, images/s, resident memory and the machine (CPU, libtorch, threads, oneDNN ISA)
 /// best.pt                weights of the selected epoch (TorchSharp format); best_extra.pt for a feature adapter
 /// checkpoint/            resume state of the last completed epoch: state.json, model.e{E}.pt, optimizer.e{E}.pt[, extra.e{E}.pt]
 /// predictions_valid.csv  the selected checkpoint's prediction and class probabilities (4 decimals) on the validation split
@@ -159,10 +159,10 @@ public sealed class RunFolder(string directory)
     /// <summary>Writes the per-epoch timings atomically.</summary>
     public void WriteTimings(IEnumerable<EpochTiming> timings)
     {
-        var csv = new CsvWriter(["epochs", "train_seconds", "valid_seconds", "train_images_per_second", "resident_mib", "precise_bn_seconds"]);
+        var csv = new CsvWriter(["epochs", "train_seconds", "valid_seconds", "train_images_per_second", "resident_mib", "precise_bn_seconds", "machine"]);
         foreach (var t in timings)
             csv.Row(Invariant($"{t.Epoch}"), Invariant($"{t.TrainSeconds:F3}"), Invariant($"{t.ValidSeconds:F3}"), Invariant($"{t.TrainImagesPerSecond:F2}"),
-                Invariant($"{t.ResidentBytes / 1048576.0:F1}"), Invariant($"{t.PreciseBatchNormSeconds:F3}"));
+                Invariant($"{t.ResidentBytes / 1048576.0:F1}"), Invariant($"{t.PreciseBatchNormSeconds:F3}"), t.Machine ?? "");
         csv.Save(Timings);
     }
 

@@ -256,7 +256,8 @@ public static class Trainer
             var record = new EpochRecord(epoch, (double)correct / seen, sumLoss / batches,
                 method.HasConsistency ? sumCons / batches : null, sumCls / batches,
                 valid.Accuracy, valid.Loss, schedule.Rate, weight);
-            var timing = new EpochTiming(epoch, trainSeconds, validSeconds, seen / Math.Max(trainSeconds, 1e-9), ResidentBytes(), preciseSeconds);
+            var timing = new EpochTiming(epoch, trainSeconds, validSeconds, seen / Math.Max(trainSeconds, 1e-9), ResidentBytes(), preciseSeconds,
+                TorchRuntime.Machine());
             return (record, timing, firstLoss);
         }
     }

@@ -103,8 +103,10 @@ public sealed record EpochRecord(
 /// <param name="TrainImagesPerSecond">Training images per second.</param>
 /// <param name="ResidentBytes">Process resident set size at the end of the epoch.</param>
 /// <param name="PreciseBatchNormSeconds">Seconds of the precise-BatchNorm pass (0 when off or for a model without BatchNorm; absent in state files of earlier code).</param>
+/// <param name="Machine">Where the epoch ran (<see cref="PneuKnow.Runtime.TorchRuntime.Machine"/>): a run resumed elsewhere names
+/// both machines, and runs of one study made on several machines say which; null in state files of earlier code.</param>
 public sealed record EpochTiming(int Epoch, double TrainSeconds, double ValidSeconds, double TrainImagesPerSecond, long ResidentBytes,
-    double PreciseBatchNormSeconds = 0);
+    double PreciseBatchNormSeconds = 0, string? Machine = null);
 
 /// <summary>What a finished run produced.</summary>
 /// <param name="Directory">The run folder.</param>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using PneuKnow.Augmentation;
+using PneuKnow.Data;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
 using PneuKnow.Training;
@@ -252,9 +253,9 @@ public class PreciseBatchNormTests : IDisposable
 
         Assert.Contains("\"precise_bn\": true", File.ReadAllText(Path.Combine(runOn.Directory, "run.json")));
         Assert.DoesNotContain("precise_bn", File.ReadAllText(Path.Combine(runOff.Directory, "run.json")));
-        var timings = File.ReadAllLines(Path.Combine(runOn.Directory, "timings.csv"));
-        Assert.EndsWith(",precise_bn_seconds", timings[0]);
-        Assert.All(timings.Skip(1), l => Assert.True(double.Parse(l.Split(',')[^1], CultureInfo.InvariantCulture) > 0, l));
+        var timings = Csv.Read(Path.Combine(runOn.Directory, "timings.csv"));
+        int precise = timings.Require("precise_bn_seconds");
+        Assert.All(timings.Rows, r => Assert.True(double.Parse(r.Fields[precise], CultureInfo.InvariantCulture) > 0, string.Join(",", r.Fields)));
         Assert.All(result.Timings, t => Assert.True(t.PreciseBatchNormSeconds > 0));
         // A folder of the other setting is refused rather than silently reused.
         Assert.Throws<TrainingException>(() => Trainer.Train(Run(runOn.Directory, false)));

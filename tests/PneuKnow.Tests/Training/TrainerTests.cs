@@ -39,6 +39,20 @@ public class TrainerTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(dir, "checkpoint")));   // resume state is dropped once complete
         Assert.Equal("epochs,fold0_train_acc,fold0_train_loss,fold0_val_acc,fold0_val_loss,lr,consistency_weight",
             File.ReadLines(Path.Combine(dir, "log.csv")).First());
+        // Every epoch names the machine it ran on: this CPU's model (read here from /proc/cpuinfo), the libtorch, the
+        // threads and the oneDNN instruction set, since another kernel rounds differently and acts like another seed.
+        var timings = PneuKnow.Data.Csv.Read(Path.Combine(dir, "timings.csv"));
+        int machine = timings.Require("machine");
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("model name", StringComparison.Ordinal)).Split(':', 2)[1].Trim()
+            : System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+        Assert.Equal(4, timings.Rows.Count);
+        Assert.All(timings.Rows, r =>
+        {
+            Assert.StartsWith($"{cpu}; libtorch {PneuKnow.Runtime.TorchRuntime.Current!.LibTorchVersion}; ", r.Fields[machine]);
+            Assert.Matches("; oneDNN (full ISA|capped at [A-Z0-9_]+|ISA not decided)$", r.Fields[machine]);
+        });
+        Assert.All(result.Timings, t => Assert.Equal(timings.Rows[0].Fields[machine], t.Machine));
 
         var log = ReadLog(Path.Combine(dir, "log.csv"));
         Assert.Equal(4, log.Length);
