@@ -6,24 +6,42 @@ using SixLabors.ImageSharp.Processing;
 namespace PneuKnow.Explain;
 
 /// <summary>
-/// Pictures of decision regions: the X-ray in gray, the min-max-normalised CAM blended over it with a jet
-/// colour map (weight <c>alpha × activation</c>, so inactive regions keep the X-ray visible), and the
-/// expert mask's outline (mask pixels with a 4-neighbour outside the mask) drawn on top.
+/// Pictures of decision regions: the X-ray in gray, the min-max-normalised CAM blended over it with the viridis
+/// colour map (weight <c>alpha × activation</c>, so inactive regions keep the X-ray visible), the expert mask's
+/// outline (mask pixels with a 4-neighbour outside the mask) drawn on top, and in the shortcut condition the
+/// planted device's outline. Viridis, not jet: its lightness rises monotonically, so a brighter region always means
+/// a stronger activation, also in grey print and for colour-blind readers.
 /// </summary>
 public static class CamOverlay
 {
-    /// <summary>Colour of the mask outline (green: absent from the jet map's low and high ends).</summary>
+    /// <summary>Colour of the expert mask's outline (pure green: brighter and more saturated than any viridis colour).</summary>
     public static readonly Rgb24 OutlineColor = new(0, 255, 0);
 
-    /// <summary>The overlay of <paramref name="cam"/> on the full X-ray of <paramref name="example"/> with its mask outline.</summary>
-    /// <exception cref="ArgumentException">The CAM's size differs from the image's.</exception>
-    public static Image<Rgb24> Render(AnnotatedImage example, CamMap cam, double alpha = 0.5, bool outline = true)
+    /// <summary>Colour of the planted device's outline in the shortcut condition (magenta: not in viridis, not the mask's green).</summary>
+    public static readonly Rgb24 DeviceOutlineColor = new(255, 0, 255);
+
+    /// <summary>
+    /// The overlay of <paramref name="cam"/> on the <paramref name="plane"/> of <paramref name="example"/> (the full X-ray, or the
+    /// ROI image a teacher was fed) with the expert mask's outline and, where <paramref name="device"/> is given, the device's.
+    /// </summary>
+    /// <param name="example">The image.</param>
+    /// <param name="cam">Its Grad-CAM, at the image's size.</param>
+    /// <param name="alpha">Weight of the colour at the strongest activation.</param>
+    /// <param name="outline">Whether to draw the expert mask's outline.</param>
+    /// <param name="plane">The input plane drawn under the map: the one the model was fed.</param>
+    /// <param name="device">The planted device's mask (0 outside), pixel-aligned with the image; null: none drawn.</param>
+    /// <exception cref="ArgumentException">The CAM's or the device mask's size differs from the image's, or alpha outside [0, 1].</exception>
+    public static Image<Rgb24> Render(AnnotatedImage example, CamMap cam, double alpha = 0.5, bool outline = true, ImagePlane plane = ImagePlane.Image, byte[]? device = null)
     {
         if (cam.Height != example.Height || cam.Width != example.Width)
             throw new ArgumentException($"Image {cam.Index}: expected a CAM of the image's size {example.Height}×{example.Width}, found {cam.Height}×{cam.Width}.", nameof(cam));
         if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentException($"Expected alpha in [0, 1], found {alpha}.", nameof(alpha));
+        if (device is not null && device.Length != example.Height * example.Width)
+            throw new ArgumentException($"Image {cam.Index}: expected a {example.Height}×{example.Width} device mask, found {device.Length} pixels.", nameof(device));
         var normalised = DecisionRegions.MinMaxNormalise(cam.Values);
         var edge = outline ? Outline(example.Mask, example.Height, example.Width) : null;
+        var deviceEdge = device is null ? null : Outline(device, example.Height, example.Width);
+        var background = plane == ImagePlane.Roi ? example.Roi : example.Image;
         int w = example.Width;
         var image = new Image<Rgb24>(example.Width, example.Height);
         image.ProcessPixelRows(rows =>
@@ -35,9 +53,10 @@ public static class CamOverlay
                 {
                     int i = y * w + x;
                     if (edge is not null && edge[i]) { row[x] = OutlineColor; continue; }
-                    double g = example.Image[i];
+                    if (deviceEdge is not null && deviceEdge[i]) { row[x] = DeviceOutlineColor; continue; }
+                    double g = background[i];
                     double a = normalised is null ? 0 : alpha * normalised[i];
-                    var (r, gr, b) = Jet(normalised?[i] ?? 0);
+                    var (r, gr, b) = Viridis(normalised?[i] ?? 0);
                     row[x] = new Rgb24(Blend(g, r, a), Blend(g, gr, a), Blend(g, b, a));
                 }
             }
@@ -89,12 +108,24 @@ public static class CamOverlay
         return edge;
     }
 
-    /// <summary>The jet colour map: dark blue (0) → blue → cyan → yellow → red → dark red (1), components in [0, 255].</summary>
-    public static (double R, double G, double B) Jet(double v)
+    // matplotlib's viridis at nine equally spaced points (#440154 … #fde725), the colours Plotly's "Viridis" scale uses.
+    static readonly (double R, double G, double B)[] ViridisStops =
+    [
+        (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 145, 140), (40, 174, 128), (94, 201, 98), (173, 220, 48), (253, 231, 37),
+    ];
+
+    /// <summary>
+    /// The viridis colour map, linearly interpolated between nine points: dark purple (0) → blue → teal → green → yellow (1),
+    /// components in [0, 255]. Perceptually uniform: its lightness rises monotonically with <paramref name="v"/>.
+    /// </summary>
+    public static (double R, double G, double B) Viridis(double v)
     {
-        v = Math.Clamp(v, 0, 1);
-        double Channel(double centre) => 255 * Math.Clamp(1.5 - Math.Abs(4 * v - centre), 0, 1);
-        return (Channel(3), Channel(2), Channel(1));
+        v = double.IsNaN(v) ? 0 : Math.Clamp(v, 0, 1);
+        double at = v * (ViridisStops.Length - 1);
+        int i = Math.Min((int)at, ViridisStops.Length - 2);
+        double t = at - i;
+        var (a, b) = (ViridisStops[i], ViridisStops[i + 1]);
+        return (a.R + t * (b.R - a.R), a.G + t * (b.G - a.G), a.B + t * (b.B - a.B));
     }
 
     private static byte Blend(double gray, double colour, double a) => (byte)Math.Round((1 - a) * gray + a * colour);

@@ -299,7 +299,7 @@ public static class StudyDecisionRegions
         double.IsFinite(v) ? double.Parse(v.ToString(ScoreFormat, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture) : v;
 
     /// <summary>The confounder mask of a phantom image (<c>devices/&lt;file&gt;</c>), or null when the data has none or the image carries none.</summary>
-    static byte[]? ReadDeviceMask(string dataDir, string file, AnnotatedImage example)
+    internal static byte[]? ReadDeviceMask(string dataDir, string file, AnnotatedImage example)
     {
         var path = Path.Combine(dataDir, PhantomGenerator.DeviceFolder, file);
         if (!File.Exists(path)) return null;

@@ -386,39 +386,23 @@ public sealed class StudyNotebook
     }
 
     /// <summary>
-    /// A picture of pair <paramref name="run"/> of <paramref name="label"/>: one scored test image per class (the first of each
-    /// class among the images the study scores, <see cref="StudyDecisionRegions.ImagesScored(int, StudyPreset)"/>), columns
-    /// baseline | HKD student | ROI teacher, the Grad-CAM of the class each model predicts (the study's measure) over its
-    /// input — the teacher on its ROI input, the oracle of the claims' control — with the expert mask outlined; and its
-    /// caption (each model's predicted class, probability and scores per row). Loads the three checkpoints (<c>best.pt</c>).
+    /// The decision-region figures of every backbone × condition (<see cref="StudyDecisionRegionFigures.Build"/>): Grad-CAM
+    /// pictures of the lowest pair that keeps its three checkpoints, rows chosen by the stated rule, and the paired scores beside
+    /// them; for a label without checkpoints (a committed study keeps none) the figure carries only its note, and
+    /// <see cref="SavedDecisionRegionPng"/> gives the picture the study's own run saved.
     /// </summary>
-    /// <returns>The figure as PNG bytes (nothing is written to the study folder) and its caption.</returns>
-    /// <exception cref="InvalidDataException">A run without its checkpoint (a committed study keeps none; see <see cref="HasCheckpoints"/>).</exception>
-    public (byte[] Png, string Caption) DecisionRegionPicture(string label, int run = 0)
+    public IReadOnlyList<StudyDecisionRegionFigures.Figure> DecisionRegionFigures() => StudyDecisionRegionFigures.Build(Evaluation);
+
+    /// <summary>The PNG of <paramref name="label"/>'s decision-region pictures saved under <c>figures/</c>, or null where there is none.</summary>
+    public byte[]? SavedDecisionRegionPng(string label)
     {
-        var compared = Compared(label);
-        var teacherCell = MainCell(label, Role.Teacher) ?? throw new ArgumentException($"label: {label} has no main-arm teacher.", nameof(label));
-        using var baseline = TrainedModel.Load(compared[0].RunFolders[run]);
-        using var student = TrainedModel.Load(compared[1].RunFolders[run]);
-        using var teacher = TrainedModel.Load(teacherCell.RunFolders[run]);
-        var images = student.OpenSplit(Evaluation.Split);
-        var scored = StudyDecisionRegions.ImagesScored(images.Count, Preset);
-        var shown = scored.GroupBy(images.LabelOf).OrderBy(g => g.Key).Select(g => g.First()).ToArray();
-        var models = new ExplainedModel[]
-        {
-            new(compared[0].Model, baseline.Model), new(compared[1].Model, student.Model), new(teacherCell.Model + " (on its ROI input)", teacher.Model, ImagePlane.Roi),
-        };
-        var pictured = DecisionRegionComparison.Run(models, images, shown, CamTarget.Predicted);
-        using var figure = pictured.Figure(images);
-        using var png = new MemoryStream();
-        figure.SaveAsPng(png);
-        var truth = string.Join(", ", shown.Select((i, row) => $"row {row + 1} {images.Classes[images.LabelOf(i)]}"));
-        return (png.ToArray(), $"{label}, pair {run}, {Evaluation.Split} split, one scored image per class; true class: {truth}.\n" + pictured.Caption(images.Classes));
+        var path = Path.Combine(StudyDir, "figures", StudyDecisionRegionFigures.PictureStem + StudyReport.FileStem(label) + ".png");
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
     }
 
     /// <summary>
     /// Whether pair <paramref name="run"/> of <paramref name="label"/>'s main arm still has the checkpoints (<c>best.pt</c>) of its
-    /// baseline, teacher and student, which <see cref="DecisionRegionPicture"/> loads (a committed study keeps none).
+    /// baseline, teacher and student, which the decision-region pictures load (a committed study keeps none).
     /// </summary>
     public bool HasCheckpoints(string label, int run = 0) =>
         Compared(label).Append(MainCell(label, Role.Teacher)).All(c => c is not null && run < c.RunFolders.Count && File.Exists(new RunFolder(c.RunFolders[run]).BestModel));

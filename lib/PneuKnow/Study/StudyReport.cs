@@ -260,6 +260,9 @@ public static class StudyReport
                     $"{backbone}: F1 per class ({e.Split} split)"),
                 Path.Combine(figures, $"class_f1_{FileStem(backbone)}.html"), files);
         }
+        // Grad-CAM pictures of one pair per backbone × condition, where a pair still has its checkpoints (a committed study
+        // keeps none: then the pictures its own run wrote stay).
+        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files));
         return files;
     }
 
@@ -354,7 +357,7 @@ public static class StudyReport
     }
 
     // "cntk_resnet18 · shortcut" -> "cntk_resnet18_shortcut"
-    static string FileStem(string label) => label.Replace(" · ", "_", StringComparison.Ordinal);
+    internal static string FileStem(string label) => label.Replace(" · ", "_", StringComparison.Ordinal);
 
     static ModelRuns ModelRunsOf(StudyCell c) => new(c.Label, c.Model, c.Kind,
         c.Group.PerRun.Select(r => r.Values["accuracy"]).ToArray(), c.Group.PerRun.Select(r => r.Values["macro_recall"]).ToArray());
