@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using PneuKnow.Augmentation;
-using PneuKnow.Evaluation;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
 using TorchSharp;
