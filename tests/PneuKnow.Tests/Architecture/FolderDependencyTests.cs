@@ -38,6 +38,17 @@ public sealed class FolderDependencyTests
     }
 
     [Fact]
+    public void The_reader_sees_references_in_method_bodies_lambdas_attributes_and_catch_clauses()
+    {
+        const string fixture = "PneuKnow.Tests.Architecture.ReaderFixture";
+        var found = TypeReferenceReader.Read(typeof(FolderDependencyTests).Assembly.Location, ns => ns.StartsWith(fixture, StringComparison.Ordinal));
+        var edges = found.Select(r => $"{r.FromType} → {r.ToType}").ToHashSet();
+        foreach (var expected in new[] { "BodyOnly → CalledOnlyInABody", "LambdaOnly → UsedOnlyInALambda", "AttributeOnly → OnlyAnAttribute", "CatchOnly → OnlyCaught" })
+            Assert.True(edges.Contains(expected), $"expected {expected}; the reader found: {string.Join("; ", edges)}");
+        Assert.DoesNotContain(found, r => r.FromNamespace.EndsWith(".Low", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Every_folder_has_a_place_in_the_order()
     {
         var unknown = References.Value.SelectMany(r => new[] { r.FromNamespace, r.ToNamespace })
