@@ -3,6 +3,7 @@ using System.Globalization;
 using PneuKnow.Augmentation;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
+using PneuKnow.Distillation;
 using TorchSharp;
 using static TorchSharp.torch;
 
