@@ -1,3 +1,5 @@
+using PneuKnow.Runtime;
+
 namespace PneuKnow.Augmentation;
 
 /// <summary>
@@ -24,23 +26,11 @@ public struct AugmentationRandom
     public static AugmentationRandom ForShuffle(long seed, int epoch) =>
         new(Mix(Mix(Mix((ulong)seed ^ 0x5EED5EED5EED5EEDUL) ^ (ulong)(uint)epoch) ^ 0xD1B54A32D192ED03UL));
 
-    static ulong Mix(ulong z)
-    {
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    // One SplitMix64 step from state z (z is a copy: the caller's value does not change).
+    static ulong Mix(ulong z) => SplitMix64.Next(ref z);
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
-    {
-        _state += 0x9E3779B97F4A7C15UL;
-        var z = _state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public ulong NextUInt64() => SplitMix64.Next(ref _state);
 
     /// <summary>Uniform in [0, 1) with 53 random bits (Python's <c>random.random()</c> role).</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));

@@ -1,5 +1,3 @@
-using PneuKnow.Data.Phantom;
-
 namespace PneuKnow.Data;
 
 /// <summary>Where a manifest's annotations come from.</summary>

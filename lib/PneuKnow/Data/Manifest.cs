@@ -1,7 +1,6 @@
 using PneuKnow.Runtime;
 using System.Globalization;
 using System.Text.Json;
-using PneuKnow.Data.Phantom;
 using SixLabors.ImageSharp;
 
 namespace PneuKnow.Data;

@@ -1,3 +1,5 @@
+using PneuKnow.Runtime;
+
 namespace PneuKnow.Data;
 
 /// <summary>The split names used throughout: the authors' <c>train</c>/<c>valid</c> and a held-out <c>test</c>.</summary>
@@ -87,7 +89,7 @@ public static class PatientSplits
         foreach (var group in patients.GroupBy(p => p.Label).OrderBy(g => g.Key))
         {
             var list = group.OrderBy(p => p.Id, StringComparer.Ordinal).ToList();
-            Phantom.SplitMix64.Derive(seed, 0x5B1175UL, (ulong)group.Key).Shuffle(list);
+            SplitMix64.Derive(seed, 0x5B1175UL, (ulong)group.Key).Shuffle(list);
             double total = list.Sum(p => p.Count), cum = 0;
             // Test first, then valid, so the small held-out splits get the exact-as-possible share.
             double testEnd = total * fractions.Test, validEnd = total * (fractions.Test + fractions.Valid);

@@ -1,3 +1,5 @@
+using PneuKnow.Training;
+
 namespace PneuKnow.Evaluation;
 
 /// <summary>A percentile bootstrap interval of a metric of one run.</summary>

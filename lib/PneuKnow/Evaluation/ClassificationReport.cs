@@ -1,3 +1,5 @@
+using PneuKnow.Training;
+
 namespace PneuKnow.Evaluation;
 
 /// <summary>

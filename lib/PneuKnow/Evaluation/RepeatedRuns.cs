@@ -1,3 +1,5 @@
+using PneuKnow.Training;
+
 namespace PneuKnow.Evaluation;
 
 /// <summary>One run's predictions on one split, with the key of the group of repeated runs it belongs to.</summary>

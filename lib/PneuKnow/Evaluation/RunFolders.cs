@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PneuKnow.Training;
 
 namespace PneuKnow.Evaluation;
 

@@ -23,17 +23,17 @@ namespace PneuKnow.Models;
 /// </remarks>
 public sealed class CntkResNet18 : Backbone
 {
-    /// <summary>Residual blocks per stage.</summary>
-    public static readonly IReadOnlyList<int> BlocksPerStage = [2, 2, 2, 3];
+    /// <summary>Residual blocks per stage (<see cref="CntkResNet18Layout.BlocksPerStage"/>).</summary>
+    public static readonly IReadOnlyList<int> BlocksPerStage = CntkResNet18Layout.BlocksPerStage;
 
-    /// <summary>Output channels per stage.</summary>
-    public static readonly IReadOnlyList<int> StageWidths = [64, 128, 256, 512];
+    /// <summary>Output channels per stage (<see cref="CntkResNet18Layout.StageWidths"/>).</summary>
+    public static readonly IReadOnlyList<int> StageWidths = CntkResNet18Layout.StageWidths;
 
     /// <summary>Channels after the stem convolution.</summary>
-    public const int StemWidth = 64;
+    public const int StemWidth = CntkResNet18Layout.StemWidth;
 
     /// <summary>Kernel size of the stem convolution.</summary>
-    public const int StemKernel = 7;
+    public const int StemKernel = CntkResNet18Layout.StemKernel;
 
     /// <summary>The image size the network was trained at, and the size of the mean image.</summary>
     public const int ImageSize = 224;

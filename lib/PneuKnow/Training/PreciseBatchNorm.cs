@@ -1,5 +1,6 @@
 using PneuKnow.Augmentation;
 using PneuKnow.Models;
+using PneuKnow.Distillation;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,3 +1,5 @@
+using PneuKnow.Runtime;
+
 namespace PneuKnow.Training;
 
 /// <summary>
@@ -19,11 +21,6 @@ public static class Seeds
         return (long)(h & 0x7FFF_FFFF_FFFF_FFFFUL);
     }
 
-    static ulong Mix(ulong z)
-    {
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    // One SplitMix64 step from state z (z is a copy: the caller's value does not change).
+    static ulong Mix(ulong z) => SplitMix64.Next(ref z);
 }

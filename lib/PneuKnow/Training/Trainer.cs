@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using PneuKnow.Augmentation;
-using PneuKnow.Evaluation;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
+using PneuKnow.Distillation;
 using TorchSharp;
 using static TorchSharp.torch;
 

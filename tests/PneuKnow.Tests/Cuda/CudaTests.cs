@@ -6,6 +6,7 @@ using PneuKnow.Runtime;
 using PneuKnow.Tests.Augmentation;
 using PneuKnow.Tests.Training;
 using PneuKnow.Training;
+using PneuKnow.Distillation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using PneuKnow.Data;
 using PneuKnow.Evaluation;
+using PneuKnow.Training;
 
 namespace PneuKnow.Tests.Data;
 

@@ -1,5 +1,6 @@
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
+using PneuKnow.Runtime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

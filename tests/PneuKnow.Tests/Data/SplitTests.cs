@@ -1,5 +1,6 @@
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
+using PneuKnow.Runtime;
 
 namespace PneuKnow.Tests.Data;
 

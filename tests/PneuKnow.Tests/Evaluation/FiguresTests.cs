@@ -1,6 +1,7 @@
 using SixLabors.ImageSharp;
 using PneuKnow.Evaluation;
 using PneuKnow.Plots;
+using PneuKnow.Training;
 
 namespace PneuKnow.Tests.Evaluation;
 

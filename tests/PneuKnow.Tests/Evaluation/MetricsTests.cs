@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PneuKnow.Evaluation;
+using PneuKnow.Training;
 
 namespace PneuKnow.Tests.Evaluation;
 

@@ -1,6 +1,7 @@
 using Microsoft.Data.Analysis;
 using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
+using PneuKnow.Training;
 
 namespace PneuKnow.Tests.Evaluation;
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Analysis;
 using PneuKnow.Evaluation;
+using PneuKnow.Training;
 
 namespace PneuKnow.Tests.Evaluation;
 

@@ -1,4 +1,5 @@
 using PneuKnow.Evaluation;
+using PneuKnow.Training;
 
 namespace PneuKnow.Tests.Evaluation;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PneuKnow.Evaluation;
 using PneuKnow.Study;
+using PneuKnow.Training;
 
 namespace PneuKnow.Tests.Study;
 

@@ -2,6 +2,7 @@ using PneuKnow.Augmentation;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
 using PneuKnow.Training;
+using PneuKnow.Distillation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -4,6 +4,7 @@ using PneuKnow.Data;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
 using PneuKnow.Training;
+using PneuKnow.Distillation;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -5,6 +5,7 @@ using PneuKnow.Evaluation;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
 using PneuKnow.Training;
+using PneuKnow.Distillation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using PneuKnow.Evaluation;
+using PneuKnow.Plots;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -4,6 +4,7 @@ using PneuKnow.Augmentation;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
 using PneuKnow.Training;
+using PneuKnow.Distillation;
 using Spectre.Console.Cli;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,5 @@
+using PneuKnow.Runtime;
+
 namespace PneuKnow.Data.Phantom;
 
 /// <summary>

@@ -1,19 +1,6 @@
-namespace PneuKnow.Data.Phantom;
+using PneuKnow.Runtime;
 
-/// <summary>A 2-D point in pixel or anatomy coordinates.</summary>
-/// <param name="X">Column (pixels) or lateral position.</param>
-/// <param name="Y">Row (pixels) or cranio-caudal position.</param>
-public readonly record struct Vec2(double X, double Y)
-{
-    /// <summary>Sum.</summary>
-    public static Vec2 operator +(Vec2 a, Vec2 b) => new(a.X + b.X, a.Y + b.Y);
-    /// <summary>Difference.</summary>
-    public static Vec2 operator -(Vec2 a, Vec2 b) => new(a.X - b.X, a.Y - b.Y);
-    /// <summary>Scaling.</summary>
-    public static Vec2 operator *(Vec2 a, double s) => new(a.X * s, a.Y * s);
-    /// <summary>Euclidean length.</summary>
-    public double Length => Math.Sqrt(X * X + Y * Y);
-}
+namespace PneuKnow.Data.Phantom;
 
 /// <summary>
 /// A single-channel float image with the drawing operations the phantom needs: anti-aliased

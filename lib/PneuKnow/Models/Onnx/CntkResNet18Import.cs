@@ -1,6 +1,6 @@
 namespace PneuKnow.Models.Onnx;
 
-/// <summary>One weight tensor taken from the ONNX file, named as in <see cref="CntkResNet18"/>'s state dict.</summary>
+/// <summary>One weight tensor taken from the ONNX file, named as in <c>CntkResNet18</c>'s state dict.</summary>
 /// <param name="Name">State-dict key, torchvision spelling (e.g. <c>layer2.0.downsample.1.running_var</c>).</param>
 /// <param name="Shape">Shape.</param>
 /// <param name="Values">Row-major float32 values.</param>
@@ -15,7 +15,7 @@ public sealed class UnexpectedOnnxNetworkException : Exception
 }
 
 /// <summary>
-/// Turns ML.NET's <c>ResNet18.onnx</c> (CNTK 2.6, opset 8) into <see cref="CntkResNet18"/>'s state
+/// Turns ML.NET's <c>ResNet18.onnx</c> (CNTK 2.6, opset 8) into <c>PneuKnow.Models.CntkResNet18</c>'s state
 /// dict, and its <c>ResNetPreprocess.onnx</c> into the mean image. It makes no torch calls: it only decodes and checks.
 /// </summary>
 /// <remarks>
@@ -25,7 +25,7 @@ public sealed class UnexpectedOnnxNetworkException : Exception
 /// input is either the block input or a 1×1 Conv + BatchNormalization (the downsample path). Blocks
 /// are grouped into stages at each downsample, and everything — stage layout, every shape, stride,
 /// pad, epsilon, and that no node or initializer is left over — is compared with
-/// <see cref="CntkResNet18"/>'s specification; the first difference is reported.
+/// <see cref="CntkResNet18Layout"/>; the first difference is reported.
 /// </remarks>
 public static class CntkResNet18Import
 {
@@ -130,7 +130,7 @@ public static class CntkResNet18Import
 
             // Stem.
             var stemConv = Next(image.Name, "Conv", "stem");
-            string x = ConvBn("conv1", "bn1", stemConv, 3, CntkResNet18.StemWidth, CntkResNet18.StemKernel, 2);
+            string x = ConvBn("conv1", "bn1", stemConv, 3, CntkResNet18Layout.StemWidth, CntkResNet18Layout.StemKernel, 2);
             x = Next(x, "Relu", "stem").Outputs[0];
             var pool = Next(x, "MaxPool", "stem");
             CheckWindow(pool, "maxpool", 3, 2);
@@ -138,21 +138,21 @@ public static class CntkResNet18Import
 
             // Residual blocks, grouped into stages at each downsample.
             var stages = new List<int>();
-            int width = CntkResNet18.StemWidth;
+            int width = CntkResNet18Layout.StemWidth;
             while (ConsumersOf(x).All(n => n.OpType != "AveragePool" && n.OpType != "GlobalAveragePool"))
             {
                 bool downsample = ConsumersOf(x).Count(n => n.OpType == "Conv") == 2;
                 if (stages.Count == 0 || downsample) stages.Add(0);
                 int stage = stages.Count, block = stages[^1];
-                if (stage > CntkResNet18.BlocksPerStage.Count)
-                    throw Unexpected($"expected {CntkResNet18.BlocksPerStage.Count} stages, found a stage {stage} starting at '{x}'");
-                int outWidth = CntkResNet18.StageWidths[stage - 1];
+                if (stage > CntkResNet18Layout.BlocksPerStage.Count)
+                    throw Unexpected($"expected {CntkResNet18Layout.BlocksPerStage.Count} stages, found a stage {stage} starting at '{x}'");
+                int outWidth = CntkResNet18Layout.StageWidths[stage - 1];
                 x = Block($"layer{stage}.{block}", x, width, outWidth, downsample);
                 width = outWidth;
                 stages[^1]++;
             }
-            if (!stages.SequenceEqual(CntkResNet18.BlocksPerStage))
-                throw Unexpected($"expected blocks per stage [{string.Join(", ", CntkResNet18.BlocksPerStage)}], found [{string.Join(", ", stages)}]");
+            if (!stages.SequenceEqual(CntkResNet18Layout.BlocksPerStage))
+                throw Unexpected($"expected blocks per stage [{string.Join(", ", CntkResNet18Layout.BlocksPerStage)}], found [{string.Join(", ", stages)}]");
 
             // Global average pool, the graph's output.
             if (ConsumersOf(x).Count != 1)

@@ -1,10 +1,11 @@
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
+using PneuKnow.Evaluation;
 using PneuKnow.Models;
 using PneuKnow.Runtime;
 using static TorchSharp.torch;
 
-namespace PneuKnow.Tests.Models;
+namespace PneuKnow.Tests.Evaluation;
 
 public class FeatureProbeTests
 {

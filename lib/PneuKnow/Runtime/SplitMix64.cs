@@ -1,4 +1,6 @@
-namespace PneuKnow.Data.Phantom;
+using System.Runtime.CompilerServices;
+
+namespace PneuKnow.Runtime;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea and Flood 2014): a tiny seeded generator whose output is fixed by
@@ -6,6 +8,12 @@ namespace PneuKnow.Data.Phantom;
 /// Every random draw of the phantom generator comes from one of these, so the same seed gives
 /// the same bytes on every runtime and thread count.
 /// </summary>
+/// <remarks>
+/// The one SplitMix64 of the engine: the phantom's streams (this class), the augmentation streams
+/// (<c>AugmentationRandom</c>, a struct advanced by <c>ref</c> through <see cref="Next(ref ulong)"/>) and the derived
+/// seeds (<c>Seeds</c>, through <see cref="Next(ref ulong)"/> on a copy) share its constants and mixing function.
+/// It lives in Runtime, the base layer, so Data, Augmentation and Training all reach it without depending on each other.
+/// </remarks>
 public sealed class SplitMix64
 {
     private ulong _state;
@@ -16,7 +24,7 @@ public sealed class SplitMix64
     /// <summary>Derives an independent stream for a sub-task (an image, a patient) from a parent seed and keys.</summary>
     public static SplitMix64 Derive(ulong seed, params ulong[] keys)
     {
-        ulong s = Mix(seed ^ 0x9E3779B97F4A7C15UL);
+        ulong s = Mix(seed ^ Gamma);
         foreach (var k in keys) s = Mix(s ^ Mix(k + 0x632BE59BD9B4E019UL));
         return new SplitMix64(s);
     }
@@ -29,7 +37,12 @@ public sealed class SplitMix64
         return Mix(h);
     }
 
-    private static ulong Mix(ulong z)
+    /// <summary>The golden-ratio increment added to the state before each output.</summary>
+    public const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>SplitMix64's output function (Stafford's variant 13): a bijective 64-bit mix of <paramref name="z"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
@@ -37,10 +50,14 @@ public sealed class SplitMix64
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Next(ref _state);
+
+    /// <summary>Advances a SplitMix64 state held elsewhere (a struct's field, a local) by one step and returns its output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Next(ref ulong state)
     {
-        _state += 0x9E3779B97F4A7C15UL;
-        return Mix(_state);
+        state += Gamma;
+        return Mix(state);
     }
 
     /// <summary>Uniform in [0, 1) with 53 bits of precision.</summary>

@@ -1,8 +1,9 @@
 using System.Globalization;
 
-namespace PneuKnow.Evaluation;
+namespace PneuKnow.Training;
 
 /// <summary>One model's predictions on one split: what training writes and evaluation reads.</summary>
+/// <remarks>In Training, the folder that writes the file, so that Evaluation (which reads it) depends on Training and not the reverse.</remarks>
 /// <param name="Classes">Class labels in code order; probability column k belongs to class k.</param>
 /// <param name="Rows">One row per image.</param>
 public sealed record Predictions(IReadOnlyList<string> Classes, IReadOnlyList<PredictionRow> Rows)

@@ -1,10 +1,9 @@
 using PneuKnow.Augmentation;
-using PneuKnow.Distillation;
 using PneuKnow.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PneuKnow.Training;
+namespace PneuKnow.Distillation;
 
 /// <summary>
 /// The terms of one training batch's loss. <see cref="Total"/> is what is minimised;
@@ -17,8 +16,12 @@ namespace PneuKnow.Training;
 public sealed record LossTerms(Tensor Total, Tensor Classification, Tensor? Consistency, Tensor Logits);
 
 /// <summary>
-/// A training method is a loss over a batch; the <see cref="Trainer"/> loop is shared by all of them.
+/// A training method is a loss over a batch; the trainer's loop (<c>PneuKnow.Training.Trainer</c>) is shared by all of them.
 /// </summary>
+/// <remarks>
+/// The methods live in Distillation, beside the losses they combine (feature MSE, logit KD, the consistency weight), and
+/// use only folders to its left (Models' backbones, Augmentation's batches); Training runs them without knowing which.
+/// </remarks>
 public interface ITrainingMethod
 {
     /// <summary>Short name, e.g. <c>baseline</c> or <c>hkd_student</c>.</summary>
@@ -196,7 +199,7 @@ public abstract class FrozenTeacherStudent : ITrainingMethod
 /// </summary>
 /// <param name="teacher">The trained teacher; its parameters stop requiring gradients and it is put in eval mode.</param>
 /// <param name="kdEpochs">Epochs of guidance (40 in the paper).</param>
-/// <param name="initialWeight">a_0 (0.5 in the paper: a config's <c>consistency_weight</c>, whose default <see cref="StageConfig.ConsistencyWeight"/> holds; required here so that the value is written in one place).</param>
+/// <param name="initialWeight">a_0 (0.5 in the paper: a config's <c>consistency_weight</c>, whose default <c>Training.StageConfig.ConsistencyWeight</c> holds; required here so that the value is written in one place).</param>
 /// <param name="adapter">A <see cref="FeatureAdapter"/> for heterogeneous pairs, or null.</param>
 /// <param name="normalizedFeatures">Compare unit-norm feature maps (see <see cref="DistillationLoss.Consistency"/>).</param>
 /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI (a control).</param>
@@ -249,8 +252,8 @@ public sealed class LogitKdStudent : FrozenTeacherStudent
     /// <summary>Creates the method around a trained teacher, which it freezes.</summary>
     /// <param name="teacher">The trained teacher.</param>
     /// <param name="kdEpochs">Epochs of guidance.</param>
-    /// <param name="temperature">Softening temperature T (a config's <c>kd_temperature</c>, default <see cref="StageConfig.KdTemperature"/>).</param>
-    /// <param name="initialWeight">a_0 (a config's <c>consistency_weight</c>, default <see cref="StageConfig.ConsistencyWeight"/>).</param>
+    /// <param name="temperature">Softening temperature T (a config's <c>kd_temperature</c>, default <c>Training.StageConfig.KdTemperature</c>).</param>
+    /// <param name="initialWeight">a_0 (a config's <c>consistency_weight</c>, default <c>Training.StageConfig.ConsistencyWeight</c>).</param>
     /// <param name="teacherOnRaw">Feed the teacher the full image instead of the ROI.</param>
     public LogitKdStudent(Backbone teacher, int kdEpochs, double temperature, double initialWeight, bool teacherOnRaw = false)
         : base(teacher, kdEpochs, teacherOnRaw, initialWeight)

@@ -1,10 +1,11 @@
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
+using PneuKnow.Models;
 using PneuKnow.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PneuKnow.Models;
+namespace PneuKnow.Evaluation;
 
 /// <summary>Images and labels a probe reads: RGB in [0, 1] (gray replicated to 3 channels).</summary>
 /// <param name="Images">N×3×H×W float32 on the CPU, values in [0, 1].</param>
@@ -72,6 +73,8 @@ public sealed record LinearProbeOptions(int Steps = 300, double LearningRate = 0
 /// Features are standardised with the training split's per-channel mean and standard deviation, so the probes see
 /// the same scale whatever the network's activations are (random initialisation gives very different scales).
 /// The logistic regression starts from zero weights and is convex, so its result does not depend on a seed.
+/// An experiment on backbones rather than part of one, so it lives in Evaluation: it builds backbones from the
+/// zoo (Models) and renders the phantom (Data), both folders Evaluation may use, and no model depends on it.
 /// </remarks>
 public static class FeatureProbe
 {

@@ -1,7 +1,7 @@
 using Microsoft.Data.Analysis;
-using PneuKnow.Plots;
+using PneuKnow.Evaluation;
 
-namespace PneuKnow.Evaluation;
+namespace PneuKnow.Plots;
 
 /// <summary>What <see cref="EvaluationReport.Write"/> produced.</summary>
 /// <param name="Files">Paths written.</param>
@@ -9,6 +9,10 @@ namespace PneuKnow.Evaluation;
 public sealed record EvaluationOutput(IReadOnlyList<string> Files, IReadOnlyList<string> Warnings);
 
 /// <summary>Writes the evaluation of groups of repeated runs into a folder: tables (CSV + Markdown) and figures (HTML).</summary>
+/// <remarks>
+/// In Plots rather than Evaluation because it saves figures: Plots draws from Evaluation's numbers, so an
+/// Evaluation type that saved figures would make the two folders depend on each other.
+/// </remarks>
 public static class EvaluationReport
 {
     /// <summary>
