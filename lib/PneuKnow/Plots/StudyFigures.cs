@@ -45,47 +45,123 @@ public static partial class StudyFigures
     }
 
     /// <summary>
-    /// Accuracy and balanced accuracy side by side: per backbone, baseline and HKD student first, then the controls and
-    /// the teacher (labelled control / oracle); each run a dot, the mean a bar-free marker with its 95 % CI (clipped to
-    /// [0, 1]), and the majority rate (always answering the commonest class) as a dashed line.
+    /// Accuracy and balanced accuracy side by side as a horizontal dot plot, one row per model: rows grouped by backbone
+    /// (and condition), within a group baseline, HKD student, controls, then the teacher (labelled control / oracle), so that
+    /// the models compared sit next to each other; each run a dot, the mean a diamond with its 95 % CI (Student's t, clipped
+    /// to [0, 1]). Reference lines where they mean something: the majority rate (always answering the commonest class) on the
+    /// accuracy panel, chance (1 / classes) on the balanced-accuracy panel, where always answering one class scores exactly that.
+    /// Labels are horizontal, so that no two overlap however many models there are.
     /// </summary>
+    /// <param name="models">The models and their per-run values.</param>
+    /// <param name="majorityRate">The share of the commonest class in the split, or null.</param>
+    /// <param name="title">The figure's title.</param>
+    /// <param name="classes">How many classes (for the chance line of balanced accuracy), or null for none.</param>
     /// <exception cref="ArgumentException">No models, or a model without runs.</exception>
-    public static GenericChart Accuracy(IReadOnlyList<ModelRuns> models, double? majorityRate, string title)
+    public static GenericChart Accuracy(IReadOnlyList<ModelRuns> models, double? majorityRate, string title, int? classes = null)
     {
         if (models.Count == 0) throw new ArgumentException("Expected at least one model, found none.", nameof(models));
         if (models.FirstOrDefault(m => m.Accuracy.Length == 0) is { } empty) throw new ArgumentException($"{empty.Backbone} {empty.Model}: expected at least one run, found none.", nameof(models));
         static int Order(ModelKind k) => k switch { ModelKind.Baseline => 0, ModelKind.Student => 1, ModelKind.Control => 2, _ => 3 };
-        var ordered = models.OrderBy(m => models.Select(x => x.Backbone).Distinct().ToList().IndexOf(m.Backbone)).ThenBy(m => Order(m.Kind)).ToList();
-        string Category(ModelRuns m) => models.Select(x => x.Backbone).Distinct().Count() > 1 ? $"{m.Backbone}<br>{FigureStyle.Label(m.Model, m.Kind)}" : FigureStyle.Label(m.Model, m.Kind);
-        var categories = ordered.Select(Category).ToArray();
+        var groups = models.Select(m => m.Backbone).Distinct().ToList();
+        var ordered = models.OrderBy(m => groups.IndexOf(m.Backbone)).ThenBy(m => Order(m.Kind)).ToList();
+        bool several = groups.Count > 1;
+        string Label(ModelRuns m) => several ? $"{m.Backbone}: {FigureStyle.Label(m.Model, m.Kind)}" : FigureStyle.Label(m.Model, m.Kind);
+        // Row positions top-down, with half a row between groups.
+        var position = new double[ordered.Count];
+        for (int i = 0; i < ordered.Count; i++)
+            position[i] = i == 0 ? 0 : position[i - 1] + (ordered[i].Backbone == ordered[i - 1].Backbone ? 1 : 1.6);
         int runs = ordered.Max(m => m.Accuracy.Length);
+        int size = FigureStyle.FontSize;
+        const int rowHeight = 30, top = 130, bottom = 90, right = 40, width = 1200;
+        int left = (int)Math.Ceiling(ordered.Select(m => MatrixPanels.LabelWidth(Label(m), size)).Max() + 30);
+        double span = position[^1];
+        int height = top + bottom + (int)Math.Ceiling((span + 1) * rowHeight);
+        const double gap = 0.06, panelWidth = (1 - gap) / 2;
 
-        GenericChart Panel(Func<ModelRuns, double[]> metric, bool legend)
+        var traces = new List<GenericChart>();
+        var layout = new Layout();
+        var shownInLegend = new HashSet<string>();
+        void Panel(int panel, Func<ModelRuns, double[]> metric)
         {
-            var traces = new List<GenericChart>();
-            foreach (var kind in Enum.GetValues<ModelKind>())
+            string suffix = panel == 0 ? "" : "2", xref = "x" + suffix, yref = "y" + suffix;
+            for (int i = 0; i < ordered.Count; i++)
             {
-                var mine = ordered.Where(m => m.Kind == kind).ToList();
-                if (mine.Count == 0) continue;
-                var xs = mine.SelectMany(m => metric(m).Select(_ => Category(m))).ToArray();
-                var ys = mine.SelectMany(metric).ToArray();
-                traces.Add(CSharpChart.Point<string, double, string>(xs, ys, Name: $"{kind} runs", ShowLegend: false, MarkerColor: FigureStyle.Translucent(kind, 0.45), Opacity: 1.0));
-                var ci = mine.Select(m => MeanCi95(metric(m))).ToArray();
-                var mean = CSharpChart.Point<string, double, string>(mine.Select(Category).ToArray(), ci.Select(c => c.Mean).ToArray(),
-                    Name: kind switch { ModelKind.Teacher => "teacher (oracle)", ModelKind.Control => "control", ModelKind.Student => "HKD student", _ => "baseline" },
-                    ShowLegend: legend, Marker: MeanMarker(kind));
-                traces.Add(WithAsymmetricError(mean, ci.Select(c => c.Upper - c.Mean), ci.Select(c => c.Mean - c.Lower)));
+                var m = ordered[i];
+                var values = metric(m);
+                var dots = new Trace2D("scatter");
+                dots.SetProperty("mode", "markers");
+                dots.SetProperty("x", values);
+                dots.SetProperty("y", values.Select(_ => position[i]).ToArray());
+                dots.SetProperty("marker", new Dictionary<string, object> { ["color"] = FigureStyle.Hex(m.Kind), ["opacity"] = 0.45, ["size"] = 8 });
+                dots.SetProperty("showlegend", false);
+                dots.SetProperty("hovertemplate", $"{Label(m)}: %{{x:.3f}}<extra>a run</extra>");
+                dots.SetProperty("xaxis", xref);
+                dots.SetProperty("yaxis", yref);
+                traces.Add(GenericChart.ofTraceObject(true, dots));
+                var (mean, lower, upper) = MeanCi95(values);
+                string legend = m.Kind switch { ModelKind.Teacher => "teacher (oracle)", ModelKind.Control => "control", ModelKind.Student => "HKD student", _ => "baseline" };
+                var diamond = new Trace2D("scatter");
+                diamond.SetProperty("mode", "markers");
+                diamond.SetProperty("x", new[] { mean });
+                diamond.SetProperty("y", new[] { position[i] });
+                diamond.SetProperty("name", legend);
+                diamond.SetProperty("legendgroup", legend);
+                diamond.SetProperty("showlegend", panel == 0 && shownInLegend.Add(legend));
+                diamond.SetProperty("marker", new Dictionary<string, object> { ["color"] = FigureStyle.Hex(m.Kind), ["symbol"] = "diamond", ["size"] = 13 });
+                diamond.SetProperty("error_x", new Dictionary<string, object>
+                {
+                    ["type"] = "data", ["symmetric"] = false, ["array"] = new[] { upper - mean }, ["arrayminus"] = new[] { mean - lower },
+                    ["color"] = FigureStyle.Hex(m.Kind), ["thickness"] = 2, ["width"] = 5,
+                });
+                diamond.SetProperty("hovertemplate", $"{Label(m)}: mean %{{x:.3f}}, 95 % CI {lower:F3}–{upper:F3}<extra></extra>");
+                diamond.SetProperty("xaxis", xref);
+                diamond.SetProperty("yaxis", yref);
+                traces.Add(GenericChart.ofTraceObject(true, diamond));
             }
-            if (majorityRate is { } rate)
-                traces.Add(CSharpChart.Line<string, double, string>([categories[0], categories[^1]], [rate, rate], Name: $"majority rate {rate:F3}", ShowLegend: legend,
-                    LineColor: Color.fromString("black"), LineDash: StyleParam.DrawingStyle.Dash, LineWidth: 1.5));
-            return CSharpChart.Combine(traces);
+            layout.SetProperty("xaxis" + suffix, new Dictionary<string, object>
+            {
+                ["domain"] = new[] { panel * (panelWidth + gap), panel * (panelWidth + gap) + panelWidth }, ["anchor"] = yref, ["range"] = new[] { 0.0, 1.02 },
+                ["title"] = new Dictionary<string, object> { ["text"] = panel == 0 ? "accuracy (share of test images right)" : "balanced accuracy (mean recall over classes)" },
+                ["showgrid"] = true, ["gridcolor"] = "#e5e5e5", ["zeroline"] = false, ["showline"] = true, ["linecolor"] = "#444", ["dtick"] = 0.1,
+            });
+            layout.SetProperty("yaxis" + suffix, new Dictionary<string, object>
+            {
+                ["domain"] = new[] { 0.0, 1.0 }, ["anchor"] = xref, ["range"] = new[] { span + 0.6, -0.6 },
+                ["tickmode"] = "array", ["tickvals"] = position, ["ticktext"] = panel == 0 ? ordered.Select(Label).ToArray() : ordered.Select(_ => "").ToArray(),
+                ["showgrid"] = false, ["zeroline"] = false, ["automargin"] = false,
+            });
         }
+        Panel(0, m => m.Accuracy);
+        Panel(1, m => m.BalancedAccuracy);
 
-        var grid = CSharpChart.Grid([Panel(m => m.Accuracy, true), Panel(m => m.BalancedAccuracy, false)], 1, 2,
-            SubPlotTitles: new[] { "accuracy", "balanced accuracy (mean recall)" });
-        grid = FigureStyle.Apply(grid, $"{title}<br><sup>dots: {runs} run(s); diamond: mean with 95 % CI (Student's t, clipped to [0, 1])</sup>");
-        return AxisRange(grid, 2, 0, 1.02);
+        void Reference(string xref, double x, string name, string dash)
+        {
+            var line = new Trace2D("scatter");
+            line.SetProperty("mode", "lines");
+            line.SetProperty("x", new[] { x, x });
+            line.SetProperty("y", new[] { -0.5, span + 0.5 });
+            line.SetProperty("name", name);
+            line.SetProperty("line", new Dictionary<string, object> { ["color"] = "black", ["dash"] = dash, ["width"] = 1.5 });
+            line.SetProperty("xaxis", xref);
+            line.SetProperty("yaxis", xref == "x" ? "y" : "y2");
+            traces.Add(GenericChart.ofTraceObject(true, line));
+        }
+        if (majorityRate is { } rate) Reference("x", rate, FormattableString.Invariant($"majority rate {rate:F3} (accuracy of always answering the commonest class)"), "dash");
+        if (classes is int k && k > 1) Reference("x2", 1.0 / k, FormattableString.Invariant($"chance {1.0 / k:F3} (1/{k} classes: balanced accuracy of any constant answer)"), "dot");
+
+        layout.SetProperty("title", new Dictionary<string, object>
+        {
+            ["text"] = $"{title}<br><sup>dots: {runs} run(s); diamond: mean with 95 % CI (Student's t, clipped to [0, 1])</sup>",
+            ["font"] = new Dictionary<string, object> { ["size"] = size + 2 },
+        });
+        layout.SetProperty("font", new Dictionary<string, object> { ["size"] = size, ["family"] = "Arial, Helvetica, sans-serif", ["color"] = "#222" });
+        layout.SetProperty("legend", new Dictionary<string, object> { ["orientation"] = "h", ["x"] = 0.0, ["y"] = -70.0 / (height - top - bottom), ["yanchor"] = "top" });
+        layout.SetProperty("paper_bgcolor", "white");
+        layout.SetProperty("plot_bgcolor", "white");
+        layout.SetProperty("margin", new Dictionary<string, object> { ["l"] = left, ["r"] = right, ["t"] = top, ["b"] = bottom + 40 });
+        layout.SetProperty("width", width + left);
+        layout.SetProperty("height", height + 40);
+        return Plotly.NET.Chart.withLayout(layout).Invoke(GenericChart.combine(traces));
     }
 
     /// <summary>

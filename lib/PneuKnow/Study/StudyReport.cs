@@ -134,8 +134,9 @@ public static class StudyReport
             Table(Comparison(e, PublishedMetrics.Read(publishedMetricsPath)), "comparison_with_published");
         }
 
-        Save(StudyFigures.Accuracy(e.Cells.Select(ModelRunsOf).ToList(), MajorityRate(e), $"Accuracy per model ({e.Split} split)"),
-            Path.Combine(figures, "accuracy.html"), files, width: 1200, height: 620);
+        Save(StudyFigures.Accuracy(e.Cells.Select(ModelRunsOf).ToList(), MajorityRate(e), $"Accuracy per model ({e.Split} split)",
+                e.Cells.FirstOrDefault()?.Group.Classes.Count),
+            Path.Combine(figures, "accuracy.html"), files);
 
         if (BudgetFigure(e) is { } budgetFigure)
             Save(budgetFigure, Path.Combine(figures, "accuracy_vs_roi_fraction.html"), files);

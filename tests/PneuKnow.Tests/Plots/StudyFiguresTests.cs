@@ -51,6 +51,18 @@ public class StudyFiguresTests
         int b = accuracy.IndexOf("\"baseline\"", StringComparison.Ordinal), s = accuracy.IndexOf("\"HKD student\"", StringComparison.Ordinal);
         Assert.True(b >= 0 && s > b, "baseline is drawn before the student");
 
+        // Two backbones: each group's models sit together (baseline, student, control, teacher), top-down; the majority
+        // rate is drawn on the accuracy panel only and chance (1/classes) on the balanced-accuracy panel only.
+        var two = System.Text.Json.Nodes.JsonNode.Parse(Plotly.NET.GenericChart.toFigureJson(StudyFigures.Accuracy([
+            new ModelRuns("a", "HKD student", ModelKind.Student, [0.7], [0.6]), new ModelRuns("b", "baseline", ModelKind.Baseline, [0.6], [0.5]),
+            new ModelRuns("a", "ROI teacher", ModelKind.Teacher, [0.9], [0.9]), new ModelRuns("a", "baseline", ModelKind.Baseline, [0.5], [0.4])], 0.6, "acc", classes: 5)))!;
+        var ticks = two["layout"]!["yaxis"]!["ticktext"]!.AsArray().Select(t => (string)t!).ToArray();
+        Assert.Equal(["a: baseline", "a: HKD student", "a: ROI teacher [oracle]", "b: baseline"], ticks);
+        var lines = two["data"]!.AsArray().Where(t => (string?)t!["mode"] == "lines").ToDictionary(t => ((string)t!["name"]!).Split(' ')[0], t => (string)t!["xaxis"]!);
+        Assert.Equal("x", lines["majority"]);
+        Assert.Equal("x2", lines["chance"]);
+        Assert.Contains("chance 0.200 (1/5 classes", Plotly.NET.GenericChart.toFigureJson(StudyFigures.Accuracy([new ModelRuns("a", "baseline", ModelKind.Baseline, [0.5], [0.4])], null, "acc", classes: 5)));
+
         var confusion = FigureFile.ToHtml(StudyFigures.Confusions([("baseline", new[,] { { 2, 0 }, { 1, 3 } })], ["B", "NB"], "c"));
         Assert.Contains("bacterial", confusion);
         Assert.Contains("healthy", confusion);
