@@ -33,15 +33,15 @@ public static class DecisionRegionFigure
 {
     // Layout pixels: the title and column headers above, row labels at the left, the colourbar at the right, and the
     // caption strip above each tile (two lines of text).
-    const int Top = 170, Bottom = 40, Left = 230, Right = 170, CaptionStrip = 52, Gap = 14;
+    const int Top = 190, Bottom = 40, Left = 230, MinRight = 170, CaptionStrip = 48, Gap = 10, MaxTile = 240;
 
     /// <summary>The smallest width the figure is laid out at (issue 24: at least 1,200 px).</summary>
     public const int MinWidth = 1200;
 
     /// <summary>
-    /// The chart, <paramref name="width"/> layout pixels wide; its height follows from the rows (square tiles). Six rows at
-    /// the default 1,200 px export as a 2,400 × 4,150 px PNG; at 1,500 px (3,000 × 5,350) the headless Chromium's
-    /// <c>Plotly.toImage</c> never finished here, so wider layouts are for fewer rows.
+    /// The chart, <paramref name="width"/> layout pixels wide; its height follows from the rows (square tiles of at most
+    /// 240 px). Six rows give a layout about 2,000 px tall (a 2,400 × 4,000 px PNG); the headless Chromium's
+    /// <c>Plotly.toImage</c> never finished here for layouts above about 2,150 px.
     /// </summary>
     /// <param name="rows">The images, top to bottom; every row has the same models in the same order.</param>
     /// <param name="title">The figure's title (backbone, condition, pair, split).</param>
@@ -58,8 +58,11 @@ public static class DecisionRegionFigure
                 throw new ArgumentException($"{row.Image}: expected the models {string.Join(" | ", models)} like the first row, found {string.Join(" | ", row.Panels.Select(p => p.Model))}.", nameof(rows));
 
         int columns = models.Length, n = rows.Count, size = FigureStyle.FontSize;
-        double plotWidth = width - Left - Right;
-        double tile = (plotWidth - Gap * (columns - 1)) / columns;
+        // Tiles at most MaxTile px: the PNG of a taller layout (about 2,150 px at twice the size) never came back from the
+        // headless Chromium here, and six rows of larger tiles would pass that. Spare width goes to the right margin.
+        double tile = Math.Min((width - Left - MinRight - Gap * (columns - 1)) / (double)columns, MaxTile);
+        double plotWidth = tile * columns + Gap * (columns - 1);
+        int right = (int)Math.Floor(width - Left - plotWidth);
         double rowHeight = tile + CaptionStrip;
         int plotHeight = (int)Math.Ceiling(n * rowHeight + (n - 1) * Gap);
         int height = Top + Bottom + plotHeight;
@@ -135,7 +138,7 @@ public static class DecisionRegionFigure
         layout.SetProperty("plot_bgcolor", "white");
         layout.SetProperty("paper_bgcolor", "white");
         layout.SetProperty("font", new Dictionary<string, object> { ["size"] = size, ["family"] = "Arial, sans-serif" });
-        layout.SetProperty("margin", new Dictionary<string, object> { ["l"] = Left, ["r"] = Right, ["t"] = Top, ["b"] = Bottom });
+        layout.SetProperty("margin", new Dictionary<string, object> { ["l"] = Left, ["r"] = right, ["t"] = Top, ["b"] = Bottom });
         layout.SetProperty("width", width);
         layout.SetProperty("height", height);
         return Chart.withLayout(layout).Invoke(GenericChart.combine(traces));

@@ -155,7 +155,7 @@ public static class StudyDecisionRegionFigures
             foreach (var p in ordered.Where(p => !taken.Contains(p.Baseline.FileName)).Take(ExtremeRows))
             {
                 taken.Add(p.Baseline.FileName);
-                chosen.Add((p.Baseline.FileName, FormattableString.Invariant($"{which} ({Gain(p):+0.00;−0.00;0.00})")));
+                chosen.Add((p.Baseline.FileName, FormattableString.Invariant($"{which} ({Gain(p):+0.000;−0.000;0.000})")));
             }
         }
         // Ties broken by file name (the stable sort keeps the ordinal order of eligible), so the rows never depend on run order.

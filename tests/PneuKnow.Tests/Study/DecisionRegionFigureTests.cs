@@ -25,8 +25,8 @@ public sealed class DecisionRegionRuleTests
         var chosen = StudyDecisionRegionFigures.Choose(paired, shortcut: false);
 
         Assert.Equal(["a", "b", "e", "d"], chosen.Take(4).Select(c => c.File));
-        Assert.Equal("largest gain (+0.50)", chosen[0].Reason);
-        Assert.Equal("largest loss (−0.40)", chosen[2].Reason);
+        Assert.Equal("largest gain (+0.500)", chosen[0].Reason);
+        Assert.Equal("largest loss (−0.400)", chosen[2].Reason);
         var random = chosen.Skip(4).ToList();
         Assert.Equal(StudyDecisionRegionFigures.RandomRows, random.Count);
         Assert.All(random, r => Assert.Contains(r.File, new[] { "c", "f", "g", "h" }));
@@ -46,8 +46,8 @@ public sealed class DecisionRegionRuleTests
         };
         var chosen = StudyDecisionRegionFigures.Choose(paired, shortcut: true);
         Assert.Equal(["x", "y", "z"], chosen.Select(c => c.File));
-        Assert.Equal("largest gain (+0.70)", chosen[0].Reason);
-        Assert.Equal("largest loss (−0.40)", chosen[1].Reason);
+        Assert.Equal("largest gain (+0.700)", chosen[0].Reason);
+        Assert.Equal("largest loss (−0.400)", chosen[1].Reason);
         Assert.Equal("drawn at random", chosen[2].Reason);
     }
 
