@@ -39,6 +39,13 @@ public static class DecisionRegionFigure
     public const int MinWidth = 1200;
 
     /// <summary>
+    /// The PNG's pixels per layout pixel: 1, not the 2 of other figures. Its tiles are pictures, which PNG compresses
+    /// poorly (about 4 MB at twice the size against 1 MB at once), and a committed study keeps to 10 MB; the tiles'
+    /// own resolution (the network input, 112 px) is below what the figure shows them at anyway.
+    /// </summary>
+    public const double PngScale = 1.0;
+
+    /// <summary>
     /// The chart, <paramref name="width"/> layout pixels wide; its height follows from the rows (square tiles of at most
     /// 240 px). Six rows give a layout about 2,000 px tall (a 2,400 × 4,000 px PNG); the headless Chromium's
     /// <c>Plotly.toImage</c> never finished here for layouts above about 2,150 px.

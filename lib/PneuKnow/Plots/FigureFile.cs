@@ -93,12 +93,12 @@ public static class FigureFile
 
     /// <summary>
     /// Writes <c>name.html</c> (with the shared plotly.js beside it), and where a browser is found <c>name.png</c>
-    /// (<see cref="PngScale"/>× the layout size). <paramref name="htmlPath"/> must end in <c>.html</c>.
+    /// (<paramref name="scale"/>× the layout size, default <see cref="PngScale"/>). <paramref name="htmlPath"/> must end in <c>.html</c>.
     /// The HTML is laid out at the size the PNG is exported at (<see cref="LayoutSize"/>), so the page a reader opens
     /// shows the same figure as the PNG instead of Plotly's 600 × 600 default, where long labels ran into the plot.
     /// </summary>
     /// <exception cref="ArgumentException">The path does not end in <c>.html</c>.</exception>
-    public static SavedFigure Save(GenericChart chart, string htmlPath, int? width = null, int? height = null)
+    public static SavedFigure Save(GenericChart chart, string htmlPath, int? width = null, int? height = null, double scale = PngScale)
     {
         if (!htmlPath.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"Expected a figure path ending in .html, found '{htmlPath}'.", nameof(htmlPath));
@@ -108,7 +108,7 @@ public static class FigureFile
         var stem = htmlPath[..^".html".Length];
         if (Browser.Find() is null) return new SavedFigure(htmlPath, null, Browser.MissingMessage(htmlPath));
         var png = stem + ".png";
-        var pngBytes = Browser.RenderPng(chart, w, h);
+        var pngBytes = Browser.RenderPng(chart, w, h, scale);
         Runtime.AtomicFile.WriteStream(png, s => s.Write(pngBytes));
         return new SavedFigure(htmlPath, png, null);
     }
@@ -164,12 +164,12 @@ public static class FigureFile
         static GenericChart Offline(GenericChart chart) =>
             GenericChart.addDisplayOptions(DisplayOptions.init(null, null, null, null, null, null, new FSharpOption<PlotlyJSReference>(PlotlyJSReference.Full)), chart);
 
-        /// <summary>Renders <paramref name="chart"/> as PNG bytes at <see cref="PngScale"/>× the layout size, compacted (<see cref="Compact"/>).</summary>
+        /// <summary>Renders <paramref name="chart"/> as PNG bytes at <paramref name="scale"/>× the layout size (default <see cref="PngScale"/>), compacted (<see cref="Compact"/>).</summary>
         /// <exception cref="InvalidOperationException">No browser installed (<see cref="MissingMessage"/>).</exception>
-        public static byte[] RenderPng(GenericChart chart, int width = DefaultWidth, int height = DefaultHeight)
+        public static byte[] RenderPng(GenericChart chart, int width = DefaultWidth, int height = DefaultHeight, double scale = PngScale)
         {
             Require();
-            var dataUri = ((IGenericChartRenderer)new PuppeteerSharpRenderer()).RenderPNG(width, height, PngScale, Offline(chart));
+            var dataUri = ((IGenericChartRenderer)new PuppeteerSharpRenderer()).RenderPNG(width, height, scale, Offline(chart));
             return Compact(Convert.FromBase64String(dataUri[(dataUri.IndexOf(',') + 1)..]));
         }
 

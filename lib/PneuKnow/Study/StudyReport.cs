@@ -163,7 +163,7 @@ public static class StudyReport
         }
         // Grad-CAM pictures of one pair per backbone × condition, where a pair still has its checkpoints (a committed study
         // keeps none: then the pictures its own run wrote stay).
-        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files));
+        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale));
         return files;
     }
 
@@ -257,8 +257,8 @@ public static class StudyReport
         return PaperTables.Comparison(entries, published);
     }
 
-    // "cntk_resnet18 · shortcut" -> "cntk_resnet18_shortcut"
-    internal static string FileStem(string label) => label.Replace(" · ", "_", StringComparison.Ordinal);
+    /// <summary>The part of a figure's file name that names a backbone (and condition) label: <c>cntk_resnet18 · clean</c> → <c>cntk_resnet18_clean</c>.</summary>
+    public static string FileStem(string label) => label.Replace(" · ", "_", StringComparison.Ordinal);
 
     static ModelRuns ModelRunsOf(StudyCell c) => new(c.Label, c.Model, c.Kind,
         c.Group.PerRun.Select(r => r.Values["accuracy"]).ToArray(), c.Group.PerRun.Select(r => r.Values["macro_recall"]).ToArray());
@@ -281,9 +281,9 @@ public static class StudyReport
     static int browserWarned;
 
     // Without a size the figure is saved at its own layout size (FigureFile.LayoutSize), else at the default.
-    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null)
+    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null, double scale = FigureFile.PngScale)
     {
-        var saved = FigureFile.Save(chart, path, width, height);
+        var saved = FigureFile.Save(chart, path, width, height, scale);
         files.AddRange(saved.Files);
         // One line per process, not one per figure: the fix (install a browser) is the same for all of them.
         if (saved.Warning is { } w && Interlocked.Exchange(ref browserWarned, 1) == 0) Console.Error.WriteLine(w);

@@ -115,13 +115,13 @@ public sealed class DecisionRegionFigureStudyTests(TinyStudyRun tiny)
             Assert.Contains("pair 0", (string)layout["title"]!["text"]!);
             Assert.NotNull(f.Scores);
             if (FigureFile.Browser.Find() is null) continue;
-            // Rendered as the report saves it: a PNG at twice the layout's width, so at least 2,400 px.
+            // Rendered as the report saves it: a PNG at the layout's width, at least 1,200 px.
             var dir = Directory.CreateTempSubdirectory("decision-region-figure-").FullName;
             try
             {
-                var saved = FigureFile.Save(f.Picture!, Path.Combine(dir, "picture.html"));
+                var saved = FigureFile.Save(f.Picture!, Path.Combine(dir, "picture.html"), scale: DecisionRegionFigure.PngScale);
                 using var png = SixLabors.ImageSharp.Image.Load(saved.Png!);
-                Assert.True(png.Width >= 2 * DecisionRegionFigure.MinWidth, $"{f.Label}: {png.Width} px");
+                Assert.True(png.Width >= DecisionRegionFigure.MinWidth, $"{f.Label}: {png.Width} px");
                 Assert.NotNull(FigureFile.Save(f.Scores!, Path.Combine(dir, "scores.html")).Png);
             }
             finally
@@ -130,5 +130,46 @@ public sealed class DecisionRegionFigureStudyTests(TinyStudyRun tiny)
             }
         }
         Assert.Contains(figures, f => f.Label.EndsWith("shortcut", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Report_on_a_study_that_keeps_its_checkpoints_draws_the_decision_region_figures()
+    {
+        // A copy of the tiny study (the fixture must stay as it is) whose checkpoints are links to the fixture's, beside a
+        // link to its data (run records name the data relative to the study, as a committed study does).
+        var root = Directory.CreateTempSubdirectory("report-with-checkpoints-").FullName;
+        var copy = Path.Combine(root, "study");
+        Directory.CreateSymbolicLink(Path.Combine(root, "data"), Path.Combine(tiny.Root, "data"));
+        try
+        {
+            void Copy(string from, string to)
+            {
+                Directory.CreateDirectory(to);
+                foreach (var file in Directory.GetFiles(from))
+                {
+                    var target = Path.Combine(to, Path.GetFileName(file));
+                    if (file.EndsWith(".pt", StringComparison.Ordinal)) File.CreateSymbolicLink(target, file);
+                    else File.Copy(file, target);
+                }
+                foreach (var sub in Directory.GetDirectories(from)) Copy(sub, Path.Combine(to, Path.GetFileName(sub)));
+            }
+            Copy(tiny.Study, copy);
+            foreach (var stale in Directory.GetFiles(Path.Combine(copy, "figures"), StudyDecisionRegionFigures.PictureStem + "*")) File.Delete(stale);
+
+            var result = PneuKnow.Tests.Cli.PneuknowCli.Run("report", copy);
+
+            Assert.True(result.Exit == 0, result.Error + result.Out);
+            var written = Directory.GetFiles(Path.Combine(copy, "figures"), StudyDecisionRegionFigures.PictureStem + "*.html").Select(Path.GetFileName).ToList();
+            var e = StudyReport.Evaluate(copy);
+            foreach (var label in e.Cells.Where(c => c.IsMain(PneuKnow.Distillation.Role.Student)).Select(c => c.Label))
+            {
+                Assert.Contains(StudyDecisionRegionFigures.PictureStem + StudyReport.FileStem(label) + ".html", written);
+                Assert.Contains(StudyDecisionRegionFigures.ScoresStem + StudyReport.FileStem(label) + ".html", written);
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

@@ -23,6 +23,8 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         try
         {
             var evaluation = StudyReport.Evaluate(s.Study);
+            // The decision-region pictures load the checkpoints a study folder still keeps, which needs torch.
+            PneuKnow.Runtime.TorchRuntime.Initialize();
             var files = StudyReport.Write(evaluation);
             Console.Out.WriteLine($"tables and figures: {files.Count} files under {Path.GetFullPath(s.Study)}");
             if (!File.Exists(Path.Combine(s.Study, "tables", StudyClaims.FileStem + ".csv")))
