@@ -337,6 +337,8 @@ public static partial class NotebookRunner
             json = written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         }
         json = WithCellIds(json, sourcePath);
+        // Before the absolute paths: a relative parameter becomes relative to the copy here, and nothing rewrites it again.
+        json = WithRelocatedParameters(json, sourcePath, outputPath, parameterValues);
         json = WithoutAbsolutePaths(json, sourcePath, outputPath, parameterValues);
         // After the absolute paths: a relocated path can contain the repository's folder names (the copy in /tmp names
         // ../../work/repo/lib/...), which must not be rewritten a second time.
@@ -413,6 +415,57 @@ public static partial class NotebookRunner
                     break;
                 case System.Text.Json.Nodes.JsonValue text:
                     cell["source"] = RelativePathLiteral.Replace(text.GetValue<string>(), Relocate);
+                    break;
+            }
+        }
+        return written.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    /// <summary>
+    /// Re-expresses the relative path values of the injected parameters cell from where the executed copy lies. The kernel
+    /// runs in the source notebook's folder, so <c>-p data=../data/generated</c> names a folder from there; written
+    /// unchanged into a copy under <c>results/&lt;preset&gt;/notebooks/</c> it would name nothing. A string parameter whose
+    /// value is a relative path to an existing file or folder (resolved from the source notebook's folder) is written as
+    /// the path of the same file or folder relative to the copy's folder; other values (absolute ones, which
+    /// <see cref="WithoutAbsolutePaths"/> handles, and text that names nothing) stay as given. Nothing changes when the
+    /// copy is beside its source.
+    /// </summary>
+    internal static string WithRelocatedParameters(string json, string sourcePath, string outputPath, IEnumerable<string> parameterValues)
+    {
+        var sourceDir = Path.GetDirectoryName(Path.GetFullPath(sourcePath))!;
+        var outputDir = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+        if (string.Equals(sourceDir, outputDir, StringComparison.Ordinal)) return json;
+        var replacements = new List<(string From, string To)>();
+        foreach (var value in parameterValues.Distinct(StringComparer.Ordinal))
+        {
+            if (value.Length == 0 || Path.IsPathRooted(value)) continue;
+            var full = Path.GetFullPath(Path.Combine(sourceDir, value));
+            if (!File.Exists(full) && !Directory.Exists(full)) continue;
+            var relative = Path.GetRelativePath(outputDir, full);
+            if (Path.IsPathRooted(relative)) continue; // another drive: no relative path exists
+            relative = relative.Replace('\\', '/');
+            if (relative != "." && !relative.StartsWith("../", StringComparison.Ordinal)) relative = "./" + relative;
+            // The injected cell spells a string parameter as a C# literal (NotebookParameters.InjectedSource).
+            replacements.Add((Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true),
+                              Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(relative, quote: true)));
+        }
+        if (replacements.Count == 0) return json;
+        string Rewrite(string line)
+        {
+            foreach (var (from, to) in replacements) line = line.Replace(" = " + from + ";", " = " + to + ";", StringComparison.Ordinal);
+            return line;
+        }
+        var written = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        foreach (var cell in written["cells"]!.AsArray())
+        {
+            if (!(cell?["metadata"]?["tags"]?.AsArray().Any(t => t?.GetValue<string>() == NotebookParameters.InjectedTag) ?? false)) continue;
+            switch (cell["source"])
+            {
+                case System.Text.Json.Nodes.JsonArray lines:
+                    for (int i = 0; i < lines.Count; i++) lines[i] = Rewrite(lines[i]!.GetValue<string>());
+                    break;
+                case System.Text.Json.Nodes.JsonValue text:
+                    cell["source"] = Rewrite(text.GetValue<string>());
                     break;
             }
         }

@@ -197,6 +197,42 @@ public sealed class NotebookRunnerTests(ITestOutputHelper output) : IDisposable
         Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 
+    [Fact]
+    public async Task A_relative_parameter_is_written_relative_to_the_executed_copy_and_names_the_same_folder()
+    {
+        // The kernel runs in the source notebook's folder, so "../data" is read from there; the copy lies elsewhere.
+        var notebooks = Directory.CreateDirectory(Path.Combine(_out, "repo", "notebooks")).FullName;
+        var data = Directory.CreateDirectory(Path.Combine(_out, "repo", "data")).FullName;
+        JsonObject Code(string id, string source, params string[] tags) => new()
+        {
+            ["cell_type"] = "code", ["id"] = id, ["execution_count"] = null, ["outputs"] = new JsonArray(),
+            ["metadata"] = new JsonObject { ["tags"] = new JsonArray(tags.Select(t => (JsonNode)t).ToArray()) },
+            ["source"] = source,
+        };
+        var notebook = new JsonObject
+        {
+            ["cells"] = new JsonArray(
+                Code("p", "string data = \"nowhere\";\nstring label = \"study\";", "parameters"),
+                Code("c", "Console.WriteLine(System.IO.Directory.Exists(data));")),
+            ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5,
+        };
+        File.WriteAllText(Path.Combine(notebooks, "relative-parameter.ipynb"), notebook.ToJsonString());
+        var executed = Path.Combine(_out, "results", "quick", "notebooks");
+
+        var result = await NotebookRunner.RunAsync(new NotebookRunRequest(Path.Combine(notebooks, "relative-parameter.ipynb"), executed,
+            new Dictionary<string, string> { ["data"] = "../data", ["label"] = "study" }), new TestOutputWriter(output));
+
+        Assert.True(result.Succeeded, result.Describe());
+        var cells = Cells(result.OutputPath);
+        Assert.Contains("True", Outputs(cells.Single(c => (string?)c["id"] == "c")));
+        var injected = AllNotebooksRunTests.Source(cells.Single(c => (string?)c["id"] == "injected-parameters"));
+        var literal = System.Text.RegularExpressions.Regex.Match(injected, "string data = \"([^\"]+)\";").Groups[1].Value;
+        Assert.Equal("../../../repo/data", literal);
+        Assert.Equal(data, Path.GetFullPath(Path.Combine(executed, literal)));
+        // A value that names no file or folder is text, and stays as given.
+        Assert.Contains("string label = \"study\";", injected);
+    }
+
     // C# that evaluates to text without the text appearing in the cell's source (only its output is under test).
     static string Hidden(string text) =>
         $"System.Text.Encoding.UTF8.GetString(System.Convert.FromBase64String(\"{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text))}\"))";
