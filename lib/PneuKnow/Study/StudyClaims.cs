@@ -196,12 +196,6 @@ public static class StudyClaims
 
     static StudyCell? MainCell(IEnumerable<StudyCell> cells, Role role) => cells.FirstOrDefault(c => c.IsMain(role));
 
-    /// <summary>
-    /// The label that the per-image rows of the main arm's model in <paramref name="role"/> carry in their <c>model</c> column
-    /// (<see cref="StudyReport.ModelLabel(Role, StudyVariant)"/>): those rows are read back from files that name models by label,
-    /// so they are found by the label made from the role, never by a label written out here.
-    /// </summary>
-    static string MainLabel(Role role) => StudyReport.ModelLabel(role, StudyVariant.Main);
 
     // Both models' predicted codes per pair, aligned on the same images (by file name, in the first run's order), with the
     // patient of each image (the test set's clusters).
@@ -255,7 +249,7 @@ public static class StudyClaims
 
     // Per run of one model, its occlusion scores in file-name order (the same images for every run and model).
     static List<(string[] Files, double[] Values)> OcclusionByRun(IReadOnlyList<OcclusionRow>? rows, (string Condition, string Backbone) key, Role role) =>
-        (rows ?? []).Where(r => r.Condition == key.Condition && r.Backbone == key.Backbone && r.Model == MainLabel(role)).GroupBy(r => r.Run).OrderBy(r => r.Key)
+        (rows ?? []).Where(r => r.Condition == key.Condition && r.Backbone == key.Backbone && r.Role == role).GroupBy(r => r.Run).OrderBy(r => r.Key)
             .Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray())
             .Select(r => (r.Select(x => x.FileName).ToArray(), r.Select(x => x.Faithfulness).ToArray())).ToList();
 
@@ -265,8 +259,8 @@ public static class StudyClaims
     static ClaimRow? RelianceRow(IReadOnlyList<ShortcutRelianceModel>? reliance, IReadOnlyDictionary<string, string> patients, string condition, string backbone,
         string split, int resamples, int seed)
     {
-        var b = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == MainLabel(Role.Baseline));
-        var s = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.Model == MainLabel(Role.Student));
+        var b = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.MainArm && m.Role == Role.Baseline);
+        var s = reliance?.FirstOrDefault(m => m.Condition == condition && m.Backbone == backbone && m.MainArm && m.Role == Role.Student);
         if (b is null || s is null || !b.Files.SequenceEqual(s.Files, StringComparer.Ordinal)) return null;
         // Reliance needs images with and without a device.
         if (b.HasDevice.All(d => d) || !b.HasDevice.Any(d => d)) return null;
@@ -297,7 +291,7 @@ public static class StudyClaims
     }
 
     static List<DecisionRegionRow[]> ByRun(IEnumerable<DecisionRegionRow> rows, Role role) =>
-        rows.Where(r => r.Model == MainLabel(role)).GroupBy(r => r.Run).OrderBy(r => r.Key).Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray()).ToList();
+        rows.Where(r => r.Role == role).GroupBy(r => r.Run).OrderBy(r => r.Key).Select(r => r.OrderBy(x => x.FileName, StringComparer.Ordinal).ToArray()).ToList();
 
     static double[] Curve(string runFolder, string quantity) =>
         TrainingLog.Read(new RunFolder(runFolder).Log).Series(quantity).Single().Values.ToArray();

@@ -18,6 +18,7 @@ namespace PneuKnow.Study;
 /// <param name="Condition">Data condition (empty for a single-condition preset).</param>
 /// <param name="Backbone">Backbone.</param>
 /// <param name="Model">baseline, HKD student or ROI teacher (the teacher is an oracle: it is explained on its ROI input).</param>
+/// <param name="Role">The model's role, which the claims select by (the label is for reading).</param>
 /// <param name="Run">Pair number k.</param>
 /// <param name="FileName">The test image.</param>
 /// <param name="Label">Its true class code.</param>
@@ -29,7 +30,7 @@ namespace PneuKnow.Study;
 /// <param name="EnergyInMaskTrueClass">As <paramref name="EnergyInMask"/>, for the CAM of the true class.</param>
 /// <param name="EnergyOnConfounderTrueClass">As <paramref name="EnergyOnConfounder"/>, for the CAM of the true class.</param>
 /// <param name="CamAllZeroTrueClass">Whether the true class's CAM is all zero.</param>
-public sealed record DecisionRegionRow(string Condition, string Backbone, string Model, int Run, string FileName, int Label, int Predicted,
+public sealed record DecisionRegionRow(string Condition, string Backbone, string Model, Role Role, int Run, string FileName, int Label, int Predicted,
     double EnergyInMask, double PointingGame, double EnergyOnConfounder, bool CamAllZero,
     double EnergyInMaskTrueClass, double EnergyOnConfounderTrueClass, bool CamAllZeroTrueClass);
 
@@ -40,12 +41,13 @@ public sealed record DecisionRegionRow(string Condition, string Backbone, string
 /// <param name="Condition">Data condition.</param>
 /// <param name="Backbone">Backbone.</param>
 /// <param name="Model">baseline or HKD student.</param>
+/// <param name="Role">The model's role, which the claims select by (the label is for reading).</param>
 /// <param name="Run">Pair number k.</param>
 /// <param name="FileName">The test image.</param>
 /// <param name="Probability">The true class's probability on the intact image.</param>
 /// <param name="DropMask">Probability on the intact image − with the expert region hidden.</param>
 /// <param name="DropMirror">Probability on the intact image − with the mirrored region hidden.</param>
-public sealed record OcclusionRow(string Condition, string Backbone, string Model, int Run, string FileName, double Probability, double DropMask, double DropMirror)
+public sealed record OcclusionRow(string Condition, string Backbone, string Model, Role Role, int Run, string FileName, double Probability, double DropMask, double DropMirror)
 {
     /// <summary><see cref="DropMask"/> − <see cref="DropMirror"/>: positive when the decision rests more on the expert's region than on an equal area elsewhere.</summary>
     public double Faithfulness => DropMask - DropMirror;
@@ -55,12 +57,13 @@ public sealed record OcclusionRow(string Condition, string Backbone, string Mode
 /// <param name="Condition">Data condition (empty for a single-condition preset).</param>
 /// <param name="Backbone">Backbone.</param>
 /// <param name="Model">Model label (<see cref="StudyReport.ModelLabel(StudyUnit, Distillation.Role)"/>).</param>
+/// <param name="Role">The model's role, which the claims select by (the label is for reading).</param>
 /// <param name="Run">Pair number k.</param>
 /// <param name="Plane">The input the model is explained on: full images, or ROIs for a ROI teacher.</param>
 /// <param name="Split">The split scored.</param>
 /// <param name="Images">How many of its first images (<see cref="StudyPreset.DecisionRegionImages"/>).</param>
 /// <param name="Occlusion">Whether to run the occlusion check too.</param>
-public sealed record RunScoring(string Condition, string Backbone, string Model, int Run, ImagePlane Plane, string Split, int Images, bool Occlusion);
+public sealed record RunScoring(string Condition, string Backbone, string Model, Role Role, int Run, ImagePlane Plane, string Split, int Images, bool Occlusion);
 
 /// <summary>
 /// The stamp of a run's cached scores: the run's key (from <c>result.json</c>), what was scored, and the scorer's version.
@@ -166,7 +169,7 @@ public static class StudyDecisionRegions
     /// baseline and the student on full images with the occlusion check, the teacher on its ROI input (the oracle).
     /// </summary>
     public static RunScoring ScoringOf(StudyUnit unit, Role role, int k, string split, StudyPreset preset) =>
-        new(unit.ConditionName, unit.Backbone, StudyReport.ModelLabel(unit, role), k,
+        new(unit.ConditionName, unit.Backbone, StudyReport.ModelLabel(unit, role), role, k,
             role == Role.Teacher ? ImagePlane.Roi : ImagePlane.Image, split, preset.DecisionRegionImages, Occlusion: role != Role.Teacher);
 
     /// <summary>The per-run scores' file in a run folder (the rows of that run alone, columns as <see cref="FileName"/>).</summary>
@@ -203,9 +206,9 @@ public static class StudyDecisionRegions
         // Scores cached with the occlusion check serve a request without it (the Grad-CAM rows are the same).
         if (recorded is not null && (recorded == stamp || (!what.Occlusion && recorded == stamp with { Occlusion = true })))
         {
-            var cached = ReadRows(scoresPath).Select(r => r with { Condition = what.Condition, Backbone = what.Backbone, Model = what.Model, Run = what.Run }).ToList();
+            var cached = ReadRows(scoresPath).Select(r => r with { Condition = what.Condition, Backbone = what.Backbone, Model = what.Model, Role = what.Role, Run = what.Run }).ToList();
             var cachedOcclusion = what.Occlusion
-                ? ReadOcclusion(occlusionPath).Select(r => r with { Condition = what.Condition, Backbone = what.Backbone, Model = what.Model, Run = what.Run }).ToList()
+                ? ReadOcclusion(occlusionPath).Select(r => r with { Condition = what.Condition, Backbone = what.Backbone, Model = what.Model, Role = what.Role, Run = what.Run }).ToList()
                 : [];
             return (cached, cachedOcclusion);
         }
@@ -225,7 +228,7 @@ public static class StudyDecisionRegions
         for (int j = 0; j < indices.Length; j++)
         {
             var example = test.Get(indices[j]);
-            rows.Add(Row(what.Condition, what.Backbone, what.Model, what.Run, files[j], example.Label, maps[0][j], maps[1][j], example.Mask, devices[j]));
+            rows.Add(Row(what.Condition, what.Backbone, what.Model, what.Role, what.Run, files[j], example.Label, maps[0][j], maps[1][j], example.Mask, devices[j]));
         }
         var occlusion = new List<OcclusionRow>();
         if (what.Occlusion)
@@ -239,7 +242,7 @@ public static class StudyDecisionRegions
             {
                 double p = maps[1][annotated[a]].Probability;   // the true-class CAM carries the intact image's probability
                 // Rounded as the file stores them (see RoundScore), so that these rows equal the ones read back from it.
-                occlusion.Add(new OcclusionRow(what.Condition, what.Backbone, what.Model, what.Run, files[annotated[a]],
+                occlusion.Add(new OcclusionRow(what.Condition, what.Backbone, what.Model, what.Role, what.Run, files[annotated[a]],
                     RoundScore(p), RoundScore(p - hidden[a]), RoundScore(p - mirrored[a])));
             }
         }
@@ -266,6 +269,7 @@ public static class StudyDecisionRegions
     /// <param name="condition">Data condition.</param>
     /// <param name="backbone">Backbone.</param>
     /// <param name="model">Model label.</param>
+    /// <param name="role">The model's role.</param>
     /// <param name="run">Pair k.</param>
     /// <param name="file">Test image.</param>
     /// <param name="label">True class code.</param>
@@ -273,9 +277,9 @@ public static class StudyDecisionRegions
     /// <param name="truth">CAM of the true class.</param>
     /// <param name="mask">Expert mask (all zero when the image has none).</param>
     /// <param name="device">Confounder mask, or null when the image carries none.</param>
-    public static DecisionRegionRow Row(string condition, string backbone, string model, int run, string file, int label,
+    public static DecisionRegionRow Row(string condition, string backbone, string model, Role role, int run, string file, int label,
         CamMap predicted, CamMap truth, byte[] mask, byte[]? device) =>
-        new(condition, backbone, model, run, file, label, predicted.Class,
+        new(condition, backbone, model, role, run, file, label, predicted.Class,
             RoundScore(DecisionRegions.EnergyOrZero(predicted.Values, mask)), RoundScore(DecisionRegions.PointingGameOrZero(predicted.Values, mask)),
             device is null ? double.NaN : RoundScore(DecisionRegions.EnergyOrZero(predicted.Values, device)), DecisionRegions.IsAllZero(predicted.Values),
             RoundScore(DecisionRegions.EnergyOrZero(truth.Values, mask)),
@@ -354,7 +358,7 @@ public static class StudyDecisionRegions
         var t = Csv.Read(path);
         int[] c = new[] { "condition", "backbone", "model", "run", "file_name", "label", "predicted", "energy_in_mask", "pointing_game", "energy_on_confounder",
             "cam_all_zero", "energy_in_mask_true_class", "energy_on_confounder_true_class", "cam_all_zero_true_class" }.Select(t.Require).ToArray();
-        return t.Rows.Select(r => new DecisionRegionRow(r.Fields[c[0]], r.Fields[c[1]], r.Fields[c[2]], Int(t, r, c[3]), r.Fields[c[4]], Int(t, r, c[5]), Int(t, r, c[6]),
+        return t.Rows.Select(r => new DecisionRegionRow(r.Fields[c[0]], r.Fields[c[1]], r.Fields[c[2]], RoleOf(t, r, c[2]), Int(t, r, c[3]), r.Fields[c[4]], Int(t, r, c[5]), Int(t, r, c[6]),
             Num(t, r, c[7]), Num(t, r, c[8]), Num(t, r, c[9]), Int(t, r, c[10]) != 0, Num(t, r, c[11]), Num(t, r, c[12]), Int(t, r, c[13]) != 0)).ToList();
     }
 
@@ -364,9 +368,15 @@ public static class StudyDecisionRegions
     {
         var t = Csv.Read(path);
         int[] c = new[] { "condition", "backbone", "model", "run", "file_name", "probability", "drop_mask", "drop_mirror" }.Select(t.Require).ToArray();
-        return t.Rows.Select(r => new OcclusionRow(r.Fields[c[0]], r.Fields[c[1]], r.Fields[c[2]], Int(t, r, c[3]), r.Fields[c[4]],
+        return t.Rows.Select(r => new OcclusionRow(r.Fields[c[0]], r.Fields[c[1]], r.Fields[c[2]], RoleOf(t, r, c[2]), Int(t, r, c[3]), r.Fields[c[4]],
             Num(t, r, c[5]), Num(t, r, c[6]), Num(t, r, c[7]))).ToList();
     }
+
+    // The model column holds a label (StudyReport.ModelLabel); its role comes back through that mapping's inverse, once, here.
+    static Role RoleOf(CsvTable t, (int Line, string[] Fields) r, int column) =>
+        StudyReport.TryRoleOfLabel(r.Fields[column], out var role) ? role
+            : throw new DataException(t.Path, r.Line, t.Header[column],
+                $"expected a model label (baseline, ROI teacher, raw teacher or HKD student, with an arm in parentheses outside the main arm), found '{r.Fields[column]}'.");
 
     static int Int(CsvTable t, (int Line, string[] Fields) r, int column) =>
         int.TryParse(r.Fields[column], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v

@@ -90,6 +90,24 @@ public static class StudyReport
     }
 
     /// <summary>
+    /// The inverse of <see cref="ModelLabel(Role, StudyVariant)"/> for the role: the role a label names, whatever its arm (the
+    /// suffix in parentheses). Only for labels read back from a per-image table file, whose rows carry no role of their own.
+    /// </summary>
+    /// <param name="label">A model label, e.g. <c>HKD student</c> or <c>raw teacher (noroi)</c>.</param>
+    /// <param name="role">The role it names.</param>
+    /// <returns>Whether the label is one <see cref="ModelLabel(Role, StudyVariant)"/> writes.</returns>
+    public static bool TryRoleOfLabel(string label, out Role role)
+    {
+        int arm = label.IndexOf(" (", StringComparison.Ordinal);
+        var name = arm >= 0 && label.EndsWith(')') ? label[..arm] : label;
+        foreach (var candidate in Enum.GetValues<Role>())
+            foreach (var onRaw in new[] { false, true })
+                if (ModelLabel(candidate, StudyVariant.Main with { TeacherOnRaw = onRaw }) == name) { role = candidate; return true; }
+        role = default;
+        return false;
+    }
+
+    /// <summary>
     /// The kind of model a unit's role is in the figures: a teacher of ROIs is an oracle (<see cref="ModelKind.Teacher"/>) in
     /// any arm; the main arm's baseline and student are themselves; everything else (a teacher of raw images, the models of
     /// the other arms) is a control.

@@ -2,6 +2,7 @@ using static System.FormattableString;
 using System.Text.Json.Nodes;
 using PneuKnow.Data;
 using PneuKnow.Data.Phantom;
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
 using PneuKnow.Runtime;
 using SixLabors.ImageSharp;
@@ -85,10 +86,12 @@ public static class ShortcutReliance
 /// <param name="Condition">Data condition.</param>
 /// <param name="Backbone">Backbone.</param>
 /// <param name="Model">Model label.</param>
+/// <param name="Role">The model's role.</param>
+/// <param name="MainArm">Whether the model belongs to the main arm (not a control arm).</param>
 /// <param name="Files">Test images, in the first run's order.</param>
 /// <param name="HasDevice">Per image, whether it carries a device.</param>
 /// <param name="PredictedConfounded">Per run, whether each image was predicted as a confounded class.</param>
-public sealed record ShortcutRelianceModel(string Condition, string Backbone, string Model, IReadOnlyList<string> Files,
+public sealed record ShortcutRelianceModel(string Condition, string Backbone, string Model, Role Role, bool MainArm, IReadOnlyList<string> Files,
     bool[] HasDevice, IReadOnlyList<bool[]> PredictedConfounded);
 
 /// <summary>
@@ -127,7 +130,7 @@ public static class StudyShortcutReliance
                 return files.Select(f => byName.TryGetValue(f, out var v) ? v
                     : throw new InvalidDataException($"{cell.RunFolders[k]}: predictions on the {e.Split} split lack image {f}, which run 0 predicted.")).ToArray();
             }).ToList();
-            models.Add(new ShortcutRelianceModel(cell.Unit.ConditionName, cell.Backbone, cell.Model, files, hasDevice, predicted));
+            models.Add(new ShortcutRelianceModel(cell.Unit.ConditionName, cell.Backbone, cell.Model, cell.Role, cell.Unit.Variant.Name == StudyVariant.Main.Name, files, hasDevice, predicted));
         }
         return models;
     }

@@ -1,4 +1,5 @@
 using PneuKnow.Data;
+using PneuKnow.Distillation;
 using PneuKnow.Evaluation;
 using PneuKnow.Explain;
 using PneuKnow.Tests.Explain;
@@ -48,7 +49,7 @@ public sealed class ClaimThreeTests : IDisposable
     [Fact]
     public void Per_model_rows_count_images_and_shares()
     {
-        var model = new ShortcutRelianceModel("shortcut", "resnet18", "baseline", ["a", "b", "c", "d", "e"],
+        var model = new ShortcutRelianceModel("shortcut", "resnet18", "baseline", Role.Baseline, true, ["a", "b", "c", "d", "e"],
             [true, true, false, false, false], [new[] { true, false, true, false, false }]);
         var r = Assert.Single(StudyShortcutReliance.Rows([model]));
         Assert.Equal((2, 3), (r.WithDevice, r.WithoutDevice));
@@ -85,11 +86,11 @@ public sealed class ClaimThreeTests : IDisposable
 
         var allZero = new CamMap(0, 2, 0.4, 2, 2, zero);
         var truth = new CamMap(0, 1, 0.3, 2, 2, cam);
-        var row = StudyDecisionRegions.Row("shortcut", "resnet18", "baseline", 0, "x.png", 1, allZero, truth, mask, [0, 0, 1, 1]);
+        var row = StudyDecisionRegions.Row("shortcut", "resnet18", "baseline", Role.Baseline, 0, "x.png", 1, allZero, truth, mask, [0, 0, 1, 1]);
         Assert.Equal(2, row.Predicted);
         Assert.Equal((0.0, 0.0, 0.0, true), (row.EnergyInMask, row.PointingGame, row.EnergyOnConfounder, row.CamAllZero));
         Assert.Equal((0.5, 0.5, false), (row.EnergyInMaskTrueClass, row.EnergyOnConfounderTrueClass, row.CamAllZeroTrueClass));
-        var healthy = StudyDecisionRegions.Row("shortcut", "resnet18", "baseline", 0, "y.png", 2, truth, truth, none, null);
+        var healthy = StudyDecisionRegions.Row("shortcut", "resnet18", "baseline", Role.Baseline, 0, "y.png", 2, truth, truth, none, null);
         Assert.True(double.IsNaN(healthy.EnergyInMask) && double.IsNaN(healthy.EnergyOnConfounder));
 
         var path = Path.Combine(_root.FullName, StudyDecisionRegions.ZeroMapsFileName);
@@ -105,9 +106,9 @@ public sealed class ClaimThreeTests : IDisposable
         byte[] mask = [1, 0, 0, 0];
         float[] cam = [1, 2, 0, 0];
         var map = new CamMap(0, 1, 0.3, 2, 2, cam);
-        var row = StudyDecisionRegions.Row("shortcut", "resnet18", "baseline", 0, "x.png", 1, map, map, mask, [0, 1, 0, 0]);
+        var row = StudyDecisionRegions.Row("shortcut", "resnet18", "baseline", Role.Baseline, 0, "x.png", 1, map, map, mask, [0, 1, 0, 0]);
         Assert.Equal((0.333333, 0.0, 0.666667), (row.EnergyInMask, row.PointingGame, row.EnergyOnConfounder));
-        var healthy = StudyDecisionRegions.Row("shortcut", "resnet18", "baseline", 0, "y.png", 2, map, map, [0, 0, 0, 0], null);
+        var healthy = StudyDecisionRegions.Row("shortcut", "resnet18", "baseline", Role.Baseline, 0, "y.png", 2, map, map, [0, 0, 0, 0], null);
         var path = Path.Combine(_root.FullName, StudyDecisionRegions.RunScoresFileName);
         StudyDecisionRegions.Write([row, healthy], path);
         Assert.Equal("shortcut,resnet18,baseline,0,x.png,1,1,0.333333,0,0.666667,0,0.333333,0.666667,0", File.ReadAllLines(path)[1]);
@@ -116,8 +117,8 @@ public sealed class ClaimThreeTests : IDisposable
 
         // Occlusion rows: each value written to 6 significant digits, faithfulness too; small and negative values as well.
         // Read back, the rows hold those values exactly.
-        var occlusion = new OcclusionRow("clean", "cntk_resnet18", "baseline", 0, "img0011.png", 0.8374685049057007, 0.7900228761136532, -0.08014059066772461);
-        var tiny = new OcclusionRow("clean", "cntk_resnet18", "baseline", 0, "img0012.png", 0.99999999, 1.234567891e-7, -0.0);
+        var occlusion = new OcclusionRow("clean", "cntk_resnet18", "baseline", Role.Baseline, 0, "img0011.png", 0.8374685049057007, 0.7900228761136532, -0.08014059066772461);
+        var tiny = new OcclusionRow("clean", "cntk_resnet18", "baseline", Role.Baseline, 0, "img0012.png", 0.99999999, 1.234567891e-7, -0.0);
         var occlusionPath = Path.Combine(_root.FullName, StudyDecisionRegions.RunOcclusionFileName);
         StudyDecisionRegions.WriteOcclusion([occlusion, tiny], occlusionPath);
         Assert.Equal(["clean,cntk_resnet18,baseline,0,img0011.png,0.837469,0.790023,-0.0801406,0.870163",
@@ -137,6 +138,26 @@ public sealed class ClaimThreeTests : IDisposable
             gz.Write(File.ReadAllBytes(path));
         File.Delete(path);
         Assert.Equal([row, healthy], StudyDecisionRegions.ReadRows(path));
+    }
+
+    [Fact]
+    public void Rows_read_from_a_file_carry_the_role_their_label_names_and_an_unknown_label_is_refused()
+    {
+        // Every label the study writes, in every arm, names its role back (the claims select rows by role, never by label).
+        foreach (var variant in new[] { StudyVariant.Main, StudyVariant.NoRoi, StudyVariant.RoiBudget(0.3) })
+            foreach (var role in Enum.GetValues<Role>())
+            {
+                Assert.True(StudyReport.TryRoleOfLabel(StudyReport.ModelLabel(role, variant), out var back), StudyReport.ModelLabel(role, variant));
+                Assert.Equal(role, back);
+            }
+        var path = Path.Combine(_root.FullName, "labels.csv");
+        const string header = "condition,backbone,model,run,file_name,label,predicted,energy_in_mask,pointing_game,energy_on_confounder,cam_all_zero,energy_in_mask_true_class,energy_on_confounder_true_class,cam_all_zero_true_class\n";
+        File.WriteAllText(path, header + "clean,b,HKD student (roi30),0,x.png,1,1,0.5,1,,0,0.5,,0\nclean,b,ROI teacher,0,x.png,1,1,0.5,1,,0,0.5,,0\n");
+        Assert.Equal([Role.Student, Role.Teacher], StudyDecisionRegions.ReadRows(path).Select(r => r.Role));
+        File.WriteAllText(path, header + "clean,b,student,0,x.png,1,1,0.5,1,,0,0.5,,0\n");
+        var e = Assert.Throws<DataException>(() => StudyDecisionRegions.ReadRows(path));
+        Assert.Contains("found 'student'", e.Message);
+        Assert.Contains("labels.csv", e.Message);
     }
 
     [Fact]
@@ -182,8 +203,8 @@ public sealed class ClaimThreeTests : IDisposable
             for (int k = 0; k < 3; k++)
                 for (int i = 0; i < 10; i++)
                 {
-                    occlusion.Add(new OcclusionRow(condition, "resnet18", "HKD student", k, $"img{i:000}.png", 0.9, 0.3 + 0.01 * i, 0.1));
-                    occlusion.Add(new OcclusionRow(condition, "resnet18", "baseline", k, $"img{i:000}.png", 0.9, 0.2 + 0.01 * i, 0.15));
+                    occlusion.Add(new OcclusionRow(condition, "resnet18", "HKD student", Role.Student, k, $"img{i:000}.png", 0.9, 0.3 + 0.01 * i, 0.1));
+                    occlusion.Add(new OcclusionRow(condition, "resnet18", "baseline", Role.Baseline, k, $"img{i:000}.png", 0.9, 0.2 + 0.01 * i, 0.15));
                 }
         // The oracle control fails, yet the occlusion row (no explanation method) keeps its verdict.
         var claims = StudyClaims.Evaluate(NoCells, Regions(teacherInMask: 0.2, shortcutDevice: 0.3, cleanDevice: 0.05), resamples: 300, occlusion: occlusion);
@@ -200,23 +221,23 @@ public sealed class ClaimThreeTests : IDisposable
         var rows = new List<DecisionRegionRow>();
         var rng = new Random(3);
         foreach (var condition in new[] { "clean", "shortcut" })
-            foreach (var (model, inMask) in new[] { ("baseline", 0.3), ("HKD student", 0.35), ("ROI teacher", teacherInMask) })
+            foreach (var (model, role, inMask) in new[] { ("baseline", Role.Baseline, 0.3), ("HKD student", Role.Student, 0.35), ("ROI teacher", Role.Teacher, teacherInMask) })
                 for (int k = 0; k < 3; k++)
                     for (int i = 0; i < 30; i++)
                     {
                         double mask = i < 15 ? inMask + 0.02 * rng.NextDouble() : double.NaN;
                         double device = i % 2 == 0 ? (model == "baseline" ? (condition == "shortcut" ? shortcutDevice : cleanDevice) : 0.01) + 0.01 * rng.NextDouble() : double.NaN;
-                        rows.Add(new DecisionRegionRow(condition, "resnet18", model, k, $"img{i:000}.png", i % 5, i % 5, mask, i < 15 ? 1 : double.NaN, device, false, mask, device, false));
+                        rows.Add(new DecisionRegionRow(condition, "resnet18", model, role, k, $"img{i:000}.png", i % 5, i % 5, mask, i < 15 ? 1 : double.NaN, device, false, mask, device, false));
                     }
         return rows;
     }
 
-    static ShortcutRelianceModel Reliance(string model, double withDevice)
+    static ShortcutRelianceModel Reliance(Role role, double withDevice)
     {
         // 40 images, half with a device; the model predicts a confounded class on the first `withDevice` share of them.
         bool[] device = Enumerable.Range(0, 40).Select(i => i < 20).ToArray();
         var runs = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 40).Select(i => i < 20 ? i < withDevice * 20 : i < 24).ToArray()).ToList();
-        return new ShortcutRelianceModel("shortcut", "resnet18", model, Enumerable.Range(0, 40).Select(i => $"img{i:000}.png").ToList(), device, runs);
+        return new ShortcutRelianceModel("shortcut", "resnet18", StudyReport.ModelLabel(role, StudyVariant.Main), role, true, Enumerable.Range(0, 40).Select(i => $"img{i:000}.png").ToList(), device, runs);
     }
 
     static StudyEvaluation NoCells => new("", StudyPreset.Quick, "test", []);
@@ -226,7 +247,7 @@ public sealed class ClaimThreeTests : IDisposable
     {
         // The oracle's in-mask energy below the baseline's: the control fails; the device control holds.
         var regions = Regions(teacherInMask: 0.2, shortcutDevice: 0.3, cleanDevice: 0.05);
-        var claims = StudyClaims.Evaluate(NoCells, regions, resamples: 300, reliance: [Reliance("baseline", 0.9), Reliance("HKD student", 0.4)]);
+        var claims = StudyClaims.Evaluate(NoCells, regions, resamples: 300, reliance: [Reliance(Role.Baseline, 0.9), Reliance(Role.Student, 0.4)]);
 
         var controls = claims.Where(c => c.Claim == StudyClaims.ControlClaim).ToList();
         Assert.Equal(3, controls.Count);   // the oracle in both conditions, the device in the shortcut one

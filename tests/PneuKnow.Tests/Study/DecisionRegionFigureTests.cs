@@ -11,7 +11,7 @@ namespace PneuKnow.Tests.Study;
 public sealed class DecisionRegionRuleTests
 {
     static DecisionRegionRow Row(string file, double inMask, double onDevice) =>
-        new("c", "b", "m", 0, file, 0, 0, inMask, 0, onDevice, false, inMask, onDevice, false);
+        new("c", "b", "m", PneuKnow.Distillation.Role.Baseline, 0, file, 0, 0, inMask, 0, onDevice, false, inMask, onDevice, false);
 
     [Fact]
     public void The_rule_takes_the_largest_gains_then_the_largest_losses_then_random_ones_without_repeats()

@@ -130,7 +130,7 @@ public sealed class StudyPortabilityTests(TinyStudyRun tiny) : IDisposable
             File.Delete(Path.Combine(run, f));
 
         TorchRuntime.Initialize("cpu");
-        var what = new RunScoring("clean", "cntk_resnet18", "baseline", 0, PneuKnow.Explain.ImagePlane.Image, StudyRunner.ReportedSplit(Tiny), Tiny.DecisionRegionImages, Occlusion: true);
+        var what = new RunScoring("clean", "cntk_resnet18", "baseline", PneuKnow.Distillation.Role.Baseline, 0, PneuKnow.Explain.ImagePlane.Image, StudyRunner.ReportedSplit(Tiny), Tiny.DecisionRegionImages, Occlusion: true);
         var fresh = StudyDecisionRegions.ScoreRun(run, what);
         Assert.True(File.Exists(Path.Combine(run, StudyDecisionRegions.RunScoresStampFileName)));
         Assert.NotEmpty(fresh.Rows);
