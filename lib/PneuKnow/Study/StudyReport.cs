@@ -22,7 +22,7 @@ public static class StudyReport
         var stamp = StudyStamp.Read(studyDir);
         // Restrict with the stamp's runs sets every arm to them; the primary arms' count is then the stamp's own (null in a
         // stamp written before per-arm counts, whose study ran Runs everywhere), never the current preset's.
-        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs) with { PrimaryRuns = stamp.PrimaryRuns };
+        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs, stamp.Arms) with { PrimaryRuns = stamp.PrimaryRuns };
         if (stamp.Conditions is { Count: > 0 } conditions) preset = preset with { Conditions = conditions };
         if (stamp.Seed is { } seed) preset = preset with { Seed = seed };
         var split = StudyRunner.ReportedSplit(preset);

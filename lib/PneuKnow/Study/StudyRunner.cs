@@ -35,11 +35,20 @@ public static class StudyRunner
     /// <summary>
     /// The preset with command-line restrictions applied. <paramref name="runs"/> means that many runs in every arm: it also
     /// clears <see cref="StudyPreset.PrimaryRuns"/> (<c>--runs 2</c> for a quick look must not leave the primary arms at the
-    /// preset's 30, and <c>--runs 40</c> must not leave them below the other arms).
+    /// preset's 30, and <c>--runs 40</c> must not leave them below the other arms). <paramref name="arms"/> keeps only the arms
+    /// (<see cref="StudyVariant.Name"/>) named, in the preset's order: <c>--arms do --backbones cntk_resnet18</c> is the
+    /// primary arms alone, what a replication needs (docs/study-design.md).
     /// </summary>
-    /// <exception cref="ArgumentException">A backbone the preset's zoo does not know, or runs ≤ 0.</exception>
-    public static StudyPreset Restrict(StudyPreset preset, IReadOnlyList<string>? backbones, int? runs)
+    /// <exception cref="ArgumentException">A backbone the preset's zoo does not know, runs ≤ 0, or an arm the preset does not have.</exception>
+    public static StudyPreset Restrict(StudyPreset preset, IReadOnlyList<string>? backbones, int? runs, IReadOnlyList<string>? arms = null)
     {
+        if (arms is { Count: > 0 })
+        {
+            var unknown = arms.Where(a => preset.Variants.All(v => v.Name != a)).ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException($"arms: {string.Join(", ", unknown)} not in preset {preset.Name}; expected some of {string.Join(", ", preset.Variants.Select(v => v.Name))}.");
+            preset = preset with { Variants = preset.Variants.Where(v => arms.Contains(v.Name)).ToList() };
+        }
         if (backbones is { Count: > 0 })
         {
             var unknown = backbones.Where(b => !Models.BackboneZoo.Names.Contains(b)).ToList();
@@ -84,9 +93,22 @@ public static class StudyRunner
             done.Add((unit, Experiment.Run(config, progress, experimentOptions, cancel)));
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
-            units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine(), preset.PrimaryRuns);
+            units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine(), preset.PrimaryRuns,
+            Arms: ArmsOf(preset));
         if (options.Units is null) stamp.Write(options.OutputDir);
         return new StudyResult(preset, stamp, done, sw.Elapsed);
+    }
+
+    /// <summary>
+    /// The arms a study stamp records: null when the preset runs all the arms its name has (stamps stay as they were), else
+    /// their names (<c>reproduce --arms</c>).
+    /// </summary>
+    public static IReadOnlyList<string>? ArmsOf(StudyPreset preset)
+    {
+        // A preset built in code under a name of its own (a test's) has no named original to differ from.
+        if (!StudyPreset.Names.Contains(preset.Name)) return null;
+        var names = preset.Variants.Select(v => v.Name).ToList();
+        return names.SequenceEqual(StudyPreset.Get(preset.Name).Variants.Select(v => v.Name)) ? null : names;
     }
 
     /// <summary>The units of <paramref name="shard"/> named in <paramref name="keys"/> (all when null), in grid order.</summary>

@@ -21,8 +21,10 @@ namespace PneuKnow.Study;
 /// bit-reproducible only where all match (across CPUs the float kernels differ, which acts like another seed). Null in older stamps.</param>
 /// <param name="PrimaryRuns">Repeated runs of the primary backbones' main arm (<see cref="StudyPreset.PrimaryRuns"/>, <c>primary_runs</c>);
 /// null: <paramref name="Runs"/> in every arm, as in stamps written before per-arm counts existed (their studies ran that).</param>
+/// <param name="Arms">The arms (<see cref="StudyVariant.Name"/>) of the grid, when <c>reproduce --arms</c> ran fewer than the preset's (a
+/// replication of the primary arms); null: the preset's own.</param>
 public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units,
-    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null, int? PrimaryRuns = null)
+    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null, int? PrimaryRuns = null, IReadOnlyList<string>? Arms = null)
 {
     /// <summary>Where this process runs (<see cref="TorchRuntime.Machine"/>: what <see cref="Machine"/> records).</summary>
     public static string CurrentMachine() => TorchRuntime.Machine();
@@ -98,6 +100,8 @@ public static class ShardMerge
                 throw new InvalidDataException($"merge: {dir} was made by code version {s.CodeVersion} but {first.Dir} by {first.Stamp.CodeVersion}; rerun the shards with one build.");
             if (s.Seed != first.Stamp.Seed)
                 throw new InvalidDataException($"merge: {dir} ran with base seed {s.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(the preset's)"} but {first.Dir} with {first.Stamp.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(the preset's)"}; a replication is its own study, not a shard.");
+            if (!(s.Arms ?? []).SequenceEqual(first.Stamp.Arms ?? []))
+                throw new InvalidDataException($"merge: {dir} ran the arms [{string.Join(", ", s.Arms ?? ["(the preset's)"])}] but {first.Dir} [{string.Join(", ", first.Stamp.Arms ?? ["(the preset's)"])}]; shards of one study run the same arms.");
             if (!s.Backbones.SequenceEqual(first.Stamp.Backbones) || s.Runs != first.Stamp.Runs || s.PrimaryRuns != first.Stamp.PrimaryRuns)
                 throw new InvalidDataException($"merge: {dir} covers backbones [{string.Join(", ", s.Backbones)}] × {RunCounts(s)} but {first.Dir} covers [{string.Join(", ", first.Stamp.Backbones)}] × {RunCounts(first.Stamp)}.");
         }

@@ -95,6 +95,24 @@ public sealed class PrimaryRunsTests : IDisposable
     }
 
     [Fact]
+    public void An_arms_restriction_keeps_the_named_arms_and_the_primary_arms_alone_are_four_units_of_30_pairs()
+    {
+        // What a replication of the primary endpoints runs: reproduce --preset study --arms do --backbones cntk_resnet18.
+        var primary = StudyRunner.Restrict(StudyPreset.Study, ["cntk_resnet18"], null, ["do"]);
+        Assert.Equal(["cntk_resnet18_clean_do_baseline", "cntk_resnet18_clean_do_kd", "cntk_resnet18_shortcut_do_baseline", "cntk_resnet18_shortcut_do_kd"],
+            StudyGrid.Units(primary).Select(u => u.Key).Order(StringComparer.Ordinal));
+        Assert.All(StudyGrid.Units(primary), u => Assert.Equal(30, primary.RunsOf(u)));
+        // The stamp records the arms only when they differ from the preset's, so existing stamps read as before.
+        Assert.Equal(["do"], StudyRunner.ArmsOf(primary)!);
+        Assert.Null(StudyRunner.ArmsOf(StudyPreset.Study));
+        Assert.Null(StudyRunner.ArmsOf(StudyRunner.Restrict(StudyPreset.Study, ["cntk_resnet18"], null)));
+        // Arms keep the preset's order whatever the order asked.
+        Assert.Equal(["do", "roi30"], StudyRunner.Restrict(StudyPreset.Study, null, null, ["roi30", "do"]).Variants.Select(v => v.Name));
+        var e = Assert.Throws<ArgumentException>(() => StudyRunner.Restrict(StudyPreset.Quick, null, null, ["do", "roi30"]));
+        Assert.Equal("arms: roi30 not in preset quick; expected some of do, noroi.", e.Message);
+    }
+
+    [Fact]
     public void The_cost_estimate_scales_with_each_units_runs()
     {
         var p = StudyPreset.Study;

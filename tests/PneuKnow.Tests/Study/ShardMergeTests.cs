@@ -73,6 +73,20 @@ public sealed class ShardMergeTests : IDisposable
     }
 
     [Fact]
+    public void Shards_that_ran_different_arms_are_refused_and_the_arms_survive_a_merge()
+    {
+        var a = Shard("a", Stamp("0/2", "u1") with { Arms = ["do"] });
+        var b = Shard("b", Stamp("1/2", "u2"));
+        var e = Assert.Throws<InvalidDataException>(() => ShardMerge.Merge([a, b], Path.Combine(_root.FullName, "m")));
+        Assert.Contains("ran the arms [(the preset's)]", e.Message);
+        Assert.Contains("a [do]", e.Message);
+
+        var c = Shard("c", Stamp("1/2", "u2") with { Arms = ["do"] });
+        ShardMerge.Merge([a, c], Path.Combine(_root.FullName, "m2"));
+        Assert.Equal(["do"], StudyStamp.Read(Path.Combine(_root.FullName, "m2")).Arms!);
+    }
+
+    [Fact]
     public void A_unit_held_by_two_shards_is_refused()
     {
         var a = Shard("a", Stamp("0/2", "u1"));

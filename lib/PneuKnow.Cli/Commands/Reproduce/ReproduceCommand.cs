@@ -21,6 +21,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         [Description("Comma-separated backbones instead of the preset's.")]
         public string? Backbones { get; init; }
 
+        [CommandOption("--arms <LIST>")]
+        [Description("Comma-separated arms instead of the preset's (do, noroi, roi10, roi30, roi60 in study). A replication of the primary arms: --arms do --backbones cntk_resnet18 --seed 7.")]
+        public string? Arms { get; init; }
+
         [CommandOption("--runs <N>")]
         [Description("Repeated runs in every arm instead of the preset's (the study preset's 30-pair primary arms included).")]
         public int? Runs { get; init; }
@@ -75,7 +79,8 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         {
             preset = StudyPreset.Get(s.Preset);
             shard = s.Shard is null ? ShardSpec.All : ShardSpec.Parse(s.Shard);
-            preset = StudyRunner.Restrict(preset, s.Backbones?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), s.Runs);
+            preset = StudyRunner.Restrict(preset, s.Backbones?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), s.Runs,
+                s.Arms?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             if (s.Seed is { } seed) preset = preset with { Seed = seed };
         }
         catch (ArgumentException e)

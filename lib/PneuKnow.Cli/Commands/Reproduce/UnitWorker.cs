@@ -34,6 +34,7 @@ static class UnitWorker
         // The worker writes into the study folder whose lock this process holds.
         start.Environment[OutputFolder.LockHolderVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (s.Backbones is not null) { start.ArgumentList.Add("--backbones"); start.ArgumentList.Add(s.Backbones); }
+        if (s.Arms is not null) { start.ArgumentList.Add("--arms"); start.ArgumentList.Add(s.Arms); }
         if (s.Runs is { } runs) { start.ArgumentList.Add("--runs"); start.ArgumentList.Add(runs.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         if (s.Shard is not null) { start.ArgumentList.Add("--shard"); start.ArgumentList.Add(s.Shard); }
         if (s.Seed is { } seed) { start.ArgumentList.Add("--seed"); start.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
