@@ -85,6 +85,19 @@ public static class BackboneBenchmark
     {
         using var scope = NewDisposeScope();
         var g = new Generator(0);
+        if (dtype != ScalarType.Float32)
+        {
+            // A type the device has no fast kernel for (float16 on most CPUs) multiplies at a fraction of a GFLOP/s, where a
+            // 2048² product takes minutes: a 256² probe sizes the product to about half a second.
+            var p = randn(new long[] { 256, 256 }, generator: g).to(device).to(dtype);
+            mm(p, p);
+            Synchronise(device);
+            var probe = Stopwatch.StartNew();
+            mm(p, p);
+            Synchronise(device);
+            double rate = 2.0 * 256 * 256 * 256 / Math.Max(probe.Elapsed.TotalSeconds, 1e-9);
+            n = (int)Math.Clamp(Math.Cbrt(rate * 0.5 / 2) / 64, 4, n / 64) * 64;
+        }
         var a = randn(new long[] { n, n }, generator: g).to(device).to(dtype);
         var b = randn(new long[] { n, n }, generator: g).to(device).to(dtype);
         mm(a, b);
@@ -111,8 +124,11 @@ public static class BackboneBenchmark
         var g = new Generator(0);
         var x = randn(new long[] { batch, channels, size, size }, generator: g).to(device).to(dtype);
         var w = (randn(new long[] { channels, channels, 3, 3 }, generator: g) * 0.05).to(device).to(dtype);
+        var warm = Stopwatch.StartNew();
         using (no_grad()) nn.functional.conv2d(x, w, padding: [1, 1]);
         Synchronise(device);
+        // A type without a fast kernel (float16 on most CPUs) takes tens of seconds per call: then one timed call suffices.
+        if (warm.Elapsed.TotalSeconds > 1) repeats = 1;
         double best = double.MaxValue;
         for (int i = 0; i < repeats; i++)
         {
