@@ -34,6 +34,7 @@ static class PrecisionList
     /// </summary>
     public static string? Note(IReadOnlyList<Precision> precisions, torch.Device device) =>
         device.type == DeviceType.CPU && precisions.Contains(Precision.Float16Mixed)
-            ? "note: fp16-mixed is the authors' CUDA recipe; on a CPU libtorch runs it, but without float16 arithmetic in the CPU (AVX512-FP16, AMX-FP16) it is slower than fp32 — use bf16-mixed on CPUs."
+            ? "note: fp16-mixed is the authors' CUDA recipe; on a CPU libtorch runs it, but without float16 arithmetic in the CPU (AVX512-FP16, AMX-FP16) " +
+              "it is far slower than fp32 (on an AMD EPYC Zen 4: float16 GEMM at 0.02× the float32 rate, ResNet-18 training 11× slower) — use bf16-mixed on CPUs."
             : null;
 }
