@@ -77,15 +77,29 @@ public sealed record BackboneThroughput(string Architecture, double ForwardImage
 public static class BackboneBenchmark
 {
     /// <summary>
-    /// The machine's dense float32 matrix-multiply rate (GFLOP/s) from <c>torch.mm</c> of two n×n matrices,
-    /// best of several runs after a warm-up — the ceiling against which model FLOP utilisation is stated.
+    /// The machine's dense matrix-multiply rate (GFLOP/s) from <c>torch.mm</c> of two n×n matrices of <paramref name="dtype"/>
+    /// (float32 unless given), best of several runs after a warm-up — the ceiling against which model FLOP utilisation is
+    /// stated, and in bfloat16 or float16 the ceiling of mixed precision on this machine.
     /// </summary>
-    public static double GemmGFlops(Device device, int n = 2048, int repeats = 5)
+    public static double GemmGFlops(Device device, int n = 2048, int repeats = 5, ScalarType dtype = ScalarType.Float32)
     {
         using var scope = NewDisposeScope();
         var g = new Generator(0);
-        var a = randn(new long[] { n, n }, generator: g).to(device);
-        var b = randn(new long[] { n, n }, generator: g).to(device);
+        if (dtype != ScalarType.Float32)
+        {
+            // A type the device has no fast kernel for (float16 on most CPUs) multiplies at a fraction of a GFLOP/s, where a
+            // 2048² product takes minutes: a 256² probe sizes the product to about half a second.
+            var p = randn(new long[] { 256, 256 }, generator: g).to(device).to(dtype);
+            mm(p, p);
+            Synchronise(device);
+            var probe = Stopwatch.StartNew();
+            mm(p, p);
+            Synchronise(device);
+            double rate = 2.0 * 256 * 256 * 256 / Math.Max(probe.Elapsed.TotalSeconds, 1e-9);
+            n = (int)Math.Clamp(Math.Cbrt(rate * 0.5 / 2) / 64, 4, n / 64) * 64;
+        }
+        var a = randn(new long[] { n, n }, generator: g).to(device).to(dtype);
+        var b = randn(new long[] { n, n }, generator: g).to(device).to(dtype);
         mm(a, b);
         Synchronise(device);
         double best = double.MaxValue;
@@ -100,10 +114,45 @@ public static class BackboneBenchmark
     }
 
     /// <summary>
+    /// The forward rate (GFLOP/s) of a 3×3 convolution, stride 1, padding 1, over <paramref name="batch"/> × <paramref name="channels"/> ×
+    /// <paramref name="size"/>² in <paramref name="dtype"/>, best of several runs after a warm-up: the operator that dominates a
+    /// ResNet, so its bfloat16 ÷ float32 ratio bounds what bf16-mixed can gain.
+    /// </summary>
+    public static double ConvGFlops(Device device, ScalarType dtype = ScalarType.Float32, int batch = 8, int channels = 128, int size = 56, int repeats = 5)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(0);
+        var x = randn(new long[] { batch, channels, size, size }, generator: g).to(device).to(dtype);
+        var w = (randn(new long[] { channels, channels, 3, 3 }, generator: g) * 0.05).to(device).to(dtype);
+        var warm = Stopwatch.StartNew();
+        using (no_grad()) nn.functional.conv2d(x, w, padding: [1, 1]);
+        Synchronise(device);
+        // A type without a fast kernel (float16 on most CPUs) takes tens of seconds per call: then one timed call suffices.
+        if (warm.Elapsed.TotalSeconds > 1) repeats = 1;
+        double best = double.MaxValue;
+        for (int i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using (no_grad())
+            using (nn.functional.conv2d(x, w, padding: [1, 1])) Synchronise(device);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return 2.0 * batch * channels * channels * 9.0 * size * size / best / 1e9;
+    }
+
+    /// <summary>
     /// Images per second of the forward pass and of forward + backward, each timed over at least
     /// <paramref name="minSeconds"/> (and at least two batches) after one warm-up batch.
     /// </summary>
-    public static BackboneThroughput Measure(Backbone model, BackboneComplexity complexity, double gemmGFlops, int batch, int size, double minSeconds = 2.0)
+    /// <param name="model">The backbone, on its device, with float32 weights.</param>
+    /// <param name="complexity">Its cost at <paramref name="size"/>.</param>
+    /// <param name="gemmGFlops">The GEMM rate the utilisation is stated against.</param>
+    /// <param name="batch">Images per batch.</param>
+    /// <param name="size">Input size.</param>
+    /// <param name="minSeconds">Minimum timed seconds per measurement.</param>
+    /// <param name="autocast">Run the forward passes under libtorch's autocast to this type (mixed precision, weights float32), or null for float32.</param>
+    public static BackboneThroughput Measure(Backbone model, BackboneComplexity complexity, double gemmGFlops, int batch, int size, double minSeconds = 2.0,
+        ScalarType? autocast = null)
     {
         var device = model.parameters().First().device;
         using var x = randn(new long[] { batch, 3, size, size }, generator: new Generator(0)).to(device);
@@ -111,13 +160,16 @@ public static class BackboneBenchmark
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
+            using var mixed = autocast is { } t ? new Runtime.Autocast(device.type, t) : null;
             model.forward(x);
         }, model, train: false, device, minSeconds);
         double train = Time(() =>
         {
             using var scope = NewDisposeScope();
             model.zero_grad();
-            model.forward(x).sum().backward();
+            Tensor y;
+            using (autocast is { } t ? new Runtime.Autocast(device.type, t) : null) y = model.forward(x);
+            y.to(ScalarType.Float32).sum().backward();
         }, model, train: true, device, minSeconds);
         double fwdRate = batch / forward, trainRate = batch / train;
         return new BackboneThroughput(model.Architecture, fwdRate, trainRate,

@@ -45,7 +45,7 @@ public sealed record StageConfig(
     public LearningRateScheduleKind Schedule { get; init; } = LearningRateScheduleKind.Paper;
     /// <summary>Checkpoint selection (<c>checkpoint</c>: val_loss or val_acc).</summary>
     public CheckpointCriterion Checkpoint { get; init; } = CheckpointCriterion.ValidationLoss;
-    /// <summary>Weights' number format (<c>precision</c>: fp32 or bf16).</summary>
+    /// <summary>Number format of training (<c>precision</c>: fp32, bf16-mixed or fp16-mixed; weights stay float32 in all).</summary>
     public Precision Precision { get; init; } = Precision.Float32;
     /// <summary>Start from ImageNet weights (<c>pretrained</c>, true).</summary>
     public bool Pretrained { get; init; } = true;

@@ -44,7 +44,7 @@ public sealed record RunRecord
     public required CheckpointCriterion Checkpoint { get; init; }
     /// <summary>The run's seed.</summary>
     public required long Seed { get; init; }
-    /// <summary>Number format (<c>fp32</c> or <c>bf16</c>).</summary>
+    /// <summary>Number format of training (<c>fp32</c>, <c>bf16-mixed</c> or <c>fp16-mixed</c>).</summary>
     public required Precision Precision { get; init; }
     /// <summary>Training examples per epoch.</summary>
     public required int TrainExamples { get; init; }

@@ -50,7 +50,10 @@ public static class Trainer
     sealed record ResumeState(
         string Key, int CompletedEpochs, long ScheduleSteps, double ScheduleRate,
         int BestEpoch, double BestValidLoss, double BestValidAccuracy,
-        List<EpochRecord> Epochs, List<EpochTiming> Timings, double FirstBatchLoss = double.NaN);
+        List<EpochRecord> Epochs, List<EpochTiming> Timings, double FirstBatchLoss = double.NaN,
+        // fp16-mixed only; absent from the state files of the other precisions (and of earlier code).
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        LossScaleState? LossScale = null);
 
     /// <summary>
     /// Trains <paramref name="run"/>. A folder holding a finished run with the same configuration is
@@ -95,13 +98,17 @@ public static class Trainer
 
         var model = run.Model;
         var extra = run.Method.Extra;
-        var dtype = options.Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        // The master weights, the adapter and Adam's state are float32 in every precision; a mixed one lowers only the
+        // forward pass's arithmetic (an autocast scope around each forward, see Precision).
+        var dtype = ScalarType.Float32;
         model.to(dtype);
         extra?.to(dtype);
         var trainable = model.parameters().Where(p => p.requires_grad)
             .Concat(extra?.parameters() ?? []).ToList();
         if (trainable.Count == 0) throw new TrainingException($"{folder.Directory}: the model has no trainable parameters.");
         using var optimizer = optim.Adam(trainable, lr: options.LearningRate, weight_decay: options.WeightDecay);
+        var mixed = new MixedPrecision(options.Precision, trainable[0].device,
+            options.Precision == Precision.Float16Mixed ? new DynamicLossScaler() : null);
         var schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs);
 
         ResumeState state;
@@ -121,6 +128,8 @@ public static class Trainer
             model.load(folder.ModelAfter(last));
             if (extra is not null) extra.load(folder.ExtraAfter(last));
             optimizer.load_state_dict(folder.OptimizerAfter(last));
+            if (mixed.Scaler is { } scaler)
+                scaler.Restore(state.LossScale ?? throw new TrainingException($"{folder.State}: an fp16-mixed run's resume state lacks its loss scale (loss_scale)."));
             schedule.Restore(state.ScheduleSteps, state.ScheduleRate);
             // A stop between the commit and the copy of a new best leaves best.pt one selection behind: redo the copy.
             if (state.BestEpoch == last) CopyBest(folder, extra is not null, last);
@@ -138,7 +147,7 @@ public static class Trainer
             EpochRecord record;
             EpochTiming timing;
             double firstBatchLoss;
-            try { (record, timing, firstBatchLoss) = RunEpoch(run, folder, optimizer, schedule, dtype, epoch, progress, cancel); }
+            try { (record, timing, firstBatchLoss) = RunEpoch(run, folder, optimizer, trainable, mixed, schedule, dtype, epoch, progress, cancel); }
             catch (NonFiniteLossException e) { throw Fail(folder, key, epoch, e.Message); }
             if (epoch == 0) state = state with { FirstBatchLoss = firstBatchLoss };
             if (DivergenceGuard.Check(state.FirstBatchLoss, record) is { } diverged)
@@ -154,16 +163,24 @@ public static class Trainer
             state = state with
             {
                 CompletedEpochs = epoch + 1, ScheduleSteps = schedule.State.Steps, ScheduleRate = schedule.State.Rate,
-                Epochs = epochs, Timings = timings,
+                Epochs = epochs, Timings = timings, LossScale = mixed.Scaler?.State,
             };
             Commit(folder, run, model, extra, optimizer, state, epoch, better);
             run.EpochCompleted?.Invoke(record, timing);
         }
 
-        return Finish(run, folder, key, state, dtype);
+        return Finish(run, folder, key, state, dtype, mixed);
+    }
+
+    /// <summary>The run's precision on its device, and the loss scaler of fp16-mixed (null otherwise).</summary>
+    sealed record MixedPrecision(Precision Precision, Device Device, DynamicLossScaler? Scaler)
+    {
+        /// <summary>The forward pass's autocast scope; null (no scope, the float32 code as it always ran) for fp32.</summary>
+        public Runtime.Autocast? Forward() => Precision.Forward(Device);
     }
 
     static (EpochRecord, EpochTiming, double FirstBatchLoss) RunEpoch(TrainingRun run, RunFolder folder, TorchSharp.Modules.Adam optimizer,
+        IReadOnlyList<TorchSharp.Modules.Parameter> trainable, MixedPrecision mixed,
         LearningRateSchedule schedule, ScalarType dtype, int epoch, IProgress progress, CancellationToken cancel)
     {
         var model = run.Model;
@@ -193,9 +210,22 @@ public static class Trainer
                 try
                 {
                     optimizer.zero_grad();
-                    var terms = method.Loss(model, batch, epoch);
-                    terms.Total.backward();
-                    optimizer.step();
+                    LossTerms terms;
+                    // The scope closes before backward, as torch.autocast's does: the backward of each lowered operator
+                    // runs in the type its forward chose, and the cache of 16-bit weight copies is dropped before the
+                    // optimizer changes the weights. The losses cast their inputs to float32 (Forward.CrossEntropy,
+                    // DistillationLoss, LogitDistillation), so the scalars below are float32 in every precision.
+                    using (mixed.Forward()) terms = method.Loss(model, batch, epoch);
+                    if (mixed.Scaler is { } scaler)
+                    {
+                        scaler.ScaleLoss(terms.Total).backward();
+                        scaler.Step(optimizer, trainable);
+                    }
+                    else
+                    {
+                        terms.Total.backward();
+                        optimizer.step();
+                    }
                     // One device-to-host copy per batch for all four numbers (each .item() would synchronise on a GPU).
                     var f32 = ScalarType.Float32;
                     var numbers = stack([
@@ -240,11 +270,11 @@ public static class Trainer
                 // on its seed and the epoch, and the pass runs BatchNorm alone in train mode, so no random number that
                 // training draws is consumed and the weights train exactly as without it.
                 cancel.ThrowIfCancellationRequested();
-                PreciseBatchNorm.Recompute(model, run.Data.Train.Epoch(epoch), method.EvaluationInput);
+                using (mixed.Forward()) PreciseBatchNorm.Recompute(model, run.Data.Train.Epoch(epoch), method.EvaluationInput);
             }
             double preciseSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
-            var valid = Evaluate(model, method, run.Data.Valid, dtype, run.Data.Classes, keepRows: false);
+            var valid = Evaluate(model, method, run.Data.Valid, dtype, mixed, run.Data.Classes, keepRows: false);
             double validSeconds = clock.Elapsed.TotalSeconds;
             if (!double.IsFinite(valid.Loss))
                 throw new NonFiniteLossException(
@@ -265,7 +295,7 @@ public static class Trainer
     /// <summary>The selected checkpoint's loss, accuracy and (optionally) per-image predictions on a split.</summary>
     sealed record SplitResult(double Loss, double Accuracy, List<PredictionRow> Rows);
 
-    static SplitResult Evaluate(Backbone model, ITrainingMethod method, EvaluationSplit split, ScalarType dtype,
+    static SplitResult Evaluate(Backbone model, ITrainingMethod method, EvaluationSplit split, ScalarType dtype, MixedPrecision mixed,
         IReadOnlyList<string> classes, bool keepRows)
     {
         model.eval();
@@ -280,7 +310,11 @@ public static class Trainer
             using var _ = raw;
             var batch = AsType(raw, dtype);
             var input = method.EvaluationInput(batch);
-            var logits = model.Head(model.Features(Forward.Normalized(model, input))).to(ScalarType.Float32);
+            // A mixed run validates and tests in the precision it trained in (the checkpoint it selects is the one that ran
+            // that way); the logits become float32 before the loss and the softmax.
+            Tensor logits;
+            using (mixed.Forward()) logits = model.Head(model.Features(Forward.Normalized(model, input)));
+            logits = logits.to(ScalarType.Float32);
             sumLoss += nn.functional.cross_entropy(logits, batch.Label, reduction: nn.Reduction.Sum).item<float>();
             var predicted = logits.argmax(1);
             correct += predicted.eq(batch.Label).sum().item<long>();
@@ -330,17 +364,17 @@ public static class Trainer
         if (hasExtra) AtomicFile.Write(folder.BestExtra, t => File.Copy(folder.ExtraAfter(epoch), t, overwrite: true));
     }
 
-    static TrainingResult Finish(TrainingRun run, RunFolder folder, string key, ResumeState state, ScalarType dtype)
+    static TrainingResult Finish(TrainingRun run, RunFolder folder, string key, ResumeState state, ScalarType dtype, MixedPrecision mixed)
     {
         var model = run.Model;
         model.load(folder.BestModel);
         run.Method.Extra?.load(folder.BestExtra);
-        var valid = Evaluate(model, run.Method, run.Data.Valid, dtype, run.Data.Classes, keepRows: true);
+        var valid = Evaluate(model, run.Method, run.Data.Valid, dtype, mixed, run.Data.Classes, keepRows: true);
         new Predictions(run.Data.Classes, valid.Rows).Write(folder.Predictions(run.Data.Valid.Name));
         SplitResult? test = null;
         if (run.Data.Test is { } testSplit)
         {
-            test = Evaluate(model, run.Method, testSplit, dtype, run.Data.Classes, keepRows: true);
+            test = Evaluate(model, run.Method, testSplit, dtype, mixed, run.Data.Classes, keepRows: true);
             new Predictions(run.Data.Classes, test.Rows).Write(folder.Predictions(testSplit.Name));
         }
         RunFolder.Write(folder.Result, new RunResult(key, state.BestEpoch, state.BestValidLoss, state.BestValidAccuracy,

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using PneuKnow.Augmentation;
+using TorchSharp;
 
 namespace PneuKnow.Training;
 
@@ -15,19 +16,53 @@ public enum CheckpointCriterion
     ValidationAccuracy,
 }
 
-/// <summary>Number format of the weights during training.</summary>
+/// <summary>
+/// The number formats of training. Every choice keeps the weights, the optimizer (Adam) state, the BatchNorm running
+/// statistics, the losses and the softmax in float32; the mixed ones run the forward pass (and so its backward) of
+/// the convolutions and linear layers in a 16-bit type through libtorch's autocast (<see cref="PneuKnow.Runtime.Autocast"/>),
+/// as <c>torch.autocast</c> with float32 master weights does.
+/// </summary>
 public enum Precision
 {
     /// <summary>float32 throughout.</summary>
-    // The names of the config files and run.json (see RunRecord).
+    // The names of the config files, run.json and --precision (see RunRecord); the mixed ones as PyTorch Lightning spells them.
     [JsonStringEnumMemberName("fp32")]
     Float32,
     /// <summary>
-    /// bfloat16 weights, activations and optimizer state (TorchSharp has no autocast, so there is
-    /// no float32 master copy); losses are computed in float32. Halves memory; less exact.
+    /// Autocast to bfloat16 for the forward pass: bfloat16 has float32's exponent range, so no loss scaling is needed.
+    /// Fast where the CPU computes bfloat16 natively (AVX512-BF16, AMX) and on recent GPUs.
     /// </summary>
-    [JsonStringEnumMemberName("bf16")]
-    BFloat16,
+    [JsonStringEnumMemberName("bf16-mixed")]
+    BFloat16Mixed,
+    /// <summary>
+    /// Autocast to float16 for the forward pass, with a dynamic loss scale (<see cref="DynamicLossScaler"/>) so that small
+    /// gradients do not underflow float16 and steps whose gradients overflow are skipped: the authors' recipe on CUDA
+    /// (<c>torch.cuda.amp</c> with a GradScaler). libtorch runs it on the CPU too, but CPUs without native float16
+    /// arithmetic gain nothing from it.
+    /// </summary>
+    [JsonStringEnumMemberName("fp16-mixed")]
+    Float16Mixed,
+}
+
+/// <summary>What a <see cref="Precision"/> means for the forward pass.</summary>
+public static class PrecisionExtensions
+{
+    /// <summary>The autocast type of <paramref name="precision"/>, or null for float32.</summary>
+    public static torch.ScalarType? AutocastType(this Precision precision) => precision switch
+    {
+        Precision.Float32 => null,
+        Precision.BFloat16Mixed => torch.ScalarType.BFloat16,
+        Precision.Float16Mixed => torch.ScalarType.Float16,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, $"precision: expected one of {string.Join(", ", PneuKnow.Runtime.SnakeCase.Names<Precision>())}."),
+    };
+
+    /// <summary>
+    /// Opens the forward pass's autocast scope for a model on <paramref name="device"/>, or returns null for float32 (a
+    /// <c>using</c> of null does nothing, so the float32 path runs exactly the code it ran before mixed precision existed).
+    /// </summary>
+    /// <exception cref="PneuKnow.Runtime.AutocastUnavailableException">libtorch's autocast cannot be reached.</exception>
+    public static PneuKnow.Runtime.Autocast? Forward(this Precision precision, torch.Device device) =>
+        precision.AutocastType() is { } type ? new PneuKnow.Runtime.Autocast(device.type, type) : null;
 }
 
 /// <summary>
@@ -40,7 +75,7 @@ public enum Precision
 /// <param name="Schedule">Learning-rate schedule.</param>
 /// <param name="Criterion">Checkpoint selection.</param>
 /// <param name="Seed">Seed of this run: each epoch reseeds torch (dropout, stochastic depth) from it.</param>
-/// <param name="Precision">float32 or bfloat16.</param>
+/// <param name="Precision">float32, or mixed precision with float32 master weights (<see cref="Training.Precision"/>).</param>
 /// <param name="PreciseBatchNorm">
 /// After every epoch's training and before its validation, recompute the BatchNorm running statistics over that
 /// epoch's training batches with the weights frozen (<see cref="Training.PreciseBatchNorm"/>), so that validation,

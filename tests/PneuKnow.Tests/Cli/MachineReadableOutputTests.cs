@@ -75,21 +75,46 @@ public sealed class MachineReadableOutputTests : IDisposable
         var csv = PneuknowCli.Run(Args("csv"));
         Assert.True(csv.Exit == 0, csv.Error);
         var t = Csv.Parse(csv.Out, "bench.csv");
-        Assert.Equal(["backbone", "gflops_per_image", "forward_images_per_second", "train_images_per_second", "forward_mfu", "train_mfu"], t.Header);
+        Assert.Equal(["backbone", "precision", "gflops_per_image", "forward_images_per_second", "train_images_per_second", "forward_mfu", "train_mfu"], t.Header);
         var row = t.Rows.Single().Fields;
-        Assert.Equal("resnet18", row[0]);
-        Assert.All(row[1..], f => Assert.True(Number(f) > 0, f));
+        Assert.Equal(["resnet18", "fp32"], row[..2]);
+        Assert.All(row[2..], f => Assert.True(Number(f) > 0, f));
         Assert.DoesNotContain("%", csv.Out);
         Assert.Contains("baseline: float32 GEMM", csv.Error);
+
+        // Several precisions in one call: a row each, and the lowered type's GEMM and convolution rates as its ceilings.
+        var mixed = PneuknowCli.Run([.. Args("csv"), "--precision", "fp32,bf16-mixed"]);
+        Assert.True(mixed.Exit == 0, mixed.Error);
+        Assert.Equal(["fp32", "bf16-mixed"], Csv.Parse(mixed.Out, "bench.csv").Rows.Select(r => r.Fields[1]));
+        Assert.Contains("baseline: BFloat16 GEMM", mixed.Error);
+        Assert.Contains("3×3 convolution N8 C128 56²", mixed.Error);
+        var bad = PneuknowCli.Run([.. Args("csv"), "--precision", "fp32,bf16"]);
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("--precision: expected a comma-separated list of fp32, bf16-mixed, fp16-mixed, found 'bf16'.", bad.Error + bad.Out);
 
         var json = PneuknowCli.Run(Args("json"));
         Assert.True(json.Exit == 0, json.Error);
         using var doc = JsonDocument.Parse(json.Out);
         var r = doc.RootElement.EnumerateArray().Single();
+        Assert.Equal("fp32", r.GetProperty("precision").GetString());
         // resnet18 at 32 px: 2 × MACs ≈ 0.074 GFLOPs (1.82 GFLOPs at 224 px scales with the pixels, 49× fewer).
         Assert.InRange(r.GetProperty("gflops_per_image").GetDouble(), 0.03, 0.1);
         foreach (var key in new[] { "forward_images_per_second", "train_images_per_second", "forward_mfu", "train_mfu" })
             Assert.Equal(JsonValueKind.Number, r.GetProperty(key).ValueKind);
+    }
+
+    [Fact]
+    public void Bench_train_compares_precisions_in_interleaved_rounds()
+    {
+        var r = PneuknowCli.Run("bench", "train", "--arch", "resnet18", "--size", "32", "--batch", "2", "--batches", "1", "--epochs", "3",
+            "--precision", "fp32,bf16-mixed", "--rounds", "2", "--device", "cpu", "--threads", "1");
+        Assert.True(r.Exit == 0, r.Error + r.Out);
+        // Round 1 in the order given, round 2 reversed, then the medians with the speed-up against the first precision.
+        var rounds = r.Out.Split('\n').Where(l => l.StartsWith("round ", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3])).ToList();
+        Assert.Equal(["round 1 fp32", "round 1 bf16-mixed", "round 2 bf16-mixed", "round 2 fp32"], rounds);
+        Assert.Contains("median of 2 round(s), images/s (speed-up against fp32):", r.Out);
+        Assert.Matches(@"\n  fp32 +bare loop [0-9.]+ \(1\.00×\), trainer [0-9.]+ \(1\.00×\)", r.Out);
+        Assert.Matches(@"\n  bf16-mixed +bare loop [0-9.]+ \([0-9.]+×\), trainer [0-9.]+ \([0-9.]+×\)", r.Out);
     }
 
     /// <summary>A small phantom whose every image is renamed to a name with a comma, a quote, spaces and non-ASCII.</summary>

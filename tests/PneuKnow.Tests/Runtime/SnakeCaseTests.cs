@@ -18,7 +18,7 @@ public class SnakeCaseTests
         Assert.Equal(["roi", "raw"], SnakeCase.Names<TeacherInput>());
         Assert.Equal(["baseline", "teacher", "student"], SnakeCase.Names<Role>());
         Assert.Equal(["val_loss", "val_acc"], SnakeCase.Names<CheckpointCriterion>());
-        Assert.Equal(["fp32", "bf16"], SnakeCase.Names<Precision>());
+        Assert.Equal(["fp32", "bf16-mixed", "fp16-mixed"], SnakeCase.Names<Precision>());
         Assert.Equal(["paper", "cosine", "constant"], SnakeCase.Names<LearningRateScheduleKind>());
         Assert.Equal(["image", "roi"], SnakeCase.Names<ImagePlane>());
         Assert.Equal(["model", "teacher", "student"], Roles.Sections);

@@ -158,7 +158,7 @@ public class ExperimentConfigTests
                            "augmentations": "none", "batch_size": 4, "roi_percent": 0.5, "schedule": "cosine", "teacher_input": "raw" },
               "student": { "resolution": 32, "model_architecture": "resnet18", "dropout_percent": 0.5, "epochs": 3,
                            "augmentations": "weak", "batch_size": 4, "kd_epochs": 2, "method": "logit_kd", "kd_temperature": 2,
-                           "normalized_features": true, "learning_rate": 0.001, "precision": "bf16", "checkpoint": "val_acc" }
+                           "normalized_features": true, "learning_rate": 0.001, "precision": "bf16-mixed", "checkpoint": "val_acc" }
             }
             """;
         var c = ExperimentConfig.FromJson(json, ConfigPath.Replace(".txt", ".json"));
@@ -166,7 +166,7 @@ public class ExperimentConfigTests
         Assert.Equal(4, c.Teacher!.EffectiveEpochs(true));
         Assert.Equal((TeacherInput.Raw, LearningRateScheduleKind.Cosine), (c.Teacher.TeacherInput, c.Teacher.Schedule));
         var s = c.Student!;
-        Assert.Equal((DistillationMethod.LogitKd, 2.0, true, 1e-3, Precision.BFloat16, CheckpointCriterion.ValidationAccuracy),
+        Assert.Equal((DistillationMethod.LogitKd, 2.0, true, 1e-3, Precision.BFloat16Mixed, CheckpointCriterion.ValidationAccuracy),
             (s.Method, s.KdTemperature, s.NormalizedFeatures, s.LearningRate, s.Precision, s.Checkpoint));
 
         var again = ExperimentConfig.FromJson(c.ToJson(), "/elsewhere/resolved.json");

@@ -14,6 +14,8 @@ namespace PneuKnow.Cli.Commands.Training;
 /// <summary>
 /// <c>pneuknow bench train</c>: the trainer's images/s against a bare TorchSharp loop (same model, same
 /// pre-made tensors, same process), and the process memory at the end of the last epoch against epoch 2.
+/// With several precisions (<c>--precision fp32,bf16-mixed</c>) it measures each in turn, in interleaved rounds
+/// (A B, then B A, …) so that a change of the machine's load during the call falls on all of them alike.
 /// </summary>
 public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 {
@@ -44,60 +46,125 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [DefaultValue(4)]
         public int Epochs { get; init; } = 4;
 
+        [CommandOption("--precision <LIST>")]
+        [Description("Comma-separated precisions to compare in one call: fp32, bf16-mixed, fp16-mixed.")]
+        [DefaultValue("fp32")]
+        public string Precision { get; init; } = "fp32";
+
+        [CommandOption("--rounds <N>")]
+        [Description("Rounds over the precisions, alternating their order (A B, B A, …); the summary takes each one's median.")]
+        [DefaultValue(1)]
+        public int Rounds { get; init; } = 1;
+
         public override Spectre.Console.ValidationResult Validate() =>
             Epochs < 3 ? Spectre.Console.ValidationResult.Error($"--epochs: expected at least 3, found {Epochs}.")
+            : Rounds < 1 ? Spectre.Console.ValidationResult.Error($"--rounds: expected at least 1, found {Rounds}.")
+            : PrecisionList.TryParse(Precision, "--precision", out _) is { } error ? Spectre.Console.ValidationResult.Error(error)
             : Batches < 1 || Batch < 1 || Size < 16 ? Spectre.Console.ValidationResult.Error("--batches, --batch: expected ≥ 1; --size: expected ≥ 16.")
             : base.Validate();
     }
+
+    /// <summary>One measurement of one precision: the bare loop's and the trainer's rates and the trainer's memory.</summary>
+    sealed record Measurement(double Bare, double Trainer, double WholeEpoch, long Rss2, long RssLast, int Epochs);
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var report = TorchRuntime.Initialize(s.Device, s.Threads);
         var device = TorchRuntime.Device;
+        PrecisionList.TryParse(s.Precision, "--precision", out var precisions);
+        if (PrecisionList.Refusal(precisions, device) is { } refused)
+        {
+            Console.Error.WriteLine(refused);
+            return 2;
+        }
         var o = Console.Out;
         o.WriteLine($"machine: {BenchMachine.CpuModel()}, {report.DeviceDescription}, {report.Threads} threads, TorchSharp {report.TorchSharpVersion}, libtorch {report.LibTorchVersion}, load average {BenchMachine.LoadAverage()} before the run");
         if (OneDnnIsa.Current is { } isa) o.WriteLine($"oneDNN:  {isa}");
         o.WriteLine($"model:   {s.Arch}, {s.Size} px, batch {s.Batch}, {s.Batches} batches/epoch, {s.Epochs} epochs (epoch 1 not timed)");
+        if (PrecisionList.Note(precisions, device) is { } note) o.WriteLine(note);
 
         manual_seed(1);
         var images = Enumerable.Range(0, s.Batches).Select(_ => rand(s.Batch, 3, s.Size, s.Size, device: device)).ToArray();
         var labels = Enumerable.Range(0, s.Batches).Select(_ => randint(0, 5, s.Batch, dtype: ScalarType.Int64, device: device)).ToArray();
-        var source = new PremadeBatches(images, labels);
+        static string S(double v) => BenchMachine.Significant3(v);
 
-        double bare1 = BareLoop(s, images, labels, device);
+        if (precisions.Count == 1 && s.Rounds == 1)
+        {
+            // One precision, one round: the bare loop before and after the trainer, as this command has always reported.
+            var p = precisions[0];
+            double bare1 = BareLoop(s, p, images, labels, device);
+            var m = TrainerPass(s, p, images, labels, device, cancellationToken);
+            double bare2 = BareLoop(s, p, images, labels, device);
+            double bare = (bare1 + bare2) / 2;
+            o.WriteLine($"precision: {SnakeCase.Of(p)}");
+            o.WriteLine($"bare loop: {S(bare)} images/s (before {S(bare1)}, after {S(bare2)})");
+            o.WriteLine($"trainer:   {S(m.Trainer)} images/s in the training pass; {S(m.WholeEpoch)} images/s per whole epoch (with validation of {s.Batch} images, checkpoint and logs)");
+            o.WriteLine($"ratio: {S(m.Trainer / bare)} (trainer ÷ bare loop; target ≥ 0.9)");
+            o.WriteLine($"rss: epoch 2 {m.Rss2 / 1048576.0:F1} MiB, epoch {m.Epochs} {m.RssLast / 1048576.0:F1} MiB ({100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} %)");
+        }
+        else
+        {
+            var results = precisions.ToDictionary(p => p, _ => new List<Measurement>());
+            for (int round = 0; round < s.Rounds; round++)
+            {
+                var order = round % 2 == 0 ? precisions : precisions.Reverse().ToList();
+                foreach (var p in order)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    double bare = BareLoop(s, p, images, labels, device);
+                    var m = TrainerPass(s, p, images, labels, device, cancellationToken) with { Bare = bare };
+                    results[p].Add(m);
+                    o.WriteLine($"round {round + 1} {SnakeCase.Of(p),-10}  bare loop {S(bare)} images/s, trainer {S(m.Trainer)} images/s (ratio {S(m.Trainer / bare)}), " +
+                                $"rss epoch 2 → {m.Epochs}: {100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} %, load average {BenchMachine.LoadAverage()}");
+                }
+            }
+            static double Median(IEnumerable<double> v)
+            {
+                var a = v.Order().ToArray();
+                return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
+            }
+            var first = precisions[0];
+            double bareRef = Median(results[first].Select(m => m.Bare)), trainerRef = Median(results[first].Select(m => m.Trainer));
+            o.WriteLine($"median of {s.Rounds} round(s), images/s (speed-up against {SnakeCase.Of(first)}):");
+            foreach (var p in precisions)
+            {
+                double bare = Median(results[p].Select(m => m.Bare)), trainer = Median(results[p].Select(m => m.Trainer));
+                o.WriteLine($"  {SnakeCase.Of(p),-10}  bare loop {S(bare)} ({S(bare / bareRef)}×), trainer {S(trainer)} ({S(trainer / trainerRef)}×), trainer ÷ bare loop {S(trainer / bare)}");
+            }
+            o.WriteLine($"load average after the run: {BenchMachine.LoadAverage()}");
+        }
+        foreach (var t in images.Concat(labels)) t.Dispose();
+        return 0;
+    }
+
+    /// <summary>The trainer on the pre-made batches in a temporary folder: its training-pass and whole-epoch rates after epoch 1, and its memory.</summary>
+    Measurement TrainerPass(Settings s, PneuKnow.Training.Precision precision, Tensor[] images, Tensor[] labels, Device device, CancellationToken cancel)
+    {
         var dir = Path.Combine(Path.GetTempPath(), $"pneuknow-bench-train-{Environment.ProcessId}");
         var timings = new List<EpochTiming>();
         var wall = new List<double>();
         var clock = Stopwatch.StartNew();
         try
         {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             using var model = Create(s.Arch, device);
+            var source = new PremadeBatches(images, labels);
             var valid = new PremadeBatches(images.Take(1).ToArray(), labels.Take(1).ToArray());
             var data = new TrainingData(source, new EvaluationSplit("valid", valid, Enumerable.Range(0, s.Batch).Select(i => $"{i}").ToArray()),
                 null, ["0", "1", "2", "3", "4"]);
-            Trainer.Train(new TrainingRun(model, new Baseline(), data, Recipe(s), dir)
+            Trainer.Train(new TrainingRun(model, new Baseline(), data, Recipe(s) with { Precision = precision }, dir)
             {
                 EpochCompleted = (_, t) => { timings.Add(t); wall.Add(clock.Elapsed.TotalSeconds); clock.Restart(); },
-            }, cancel: cancellationToken);
+            }, cancel: cancel);
         }
         finally
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
-        double bare2 = BareLoop(s, images, labels, device);
-
-        double bare = (bare1 + bare2) / 2;
         var timed = timings.Skip(1).ToList();
-        double trainer = timed.Sum(t => s.Batch * (double)s.Batches) / timed.Sum(t => t.TrainSeconds);
-        double whole = timed.Sum(t => s.Batch * (double)s.Batches) / wall.Skip(1).Sum();
-        static string S(double v) => BenchMachine.Significant3(v);
-        o.WriteLine($"bare loop: {S(bare)} images/s (before {S(bare1)}, after {S(bare2)})");
-        o.WriteLine($"trainer:   {S(trainer)} images/s in the training pass; {S(whole)} images/s per whole epoch (with validation of {s.Batch} images, checkpoint and logs)");
-        o.WriteLine($"ratio: {S(trainer / bare)} (trainer ÷ bare loop; target ≥ 0.9)");
-        long rss2 = timings[1].ResidentBytes, rssLast = timings[^1].ResidentBytes;
-        o.WriteLine($"rss: epoch 2 {rss2 / 1048576.0:F1} MiB, epoch {timings.Count} {rssLast / 1048576.0:F1} MiB ({100.0 * (rssLast - rss2) / rss2:+0.0;-0.0} %)");
-        foreach (var t in images.Concat(labels)) t.Dispose();
-        return 0;
+        double images1 = timed.Sum(t => s.Batch * (double)s.Batches);
+        return new Measurement(double.NaN, images1 / timed.Sum(t => t.TrainSeconds), images1 / wall.Skip(1).Sum(),
+            timings[1].ResidentBytes, timings[^1].ResidentBytes, timings.Count);
     }
 
     static Backbone Create(string arch, Device device)
@@ -115,12 +182,17 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     static TrainerOptions Recipe(Settings s) =>
         new StageConfig(s.Size, s.Arch, Dropout: 0.5, s.Epochs, AugmentationKind.None, s.Batch).ToTrainerOptions(teacher: false, seed: 1);
 
-    /// <summary>The reference: forward, cross-entropy, backward, Adam step (at the recipe's learning rate), nothing else; epoch 1 is warm-up.</summary>
-    static double BareLoop(Settings s, Tensor[] images, Tensor[] labels, Device device)
+    /// <summary>
+    /// The reference: forward, cross-entropy, backward, Adam step (at the recipe's learning rate), nothing else; epoch 1 is
+    /// warm-up. A mixed precision runs the forward pass under autocast and the loss in float32, and fp16-mixed scales the
+    /// loss, as the trainer does.
+    /// </summary>
+    static double BareLoop(Settings s, PneuKnow.Training.Precision precision, Tensor[] images, Tensor[] labels, Device device)
     {
         using var model = Create(s.Arch, device);
         model.train();
         using var adam = optim.Adam(model.parameters(), lr: Recipe(s).LearningRate);
+        var scaler = precision == PneuKnow.Training.Precision.Float16Mixed ? new DynamicLossScaler() : null;
         double seconds = 0;
         for (int epoch = 0; epoch < s.Epochs; epoch++)
         {
@@ -129,9 +201,19 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             {
                 using var scope = NewDisposeScope();
                 adam.zero_grad();
-                var loss = nn.functional.cross_entropy(model.Head(model.Features(model.Normalize(images[b]))), labels[b]);
-                loss.backward();
-                adam.step();
+                Tensor logits;
+                using (precision.Forward(device)) logits = model.Head(model.Features(model.Normalize(images[b])));
+                var loss = nn.functional.cross_entropy(logits.to(ScalarType.Float32), labels[b]);
+                if (scaler is null)
+                {
+                    loss.backward();
+                    adam.step();
+                }
+                else
+                {
+                    scaler.ScaleLoss(loss).backward();
+                    scaler.Step(adam, model.parameters());
+                }
             }
             if (device.type == DeviceType.CUDA) cuda.synchronize();
             if (epoch > 0) seconds += clock.Elapsed.TotalSeconds;
