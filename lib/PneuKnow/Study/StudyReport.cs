@@ -1,3 +1,4 @@
+using PneuKnow.Data;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Analysis;
@@ -33,7 +34,7 @@ public static class StudyReport
             foreach (var role in RolesOf(unit))
             {
                 var roleDir = Experiment.RoleFolder(Path.Combine(studyDir, "runs", unit.Key), role);
-                var folders = Directory.Exists(roleDir) ? RunFoldersOf(roleDir) : [];
+                var folders = Directory.Exists(roleDir) || RunPack.RunNames(roleDir).Count > 0 ? RunFoldersOf(roleDir) : [];
                 if (folders.Count == 0)
                     throw new InvalidDataException($"{roleDir}: the study stamp lists unit {unit.Key} but it has no {SnakeCase.Of(role)} run folders.");
                 var runs = RunFolders.Load(folders, split, _ => $"{unit.Key}/{SnakeCase.Of(role)}");
@@ -53,7 +54,11 @@ public static class StudyReport
     /// <exception cref="InvalidDataException">A folder named <c>run_</c> plus something other than a number, or a missing run k.</exception>
     public static IReadOnlyList<string> RunFoldersOf(string roleDir)
     {
-        var numbered = Directory.GetDirectories(roleDir, RunFolder.NamePrefix + "*").Select(d =>
+        // A run is a folder, or packed in its unit's pack (RunPack), or both where only its checkpoints stayed in the folder.
+        var present = (Directory.Exists(roleDir) ? Directory.GetDirectories(roleDir, RunFolder.NamePrefix + "*").Select(d => Path.GetFileName(d)!) : [])
+            .Union(RunPack.RunNames(roleDir), StringComparer.Ordinal)
+            .Select(name => Path.Combine(roleDir, name));
+        var numbered = present.Select(d =>
         {
             var name = Path.GetFileName(d);
             return int.TryParse(name.AsSpan(RunFolder.NamePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var k)
