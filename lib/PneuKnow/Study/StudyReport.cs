@@ -168,7 +168,7 @@ public static class StudyReport
         }
         // Grad-CAM pictures of one pair per backbone × condition, where a pair still has its checkpoints (a committed study
         // keeps none: then the pictures its own run wrote stay).
-        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale));
+        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale, palette: DecisionRegionFigure.PalettePng));
         return files;
     }
 
@@ -286,9 +286,9 @@ public static class StudyReport
     static int browserWarned;
 
     // Without a size the figure is saved at its own layout size (FigureFile.LayoutSize), else at the default.
-    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null, double scale = FigureFile.PngScale)
+    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null, double scale = FigureFile.PngScale, bool palette = false)
     {
-        var saved = FigureFile.Save(chart, path, width, height, scale);
+        var saved = FigureFile.Save(chart, path, width, height, scale, palette);
         files.AddRange(saved.Files);
         // One line per process, not one per figure: the fix (install a browser) is the same for all of them.
         if (saved.Warning is { } w && Interlocked.Exchange(ref browserWarned, 1) == 0) Console.Error.WriteLine(w);
