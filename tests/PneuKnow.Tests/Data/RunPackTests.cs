@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using PneuKnow.Data;
 using PneuKnow.Study;
@@ -71,6 +72,44 @@ public sealed class RunPackTests : IDisposable
         var e = Assert.Throws<DataException>(() => RunPack.Entries(broken));
         Assert.Contains(broken, e.Message);
         Assert.Contains("Brotli-compressed tar", e.Message);
+    }
+
+    [Fact]
+    public void The_commit_helper_with_pack_lists_the_packs_instead_of_the_packed_runs_and_the_cli_command_reads_them_back()
+    {
+        foreach (var k in new[] { 0, 1 })
+            foreach (var role in new[] { "teacher", "student" })
+            {
+                var run = Path.Combine(Unit, role, $"run_{k}");
+                Directory.CreateDirectory(run);
+                File.WriteAllText(Path.Combine(run, "result.json"), $"{{\"key\": \"{role}{k}\"}}");
+                File.WriteAllText(Path.Combine(run, "predictions_test.csv"), $"index,file_name\n0,img{k}.png\n");
+                File.WriteAllText(Path.Combine(run, "best.pt"), "weights");
+            }
+        File.WriteAllText(Path.Combine(Unit, "config.json"), "{}");
+
+        // The CLI this test suite was built with, as $PNEUKNOW (the script's default builds it with dotnet run).
+        var cli = Path.Combine(AppContext.BaseDirectory, "PneuKnow.Cli.dll");
+        var script = Path.Combine(PneuKnow.Tests.Notebooks.NotebookPaths.RepositoryRoot, "tools", "study", "finished-runs.sh");
+        var start = new ProcessStartInfo("bash", [script, "--pack", _root.FullName]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["PNEUKNOW"] = $"dotnet {cli}";
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var listing = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"finished-runs.sh --pack exited with {p.ExitCode}: {stderr.Result}");
+        Assert.Equal([Path.Combine(Unit, "config.json"), Path.Combine(Unit, RunPack.FileName)], listing.Order(StringComparer.Ordinal));
+        Assert.Contains("4 run(s) packed now", stderr.Result);
+        // The checkpoints stay in their folders; everything else is in the pack, byte for byte.
+        Assert.Equal(4, Directory.GetFiles(Unit, "*", SearchOption.AllDirectories).Count(f => f.EndsWith("best.pt", StringComparison.Ordinal)));
+        Assert.Equal(["best.pt"], Directory.GetFiles(Path.Combine(Unit, "student", "run_1")).Select(Path.GetFileName));
+        Assert.Equal("index,file_name\n1,img1.png\n", RunFile.ReadAllText(Path.Combine(Unit, "student", "run_1", "predictions_test.csv")));
+
+        // unpack gives the files back.
+        var result = PneuKnow.Tests.Cli.PneuknowCli.Run("unpack", _root.FullName);
+        Assert.True(result.Exit == 0, result.Error + result.Out);
+        Assert.Equal("{\"key\": \"teacher0\"}", File.ReadAllText(Path.Combine(Unit, "teacher", "run_0", "result.json")));
+        Assert.False(File.Exists(Path.Combine(Unit, RunPack.FileName)));
     }
 
     [Fact]
