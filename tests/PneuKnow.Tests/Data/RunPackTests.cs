@@ -75,7 +75,7 @@ public sealed class RunPackTests : IDisposable
     }
 
     [Fact]
-    public void The_commit_helper_with_pack_lists_the_packs_instead_of_the_packed_runs_and_the_cli_command_reads_them_back()
+    public async Task The_commit_helper_with_pack_lists_the_packs_instead_of_the_packed_runs_and_the_cli_command_reads_them_back()
     {
         foreach (var k in new[] { 0, 1 })
             foreach (var role in new[] { "teacher", "student" })
@@ -94,16 +94,17 @@ public sealed class RunPackTests : IDisposable
         var start = new ProcessStartInfo("bash", [script, "--pack", _root.FullName]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["PNEUKNOW"] = $"dotnet {cli}";
         using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var listing = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"finished-runs.sh --pack exited with {p.ExitCode}: {stderr.Result}");
+        var stderrRead = p.StandardError.ReadToEndAsync();
+        var listing = (await p.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var stderr = await stderrRead;
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, $"finished-runs.sh --pack exited with {p.ExitCode}: {stderr}");
         Assert.Equal([Path.Combine(Unit, "config.json"), Path.Combine(Unit, RunPack.FileName)], listing.Order(StringComparer.Ordinal));
-        Assert.Contains("4 run(s) packed now", stderr.Result);
+        Assert.Contains("4 run(s) packed now", stderr);
         // The checkpoints stay in their folders; everything else is in the pack, byte for byte.
         Assert.Equal(4, Directory.GetFiles(Unit, "*", SearchOption.AllDirectories).Count(f => f.EndsWith("best.pt", StringComparison.Ordinal)));
         Assert.Equal(["best.pt"], Directory.GetFiles(Path.Combine(Unit, "student", "run_1")).Select(Path.GetFileName));
-        Assert.Equal("index,file_name\n1,img1.png\n", RunFile.ReadAllText(Path.Combine(Unit, "student", "run_1", "predictions_test.csv")));
+        Assert.Equal("index,file_name\n0,img1.png\n", RunFile.ReadAllText(Path.Combine(Unit, "student", "run_1", "predictions_test.csv")));
 
         // unpack gives the files back.
         var result = PneuKnow.Tests.Cli.PneuknowCli.Run("unpack", _root.FullName);
