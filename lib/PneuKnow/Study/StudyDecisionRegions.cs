@@ -214,6 +214,11 @@ public static class StudyDecisionRegions
                 $"found {(recorded is not null ? "scores of another request (" + recorded.Describe() + ")" : "neither")}. " +
                 "Train the run again (delete its folder) on a machine that keeps its checkpoint.");
 
+        // Scores written now would sit beside the packed ones, which readers refuse (RunFile.Both): unpack first.
+        if (RunPack.HoldsRun(runFolder))
+            throw new InvalidDataException($"{runFolder}: expected a run folder to write its decision-region scores into ({stamp.Describe()}), found the run " +
+                $"packed in its unit's {RunPack.FileName}{(recorded is not null ? " with scores of another request (" + recorded.Describe() + ")" : "")}; " +
+                "run `pneuknow unpack` on the study first.");
         using var trained = TrainedModel.Load(runFolder);
         var test = trained.OpenSplit(what.Split);
         var indices = ImagesScored(test.Count, what.Images);

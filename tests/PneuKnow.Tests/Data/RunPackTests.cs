@@ -114,6 +114,27 @@ public sealed class RunPackTests : IDisposable
     }
 
     [Fact]
+    public void A_packed_run_is_not_scored_into_its_folder_beside_the_pack()
+    {
+        // A packed main-arm run without the scores asked for, whose checkpoint stayed in its folder: scoring it now would
+        // write plain files beside the packed ones, which every reader then refuses; it is refused up front instead.
+        var unit = Path.Combine(_root.FullName, "runs", "cntk_resnet18_clean_do_baseline");
+        Directory.CreateDirectory(unit);
+        File.WriteAllBytes(Path.Combine(unit, RunPack.FileName), RunPack.Encode(new Dictionary<string, byte[]>
+        {
+            ["baseline/run_0/result.json"] = "{\n  \"key\": \"k0\"\n}"u8.ToArray(),
+        }));
+        var run = Path.Combine(unit, "baseline", "run_0");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "best.pt"), "weights");
+        var what = new RunScoring("clean", "cntk_resnet18", "baseline", 0, PneuKnow.Explain.ImagePlane.Image, "test", 10, Occlusion: true);
+        var e = Assert.Throws<InvalidDataException>(() => StudyDecisionRegions.ScoreRun(run, what));
+        Assert.Contains(run, e.Message);
+        Assert.Contains("pneuknow unpack", e.Message);
+        Assert.Equal(["best.pt"], Directory.GetFiles(run).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void Packing_refuses_a_finished_main_arm_run_without_its_scores_and_changes_nothing()
     {
         var run = Path.Combine(_root.FullName, "runs", "cntk_resnet18_clean_do_baseline", "baseline", "run_0");
