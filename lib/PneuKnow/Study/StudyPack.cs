@@ -119,6 +119,13 @@ public static class StudyPack
             foreach (var run in Directory.GetDirectories(role, RunFolder.NamePrefix + "*").Order(StringComparer.Ordinal))
             {
                 var folder = new RunFolder(run);
+                // A packed run whose folder still holds some of its files (a call stopped while it removed them, in any
+                // order): taken again, so that Pack checks them against the pack and removes them.
+                if (RunPack.HoldsRun(run))
+                {
+                    if (Directory.GetFiles(run).Any(f => IsPackable(Path.GetFileName(f)))) packable.Add(folder.Directory);
+                    continue;
+                }
                 if (!File.Exists(folder.Result)) continue;
                 if (Path.GetFullPath(role) == Path.GetFullPath(Experiment.RoleFolder(unit, Distillation.Role.Teacher)))
                 {
@@ -133,13 +140,16 @@ public static class StudyPack
         return packable;
     }
 
+    // Checkpoints stay in the run folder, and a write's leftover temporary file is no run file.
+    static bool IsPackable(string fileName) => !fileName.EndsWith(".pt", StringComparison.Ordinal) && !AtomicFile.IsTempFile(fileName);
+
     // The files of a run that go into the pack: (file in the folder, entry name, bytes), a X.csv.gz as X.csv.
     static IEnumerable<(string File, string Entry, byte[] Bytes)> FilesOf(string run, string name)
     {
         foreach (var file in Directory.GetFiles(run).Order(StringComparer.Ordinal))
         {
             var fileName = Path.GetFileName(file);
-            if (fileName.EndsWith(".pt", StringComparison.Ordinal) || AtomicFile.IsTempFile(fileName)) continue;
+            if (!IsPackable(fileName)) continue;
             if (fileName.EndsWith(".csv" + Csv.GzipSuffix, StringComparison.Ordinal))
             {
                 using var gzip = new GZipStream(File.OpenRead(file), CompressionMode.Decompress);

@@ -167,5 +167,16 @@ public sealed class RunPackTests : IDisposable
         Assert.Equal(["best.pt"], Directory.GetFiles(teacher).Select(Path.GetFileName));
         Assert.False(Directory.Exists(student));
         Assert.Equal("epochs\n", RunFile.ReadAllText(Path.Combine(student, "log.csv")));
+
+        // A call stopped while it removed the packed files (here after result.json, before log.csv): the folder's copy is
+        // refused by readers, and packing again removes it once it equals the packed one, the pack unchanged.
+        var pack = Path.Combine(Unit, RunPack.FileName);
+        var bytes = File.ReadAllBytes(pack);
+        Directory.CreateDirectory(student);
+        File.WriteAllText(Path.Combine(student, "log.csv"), "epochs\n");
+        Assert.Throws<DataException>(() => RunFile.ReadAllText(Path.Combine(student, "log.csv")));
+        Assert.Empty(StudyPack.Pack(_root.FullName).SelectMany(u => u.Packed));
+        Assert.False(Directory.Exists(student));
+        Assert.Equal(bytes, File.ReadAllBytes(pack));
     }
 }
