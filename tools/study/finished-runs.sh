@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lists the files of a study's finished runs that can be committed, so that another clone continues the study
 # (docs/study-design.md, "Running the study in pieces"). Usage:
-#   tools/study/finished-runs.sh [--gzip] results/reference/study | xargs git add
+#   tools/study/finished-runs.sh [--gzip | --pack] results/reference/study | xargs git add
+#   git add -u results/reference/study/runs     # after --pack: the packed runs' files, gone from their folders
 #
 # A run is finished when its folder holds result.json. Checkpoints (*.pt, checkpoint/) are never listed: 45 MB each, and
 # nothing reads them once a main-arm run's decision-region scores are in its folder (decision_regions.json). A teacher
@@ -15,10 +16,17 @@
 # file again gives the same bytes; it is written under a temporary name and renamed over X.csv.gz, and only then is
 # X.csv removed, so a killed call leaves at worst both forms (refused by readers, naming both; running this again
 # compresses X.csv anew and removes it), never neither.
+#
+# --pack packs the finished runs of every unit into runs/<unit>/runs.tar.br (`pneuknow pack`, docs/study-design.md,
+# "Committed runs are packed": a Brotli-compressed tar that compresses across runs and has no per-run folders; every reader
+# of the engine reads a packed run as it reads a folder) and lists the packs with the unit files. The packed runs' files
+# are removed from their folders (checkpoints stay), so stage those removals with `git add -u`. It runs
+# $PNEUKNOW (default: dotnet run of lib/PneuKnow.Cli, Release) and needs the study's lock (not while the study trains).
 set -euo pipefail
-usage="usage: $0 [--gzip] <study folder>"
+usage="usage: $0 [--gzip | --pack] <study folder>"
 gzip_runs=0
-if [ "${1:-}" = --gzip ]; then gzip_runs=1; shift; fi
+pack_runs=0
+if [ "${1:-}" = --gzip ]; then gzip_runs=1; shift; elif [ "${1:-}" = --pack ]; then pack_runs=1; shift; fi
 study="${1:?$usage}"
 [ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
 runs="$study/runs"
@@ -38,6 +46,14 @@ for run in "$runs"/*/*/run_*; do
   esac
   listed+=("$run")
 done
+
+if [ "$pack_runs" = 1 ]; then
+  root="$(cd "$(dirname "$0")/../.." && pwd)"
+  # shellcheck disable=SC2086 # PNEUKNOW may be a command with arguments.
+  ${PNEUKNOW:-dotnet run --project "$root/lib/PneuKnow.Cli" -c Release --} pack "$study" >&2
+  # Every run listed above is in its unit's pack now; the unit loop below lists the packs.
+  listed=()
+fi
 
 tmp=""
 trap '[ -z "$tmp" ] || rm -f "$tmp"' EXIT

@@ -51,11 +51,12 @@ public static class Csv
 
     /// <summary>
     /// The file that holds the CSV a reader asks for as <paramref name="path"/>: the plain file, or its gzip-compressed copy
-    /// <c><paramref name="path"/>.gz</c>; null when neither exists. Finished runs are committed with their CSVs compressed
+    /// <c><paramref name="path"/>.gz</c>, or <paramref name="path"/> itself when a run file is packed in its unit's
+    /// <see cref="RunPack"/> (read it through <see cref="Read"/> or <see cref="ReadAllText"/>); null when none exists. Finished runs are committed with their CSVs compressed
     /// (a study's reference folder has a size budget; <c>tools/study/finished-runs.sh --gzip</c>), while the engine writes
     /// them plain, so every reader of a run file finds it through here and either form gives the same table.
     /// </summary>
-    /// <exception cref="DataException">Both forms exist: which one is current cannot be told, so neither is read (the message names both).</exception>
+    /// <exception cref="DataException">Two forms exist (plain and gzip, or a folder's file and a packed one): which one is current cannot be told, so neither is read (the message names both).</exception>
     public static string? Locate(string path)
     {
         var compressed = path + GzipSuffix;
@@ -63,6 +64,12 @@ public static class Csv
         if (plain && gz)
             throw new DataException(path, null, null,
                 $"expected the file either plain or gzip-compressed, found both {path} and {compressed}; delete the stale one.");
+        // A finished run's CSV may instead be packed with its unit's other runs (RunPack); the path names it then.
+        if (RunPack.Contains(path))
+        {
+            if (plain || gz) throw RunFile.Both(plain ? path : compressed);
+            return path;
+        }
         return plain ? path : gz ? compressed : null;
     }
 
@@ -87,6 +94,7 @@ public static class Csv
     {
         var found = Locate(path)
             ?? throw new DataException(path, null, null, $"expected a CSV file, found none (file does not exist, nor {Path.GetFileName(path)}{GzipSuffix}).");
+        if (!File.Exists(found)) return (RunFile.ReadAllText(found), found);
         if (!found.EndsWith(GzipSuffix, StringComparison.Ordinal)) return (File.ReadAllText(found), found);
         try
         {

@@ -20,12 +20,12 @@ public static partial class RunFolders
     /// <exception cref="InvalidDataException">A malformed or empty predictions file, or both a plain and a compressed one (see <see cref="Predictions.Read"/>).</exception>
     public static Predictions ReadPredictions(string folder, string split = "valid")
     {
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: run folder not found.");
+        if (!Directory.Exists(folder) && !Data.RunPack.HoldsRun(folder)) throw new DirectoryNotFoundException($"{folder}: run folder not found (nor packed in its unit's {Data.RunPack.FileName}).");
         var path = PredictionsPath(folder, split);
         if (!Predictions.Exists(path))
         {
             var pattern = Training.RunFolder.PredictionsFileName("*");
-            var present = Directory.GetFiles(folder, pattern).Concat(Directory.GetFiles(folder, pattern + Data.Csv.GzipSuffix))
+            var present = (Directory.Exists(folder) ? Directory.GetFiles(folder, pattern).Concat(Directory.GetFiles(folder, pattern + Data.Csv.GzipSuffix)) : [])
                 .Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
             throw new FileNotFoundException(
                 $"{folder}: expected {Training.RunFolder.PredictionsFileName(split)} in the run folder, found " +

@@ -46,6 +46,25 @@ public static class DecisionRegionFigure
     public const double PngScale = 1.0;
 
     /// <summary>
+    /// Whether the exported PNG is written with a 256-colour palette (<see cref="FigureFile.Browser.Palette"/>): the
+    /// committed study keeps to 10 MB, and an RGB PNG of the figure's pictures is over a megabyte (docs/study-design.md,
+    /// "Committed runs are packed", measures both).
+    /// </summary>
+    public const bool PalettePng = true;
+
+    /// <summary>
+    /// A tile as the figure embeds it (a data URI in the HTML): a palette PNG of at most 256 colours
+    /// (<see cref="FigureFile.Browser.PaletteEncoder"/>), a fraction of the RGB PNG's bytes for a grey X-ray under a viridis
+    /// map, with the outlines' colours kept exact (a JPEG would blur the one-pixel outlines).
+    /// </summary>
+    public static byte[] EncodeTile(SixLabors.ImageSharp.Image tile)
+    {
+        using var png = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(tile, png, FigureFile.Browser.PaletteEncoder());
+        return png.ToArray();
+    }
+
+    /// <summary>
     /// The chart, <paramref name="width"/> layout pixels wide; its height follows from the rows (square tiles of at most
     /// 240 px). Six rows give a layout about 2,000 px tall (a 2,400 × 4,000 px PNG); the headless Chromium's
     /// <c>Plotly.toImage</c> never finished here for layouts above about 2,150 px.

@@ -44,7 +44,7 @@ public sealed record TrainingLog(string Source, double[] Epochs, IReadOnlyDictio
     /// <exception cref="InvalidDataException">No rows, a ragged row, malformed quoting or a malformed number; names file, row and column.</exception>
     public static TrainingLog Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: training log not found.", path);
+        if (!Data.Csv.Exists(path)) throw new FileNotFoundException($"{path}: training log not found.", path);
         Data.CsvTable table;
         try { table = Data.Csv.Read(path); }
         catch (Data.DataException error) { throw new InvalidDataException(error.Message, error); }

@@ -1,3 +1,4 @@
+using PneuKnow.Data;
 using PneuKnow.Training;
 
 namespace PneuKnow.Study;
@@ -19,7 +20,7 @@ public static class RecordedData
     {
         var folder = new RunFolder(runFolder);
         var config = folder.Config;
-        if (!File.Exists(config)) throw new InvalidDataException($"{runFolder}: expected run.json naming the data the run was tested on, found no file.");
+        if (!RunFile.Exists(config)) throw new InvalidDataException($"{runFolder}: expected run.json naming the data the run was tested on, found no file.");
         // Absolute: resolved against the run folder where stored relative to it (a study moved with its data finds it here).
         var recorded = RunRecord.Read(folder).Config?.MetadataFile
             ?? throw new InvalidDataException($"{config}: expected config.metadata_file (the manifest the run trained on), found none.");

@@ -118,9 +118,7 @@ public static class StudyDecisionRegionFigures
             {
                 var map = maps[m][j];
                 using var tile = CamOverlay.Render(example, map, alpha: 0.6, plane: columns[m].Plane, device: device);
-                using var png = new MemoryStream();
-                tile.SaveAsPng(png);
-                panels.Add(new DecisionRegionPanel(columns[m].Name, columns[m].Cell.Kind, png.ToArray(), tile.Width, tile.Height,
+                panels.Add(new DecisionRegionPanel(columns[m].Name, columns[m].Cell.Kind, DecisionRegionFigure.EncodeTile(tile), tile.Width, tile.Height,
                     FigureStyle.ClassName(classes[map.Class]), map.Probability,
                     DecisionRegions.EnergyOrZero(map.Values, example.Mask), device is null ? null : DecisionRegions.EnergyOrZero(map.Values, device)));
             }

@@ -92,14 +92,14 @@ sealed record RunScoresStamp(string RunKey, string Split, string Plane, int Imag
     public static RunScoresStamp Of(RunFolder folder, RunScoring what)
     {
         var key = folder.FinishedKey();
-        if (key is null) throw new InvalidDataException($"{folder.Result}: expected a finished run's result.json with its key before scoring it, found {(File.Exists(folder.Result) ? "no key" : "no file")}.");
+        if (key is null) throw new InvalidDataException($"{folder.Result}: expected a finished run's result.json with its key before scoring it, found {(RunFile.Exists(folder.Result) ? "no key" : "no file")}.");
         return new RunScoresStamp(key, what.Split, SnakeCase.Of(what.Plane), what.Images, what.Occlusion, CurrentVersion);
     }
 
     /// <summary>Reads a stamp; null when unreadable (the scores are then recomputed).</summary>
     public static RunScoresStamp? Read(string path)
     {
-        try { return System.Text.Json.JsonSerializer.Deserialize<RunScoresStamp>(File.ReadAllText(path), Json); }
+        try { return System.Text.Json.JsonSerializer.Deserialize<RunScoresStamp>(RunFile.ReadAllText(path), Json); }
         catch (System.Text.Json.JsonException) { return null; }
     }
 
@@ -202,7 +202,7 @@ public static class StudyDecisionRegions
         var scoresPath = Path.Combine(runFolder, RunScoresFileName);
         var occlusionPath = Path.Combine(runFolder, RunOcclusionFileName);
         var stamp = RunScoresStamp.Of(folder, what);
-        var recorded = File.Exists(stampPath) ? RunScoresStamp.Read(stampPath) : null;
+        var recorded = RunFile.Exists(stampPath) ? RunScoresStamp.Read(stampPath) : null;
         // Scores cached with the occlusion check serve a request without it (the Grad-CAM rows are the same).
         if (recorded is not null && (recorded == stamp || (!what.Occlusion && recorded == stamp with { Occlusion = true })))
         {
@@ -217,6 +217,11 @@ public static class StudyDecisionRegions
                 $"found {(recorded is not null ? "scores of another request (" + recorded.Describe() + ")" : "neither")}. " +
                 "Train the run again (delete its folder) on a machine that keeps its checkpoint.");
 
+        // Scores written now would sit beside the packed ones, which readers refuse (RunFile.Both): unpack first.
+        if (RunPack.HoldsRun(runFolder))
+            throw new InvalidDataException($"{runFolder}: expected a run folder to write its decision-region scores into ({stamp.Describe()}), found the run " +
+                $"packed in its unit's {RunPack.FileName}{(recorded is not null ? " with scores of another request (" + recorded.Describe() + ")" : "")}; " +
+                "run `pneuknow unpack` on the study first.");
         using var trained = TrainedModel.Load(runFolder);
         var test = trained.OpenSplit(what.Split);
         var indices = ImagesScored(test.Count, what.Images);

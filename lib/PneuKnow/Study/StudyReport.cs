@@ -1,3 +1,4 @@
+using PneuKnow.Data;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Analysis;
@@ -33,7 +34,7 @@ public static class StudyReport
             foreach (var role in RolesOf(unit))
             {
                 var roleDir = Experiment.RoleFolder(Path.Combine(studyDir, "runs", unit.Key), role);
-                var folders = Directory.Exists(roleDir) ? RunFoldersOf(roleDir) : [];
+                var folders = Directory.Exists(roleDir) || RunPack.RunNames(roleDir).Count > 0 ? RunFoldersOf(roleDir) : [];
                 if (folders.Count == 0)
                     throw new InvalidDataException($"{roleDir}: the study stamp lists unit {unit.Key} but it has no {SnakeCase.Of(role)} run folders.");
                 var runs = RunFolders.Load(folders, split, _ => $"{unit.Key}/{SnakeCase.Of(role)}");
@@ -53,7 +54,11 @@ public static class StudyReport
     /// <exception cref="InvalidDataException">A folder named <c>run_</c> plus something other than a number, or a missing run k.</exception>
     public static IReadOnlyList<string> RunFoldersOf(string roleDir)
     {
-        var numbered = Directory.GetDirectories(roleDir, RunFolder.NamePrefix + "*").Select(d =>
+        // A run is a folder, or packed in its unit's pack (RunPack), or both where only its checkpoints stayed in the folder.
+        var present = (Directory.Exists(roleDir) ? Directory.GetDirectories(roleDir, RunFolder.NamePrefix + "*").Select(d => Path.GetFileName(d)!) : [])
+            .Union(RunPack.RunNames(roleDir), StringComparer.Ordinal)
+            .Select(name => Path.Combine(roleDir, name));
+        var numbered = present.Select(d =>
         {
             var name = Path.GetFileName(d);
             return int.TryParse(name.AsSpan(RunFolder.NamePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var k)
@@ -181,7 +186,7 @@ public static class StudyReport
         }
         // Grad-CAM pictures of one pair per backbone × condition, where a pair still has its checkpoints (a committed study
         // keeps none: then the pictures its own run wrote stay).
-        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale));
+        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale, palette: DecisionRegionFigure.PalettePng));
         return files;
     }
 
@@ -299,9 +304,9 @@ public static class StudyReport
     static int browserWarned;
 
     // Without a size the figure is saved at its own layout size (FigureFile.LayoutSize), else at the default.
-    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null, double scale = FigureFile.PngScale)
+    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null, double scale = FigureFile.PngScale, bool palette = false)
     {
-        var saved = FigureFile.Save(chart, path, width, height, scale);
+        var saved = FigureFile.Save(chart, path, width, height, scale, palette);
         files.AddRange(saved.Files);
         // One line per process, not one per figure: the fix (install a browser) is the same for all of them.
         if (saved.Warning is { } w && Interlocked.Exchange(ref browserWarned, 1) == 0) Console.Error.WriteLine(w);

@@ -154,7 +154,7 @@ public static class Experiment
             var studentDir = RunFolderOf(root, Role.Student, k);
             // A finished student is reused without its teacher, so a study whose finished pairs were committed without their
             // checkpoints (*.pt are not committed) continues on another clone.
-            if (!File.Exists(new RunFolder(studentDir).Result))
+            if (!RunFile.Exists(new RunFolder(studentDir).Result))
             {
                 var teacherWeights = new RunFolder(teachers[k].Directory).BestModel;
                 if (!File.Exists(teacherWeights))

@@ -26,7 +26,9 @@ namespace PneuKnow.Training;
 /// </code>
 /// The engine writes every CSV plain. A committed run may hold any CSV but log.csv and timings.csv gzip-compressed instead
 /// (<c>X.csv.gz</c>, made by <c>tools/study/finished-runs.sh --gzip</c> to keep a study's committed folder within its size
-/// budget); readers find either form through <see cref="Data.Csv.Locate"/> and refuse a run that holds both.
+/// budget); readers find either form through <see cref="Data.Csv.Locate"/> and refuse a run that holds both. A finished run
+/// may instead be packed with its unit's other runs (<see cref="Data.RunPack"/>, <c>&lt;unit&gt;/runs.tar.br</c>): its files are
+/// read through <see cref="Data.Csv.Locate"/> and <see cref="Data.RunFile"/>, and its folder may be absent or hold only checkpoints.
 /// The folder of run k is <c>&lt;experiment&gt;/&lt;role&gt;/run_k</c> (<see cref="NameOf"/>).
 /// </summary>
 public sealed class RunFolder(string directory)
@@ -95,8 +97,8 @@ public sealed class RunFolder(string directory)
     /// </summary>
     public string? FinishedKey()
     {
-        if (!File.Exists(Result)) return null;
-        try { return JsonSerializer.Deserialize<RunResult>(File.ReadAllText(Result), Json)?.Key; }
+        if (!RunFile.Exists(Result)) return null;
+        try { return JsonSerializer.Deserialize<RunResult>(RunFile.ReadAllText(Result), Json)?.Key; }
         catch (JsonException) { return null; }
     }
 
@@ -106,7 +108,7 @@ public sealed class RunFolder(string directory)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json)
+            return JsonSerializer.Deserialize<T>(RunFile.ReadAllText(path), Json)
                    ?? throw new TrainingException($"{path}: empty file.");
         }
         catch (JsonException e)

@@ -1,3 +1,4 @@
+using PneuKnow.Data;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -122,10 +123,10 @@ public sealed record RunRecord
     /// <exception cref="InvalidDataException">No <c>run.json</c>, not valid JSON, or a setting missing (the message names the file and the setting).</exception>
     public static RunRecord Read(RunFolder folder)
     {
-        if (!File.Exists(folder.Config))
+        if (!RunFile.Exists(folder.Config))
             throw new InvalidDataException($"{folder.Directory}: expected run.json (a run folder like <results>/runs/<unit>/<role>/run_<k>), found no file.");
         RunRecord? record;
-        try { record = JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(folder.Config), RunFolder.Json); }
+        try { record = JsonSerializer.Deserialize<RunRecord>(RunFile.ReadAllText(folder.Config), RunFolder.Json); }
         catch (JsonException e) { throw new InvalidDataException($"{folder.Config}: not a readable run record ({e.Message}).", e); }
         if (record is null) throw new InvalidDataException($"{folder.Config}: expected a run record, found null.");
         if (record.Classes.Count == 0) throw new InvalidDataException($"{folder.Config}: key 'classes': expected at least one class, found an empty list.");

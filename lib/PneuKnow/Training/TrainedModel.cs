@@ -34,7 +34,7 @@ public sealed record TrainedModel(RunFolder Folder, Backbone Model, string Archi
         var folder = new RunFolder(runFolder);
         if (!Directory.Exists(folder.Directory))
             throw new DirectoryNotFoundException($"{folder.Directory}: run folder not found.");
-        if (!File.Exists(folder.Config))
+        if (!RunFile.Exists(folder.Config))
             throw new InvalidDataException($"{folder.Directory}: not a run folder: expected run.json (a folder like <results>/runs/<unit>/<role>/run_<k>), found {Describe(folder.Directory)}.");
         if (!File.Exists(folder.BestModel))
             throw new InvalidDataException($"{folder.Directory}: no best.pt: the run has not completed an epoch yet.");

@@ -1,3 +1,4 @@
+using PneuKnow.Data;
 using System.Diagnostics;
 using System.Globalization;
 using PneuKnow.Augmentation;
@@ -71,7 +72,6 @@ public static class Trainer
         var options = run.Options;
         options.Validate();
         var folder = new RunFolder(run.Directory);
-        System.IO.Directory.CreateDirectory(folder.Directory);
         var requested = RunRecord.For(run);
         var key = requested.Key!;
         // Read only when a recorded key differs from this run's: the run may have been moved (its paths, which the key
@@ -88,13 +88,15 @@ public static class Trainer
                 $"(recorded in {folder.Failed}; delete that file to train it again).");
         }
 
-        if (File.Exists(folder.Result))
+        // A finished run may be packed with its unit's other runs (Data.RunPack): reused from there, its folder not created.
+        if (RunFile.Exists(folder.Result))
         {
             var done = RunFolder.Read<RunResult>(folder.Result);
             if (done.Key != key && !Moved()) throw Foreign(folder, folder.Result, Differences());
             return new TrainingResult(folder.Directory, done.BestEpoch, done.BestValidLoss, done.BestValidAccuracy,
                 done.TestLoss, done.TestAccuracy, done.Epochs, done.Timings, Reused: true);
         }
+        System.IO.Directory.CreateDirectory(folder.Directory);
 
         var model = run.Model;
         var extra = run.Method.Extra;

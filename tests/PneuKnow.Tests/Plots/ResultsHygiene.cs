@@ -9,7 +9,8 @@ namespace PneuKnow.Tests.Plots;
 /// it, or an HTML figure without its PNG beside it (docs/figures.md: HTML and PNG per figure); and how many bytes it
 /// holds. The shared <c>plotly.min.js</c>, the library as Plotly.NET embeds it, is not read: it names its own CDN as the
 /// default source of geographic outlines, which no figure here uses, and its code holds text like <c>a:\n</c> that reads
-/// as a Windows path. Compressed files (<c>X.csv.gz</c>) are read as their text.
+/// as a Windows path. Compressed files (<c>X.csv.gz</c>) are read as their text, a unit's run pack (<c>runs.tar.br</c>) as
+/// the text of each file it packs.
 /// </summary>
 internal static partial class ResultsHygiene
 {
@@ -39,16 +40,27 @@ internal static partial class ResultsHygiene
             var name = Path.GetRelativePath(folder, file);
             if (Path.GetExtension(file).Equals(".html", StringComparison.OrdinalIgnoreCase) && !File.Exists(Path.ChangeExtension(file, ".png")))
                 found.Add($"{name}: an HTML figure without its PNG ({Path.GetFileName(Path.ChangeExtension(file, ".png"))} missing)");
+            if (Path.GetFileName(file) == PneuKnow.Data.RunPack.FileName)
+            {
+                // A unit's packed runs: every entry is read as the file it packs.
+                foreach (var (entry, bytes) in PneuKnow.Data.RunPack.Entries(file))
+                    Check($"{name}:{entry}", System.Text.Encoding.UTF8.GetString(bytes));
+                continue;
+            }
             bool compressed = file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
             if (!TextExtensions.Contains(Path.GetExtension(compressed ? file[..^3] : file), StringComparer.OrdinalIgnoreCase)) continue;
             if (Path.GetFileName(file) == PneuKnow.Plots.FigureFile.PlotlyJsFileName) continue;
-            var text = compressed ? Decompress(file) : File.ReadAllText(file);
+            Check(name, compressed ? Decompress(file) : File.ReadAllText(file));
+        }
+        return found;
+
+        void Check(string name, string text)
+        {
             if (cdn && Cdn().Match(text) is { Success: true } script)
                 found.Add($"{name}: references a CDN ({Excerpt(text, script.Index)})");
             if (absolutePaths && AbsolutePath().Match(text) is { Success: true } abs)
                 found.Add($"{name}: contains an absolute path ({Excerpt(text, abs.Index)})");
         }
-        return found;
     }
 
     /// <summary>What <c>du -sb</c> gives for <paramref name="folder"/>: its files' bytes plus <see cref="FolderEntryBytes"/> per folder, itself included.</summary>

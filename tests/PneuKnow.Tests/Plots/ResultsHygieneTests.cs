@@ -23,8 +23,16 @@ public class ResultsHygieneTests
             File.WriteAllText(Path.Combine(dir, "run.json"), "{\"data\": \"C:\\\\Users\\\\me\\\\data\"}");
             using (var gz = new GZipStream(File.Create(Path.Combine(dir, "scores.csv.gz")), CompressionLevel.SmallestSize))
                 gz.Write("file,path\nimg1.png,/home/me/data/img1.png\n"u8);
+            // A unit's run pack is read entry by entry.
+            var unit = Directory.CreateDirectory(Path.Combine(dir, "runs", "u")).FullName;
+            File.WriteAllBytes(Path.Combine(unit, PneuKnow.Data.RunPack.FileName), PneuKnow.Data.RunPack.Encode(new Dictionary<string, byte[]>
+            {
+                ["baseline/run_0/run.json"] = "{\"data\": \"/work/main/data/generated\"}"u8.ToArray(),
+                ["baseline/run_0/log.csv"] = "epochs\n0\n"u8.ToArray(),
+            }));
             var found = ResultsHygiene.Violations(dir);
-            Assert.Equal(5, found.Count);
+            Assert.Contains(found, f => f.StartsWith(Path.Combine("runs", "u", "runs.tar.br") + ":baseline/run_0/run.json: contains an absolute path (/work/main/data", StringComparison.Ordinal));
+            Assert.Equal(6, found.Count);
             Assert.Contains(found, f => f.StartsWith(Path.Combine("figures", "cdn.html") + ": references a CDN (https://cdn.plot.ly/plotly-2.28.0", StringComparison.Ordinal));
             Assert.Contains(found, f => f.StartsWith(Path.Combine("figures", "cdn.html") + ": an HTML figure without its PNG (cdn.png missing)", StringComparison.Ordinal));
             Assert.Contains(found, f => f.StartsWith("nb.ipynb: contains an absolute path (/tmp/fresh-q2/study", StringComparison.Ordinal));
@@ -32,9 +40,9 @@ public class ResultsHygieneTests
             Assert.Contains(found, f => f.StartsWith("scores.csv.gz: contains an absolute path (/home/me/data", StringComparison.Ordinal));
             Assert.Equal(2, ResultsHygiene.Violations(dir, absolutePaths: false).Count);
 
-            // du -sb: the files' bytes and 4096 per folder (the folder itself and figures/).
+            // du -sb: the files' bytes and 4096 per folder (the folder itself, figures/, runs/ and runs/u/).
             long files = Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-            Assert.Equal(files + 2 * ResultsHygiene.FolderEntryBytes, ResultsHygiene.Bytes(dir));
+            Assert.Equal(files + 4 * ResultsHygiene.FolderEntryBytes, ResultsHygiene.Bytes(dir));
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -68,6 +68,47 @@ public sealed class DecisionRegionRuleTests
     }
 
     [Fact]
+    public void A_tile_is_embedded_as_a_palette_png_of_the_same_picture_in_a_fraction_of_the_bytes_with_its_outlines_exact()
+    {
+        // A tile as CamOverlay draws one: a grey radiograph-like gradient with noise, a viridis map blended over it at 0.6,
+        // a one-pixel expert-mask outline (green) and device outline (magenta).
+        const int size = 112;
+        using var tile = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(size, size);
+        var random = new Random(7);
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                double grey = 40 + 150 * Math.Exp(-((x - 40) * (x - 40) + (y - 56) * (y - 56)) / 900.0) + random.Next(0, 12);
+                double cam = Math.Exp(-((x - 70) * (x - 70) + (y - 50) * (y - 50)) / 300.0);
+                var (r, g, b) = CamOverlay.Viridis(cam);
+                byte Mix(double c) => (byte)Math.Round(0.4 * grey + 0.6 * c);
+                tile[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24(Mix(r), Mix(g), Mix(b));
+            }
+        for (int i = 20; i < 90; i++) { tile[i, 20] = CamOverlay.OutlineColor; tile[i, 89] = CamOverlay.OutlineColor; tile[100, i] = CamOverlay.DeviceOutlineColor; }
+
+        using var rgb = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(tile, rgb);
+        var encoded = DecisionRegionFigure.EncodeTile(tile);
+        Assert.Equal(encoded, DecisionRegionFigure.EncodeTile(tile));
+        Assert.True(encoded.Length * 2 < rgb.Length, $"palette tile {encoded.Length} bytes against {rgb.Length} as RGB");
+
+        using var back = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(encoded);
+        Assert.Equal(SixLabors.ImageSharp.Formats.Png.PngColorType.Palette,
+            SixLabors.ImageSharp.Image.Identify(encoded).Metadata.GetFormatMetadata(SixLabors.ImageSharp.Formats.Png.PngFormat.Instance).ColorType);
+        Assert.Equal((size, size), (back.Width, back.Height));
+        Assert.Equal(CamOverlay.OutlineColor, back[50, 20]);
+        Assert.Equal(CamOverlay.DeviceOutlineColor, back[100, 50]);
+        double error = 0;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                var (a, c) = (tile[x, y], back[x, y]);
+                error += (Math.Abs(a.R - c.R) + Math.Abs(a.G - c.G) + Math.Abs(a.B - c.B)) / 3.0;
+            }
+        Assert.True(error / (size * size) < 2.0, $"mean difference {error / (size * size):0.00} levels per channel");
+    }
+
+    [Fact]
     public void A_figure_below_1200_px_or_with_rows_of_other_models_is_refused()
     {
         var panel = new DecisionRegionPanel("baseline", ModelKind.Baseline, [1], 4, 4, "fungal", 0.9, 0.1, null);
@@ -100,6 +141,9 @@ public sealed class DecisionRegionFigureStudyTests(TinyStudyRun tiny)
             Assert.Equal("Viridis", (string?)layout["coloraxis"]!["colorscale"]);
             var images = layout["images"]!.AsArray().ToList();
             Assert.All(images, i => Assert.StartsWith("data:image/png;base64,", (string)i!["source"]!));
+            // The tiles are palette PNGs (DecisionRegionFigure.EncodeTile), a fraction of an RGB PNG's bytes.
+            Assert.All(images, i => Assert.Equal(SixLabors.ImageSharp.Formats.Png.PngColorType.Palette, SixLabors.ImageSharp.Image.Identify(
+                Convert.FromBase64String(((string)i!["source"]!)["data:image/png;base64,".Length..])).Metadata.GetFormatMetadata(SixLabors.ImageSharp.Formats.Png.PngFormat.Instance).ColorType));
             int rows = images.Count / 3;
             Assert.Equal(rows * 3, images.Count);
             Assert.InRange(rows, 1, 2 * StudyDecisionRegionFigures.ExtremeRows + StudyDecisionRegionFigures.RandomRows);
@@ -119,9 +163,10 @@ public sealed class DecisionRegionFigureStudyTests(TinyStudyRun tiny)
             var dir = Directory.CreateTempSubdirectory("decision-region-figure-").FullName;
             try
             {
-                var saved = FigureFile.Save(f.Picture!, Path.Combine(dir, "picture.html"), scale: DecisionRegionFigure.PngScale);
+                var saved = FigureFile.Save(f.Picture!, Path.Combine(dir, "picture.html"), scale: DecisionRegionFigure.PngScale, palette: DecisionRegionFigure.PalettePng);
                 using var png = SixLabors.ImageSharp.Image.Load(saved.Png!);
                 Assert.True(png.Width >= DecisionRegionFigure.MinWidth, $"{f.Label}: {png.Width} px");
+                Assert.Equal(SixLabors.ImageSharp.Formats.Png.PngColorType.Palette, png.Metadata.GetFormatMetadata(SixLabors.ImageSharp.Formats.Png.PngFormat.Instance).ColorType);
                 Assert.NotNull(FigureFile.Save(f.Scores!, Path.Combine(dir, "scores.html")).Png);
             }
             finally

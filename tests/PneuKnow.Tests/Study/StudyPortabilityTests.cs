@@ -115,6 +115,106 @@ public sealed class StudyPortabilityTests(TinyStudyRun tiny) : IDisposable
     }
 
     [Fact]
+    public void A_study_whose_runs_are_packed_reuses_every_run_and_writes_byte_identical_tables_and_claims()
+    {
+        var fixture = StudyReport.Evaluate(tiny.Study);
+        string accuracy = TableText(fixture.AccuracyTable()), classScores = TableText(fixture.ClassScoresTable());
+        var before = ClaimTables.ToDictionary(t => t, t => File.ReadAllBytes(Path.Combine(tiny.Study, "tables", t)));
+        var copy = Path.Combine(_root.FullName, "packed");
+        CopyWithoutCheckpoints(tiny.Root, copy);
+        var study = Path.Combine(copy, "study");
+        var runsDir = Path.Combine(study, "runs");
+        foreach (var t in ClaimTables) File.Delete(Path.Combine(study, "tables", t));
+
+        // The committed form before packing: predictions gzipped (finished-runs.sh --gzip). The pack must hold every run
+        // file's engine bytes (the gzip ones decompressed), nothing else.
+        var runFolders = Directory.GetDirectories(runsDir, "run_*", SearchOption.AllDirectories);
+        var original = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var run in runFolders)
+            foreach (var f in Directory.GetFiles(run))
+            {
+                var entry = Path.GetRelativePath(runsDir, f).Replace(Path.DirectorySeparatorChar, '/');
+                original[entry] = File.ReadAllBytes(f);
+                if (Path.GetFileName(f) == "predictions_test.csv")
+                {
+                    using (var gz = new GZipStream(File.Create(f + ".gz"), CompressionLevel.SmallestSize)) gz.Write(File.ReadAllBytes(f));
+                    File.Delete(f);
+                }
+            }
+
+        // The unit files (config.json, summary.csv, the metrics CSVs) stay plain; the runner writes them again from the runs.
+        var unitFiles = Directory.GetFiles(runsDir, "*", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(runsDir, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith("run_", StringComparison.Ordinal)))
+            .ToDictionary(f => f, File.ReadAllBytes);
+        Assert.NotEmpty(unitFiles);
+
+        var packed = StudyPack.Pack(study);
+        Assert.Equal(runFolders.Length, packed.Sum(u => u.Packed.Count));
+        Assert.Empty(Directory.GetDirectories(runsDir, "run_*", SearchOption.AllDirectories));
+        var inPacks = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var unit in Directory.GetDirectories(runsDir))
+            foreach (var (entry, bytes) in PneuKnow.Data.RunPack.Entries(Path.Combine(unit, PneuKnow.Data.RunPack.FileName)))
+                inPacks[Path.GetFileName(unit) + "/" + entry] = bytes;
+        Assert.Equal(original.Keys.Order(StringComparer.Ordinal), inPacks.Keys.Order(StringComparer.Ordinal));
+        Assert.All(original, o => Assert.True(o.Value.SequenceEqual(inPacks[o.Key]), $"{o.Key} differs in the pack"));
+
+        // Packing again adds nothing and leaves the same bytes (deterministic, no time stamps).
+        var packs = Directory.GetFiles(runsDir, PneuKnow.Data.RunPack.FileName, SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+        Assert.All(StudyPack.Pack(study), u => Assert.Empty(u.Packed));
+        Assert.All(packs, p => Assert.True(p.Value.SequenceEqual(File.ReadAllBytes(p.Key)), p.Key));
+        var encodedAgain = PneuKnow.Data.RunPack.Encode(PneuKnow.Data.RunPack.Entries(packs.Keys.First()));
+        Assert.True(packs.Values.First().SequenceEqual(encodedAgain), "encoding the same entries gave other bytes");
+
+        // The runner reuses every run from the packs (nothing trained or scored, no run folder created), and the tables and
+        // claims are byte-identical to the unpacked study's.
+        TorchRuntime.Initialize("cpu");
+        var again = StudyRunner.Run(Tiny, new StudyOptions(study, Path.Combine(copy, "data")));
+        var results = again.Experiments.SelectMany(x => x.Result.Baselines.Concat(x.Result.Teachers).Concat(x.Result.Students)).ToList();
+        Assert.Equal(runFolders.Length, results.Count);
+        Assert.All(results, r => Assert.True(r.Reused, $"{r.Directory} was trained again"));
+        Assert.Empty(Directory.GetDirectories(runsDir, "run_*", SearchOption.AllDirectories));
+        Assert.All(unitFiles, u => Assert.True(u.Value.SequenceEqual(File.ReadAllBytes(u.Key)), $"{u.Key} differs when the runs are packed"));
+        var evaluation = StudyReport.Evaluate(study, Path.Combine(copy, "data"));
+        StudyReport.WriteClaims(evaluation);
+        foreach (var t in ClaimTables)
+            Assert.True(before[t].SequenceEqual(File.ReadAllBytes(Path.Combine(study, "tables", t))), $"tables/{t} differs when the runs are packed");
+        Assert.Equal(accuracy, TableText(evaluation.AccuracyTable()));
+        Assert.Equal(classScores, TableText(evaluation.ClassScoresTable()));
+
+        // A run file both in its folder and in the pack is refused, naming both; packing again resolves an interrupted pack
+        // (the folder's copy equal to the packed one) by removing the folder's copy.
+        var baselineUnit = Path.Combine(runsDir, "cntk_resnet18_clean_do_baseline");
+        var stray = Path.Combine(baselineUnit, "baseline", "run_1", "predictions_test.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(stray)!);
+        File.WriteAllBytes(stray, original["cntk_resnet18_clean_do_baseline/baseline/run_1/predictions_test.csv"]);
+        var e = Assert.ThrowsAny<Exception>(() => StudyReport.Evaluate(study, Path.Combine(copy, "data")));
+        Assert.True(e is InvalidDataException or PneuKnow.Data.DataException, e.ToString());
+        Assert.Contains(stray, e.Message);
+        Assert.Contains(Path.Combine(baselineUnit, PneuKnow.Data.RunPack.FileName), e.Message);
+        Assert.All(StudyPack.Pack(study), u => Assert.Empty(u.Packed));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(stray)), "the interrupted pack's leftover was not removed");
+        // A differing copy is not silently dropped.
+        Directory.CreateDirectory(Path.GetDirectoryName(stray)!);
+        foreach (var name in new[] { "result.json", StudyDecisionRegions.RunScoresStampFileName })
+            File.WriteAllBytes(Path.Combine(Path.GetDirectoryName(stray)!, name), original["cntk_resnet18_clean_do_baseline/baseline/run_1/" + name]);
+        File.WriteAllText(stray, "index,file_name\n");
+        Assert.Throws<PneuKnow.Data.DataException>(() => StudyPack.Pack(study));
+        Directory.Delete(Path.GetDirectoryName(stray)!, recursive: true);
+
+        // Unpacking gives back every file as the engine wrote it (plain) and removes the packs.
+        Assert.Equal(runFolders.Length, StudyPack.Unpack(study));
+        Assert.Empty(Directory.GetFiles(runsDir, PneuKnow.Data.RunPack.FileName, SearchOption.AllDirectories));
+        Assert.All(original, o => Assert.True(o.Value.SequenceEqual(File.ReadAllBytes(Path.Combine(runsDir, o.Key))), $"{o.Key} differs after unpacking"));
+    }
+
+    static string TableText(Microsoft.Data.Analysis.DataFrame table)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pneuknow-table-{Guid.NewGuid():N}.csv");
+        try { PneuKnow.Evaluation.TableFormat.WriteCsv(table, path); return File.ReadAllText(path); }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void A_run_scored_now_holds_exactly_the_rows_that_its_files_give_back_when_it_is_reused()
     {
         // A main-arm run of the tiny study with its checkpoint (linked, not copied) and without its scores: scored afresh, its

@@ -2,7 +2,7 @@ using Spectre.Console.Cli;
 
 namespace PneuKnow.Cli.Commands.Reproduce;
 
-/// <summary>Registers the study commands: reproduce, merge, report, slurm.</summary>
+/// <summary>Registers the study commands: reproduce, merge, report, pack, unpack, slurm.</summary>
 internal static class ReproduceCommands
 {
     public static void Register(IConfigurator config)
@@ -16,6 +16,12 @@ internal static class ReproduceCommands
         config.AddCommand<ReportCommand>("report")
             .WithDescription("Rewrite the tables and figures of a finished study folder from its runs (no training; tables/claims.csv is read, not rescored).")
             .WithExample("report", "results/quick");
+        config.AddCommand<PackCommand>("pack")
+            .WithDescription("Pack a study's finished runs into one Brotli-compressed tar per unit (runs/<unit>/runs.tar.br) before committing them; every reader reads packed runs.")
+            .WithExample("pack", "results/reference/study");
+        config.AddCommand<UnpackCommand>("unpack")
+            .WithDescription("Write a study's packed runs back into plain run folders and remove the packs.")
+            .WithExample("unpack", "results/reference/study");
         config.AddCommand<SlurmCommand>("slurm")
             .WithDescription("Print a Slurm job-array script: one shard of the study per task, then a dependent merge job.")
             .WithExample("slurm", "--preset", "paper", "--shards", "10", "--partition", "gpu");
