@@ -127,7 +127,7 @@ public sealed class RunPackTests : IDisposable
         var run = Path.Combine(unit, "baseline", "run_0");
         Directory.CreateDirectory(run);
         File.WriteAllText(Path.Combine(run, "best.pt"), "weights");
-        var what = new RunScoring("clean", "cntk_resnet18", "baseline", 0, PneuKnow.Explain.ImagePlane.Image, "test", 10, Occlusion: true);
+        var what = new RunScoring("clean", "cntk_resnet18", "baseline", PneuKnow.Distillation.Role.Baseline, 0, PneuKnow.Explain.ImagePlane.Image, "test", 10, Occlusion: true);
         var e = Assert.Throws<InvalidDataException>(() => StudyDecisionRegions.ScoreRun(run, what));
         Assert.Contains(run, e.Message);
         Assert.Contains("pneuknow unpack", e.Message);
