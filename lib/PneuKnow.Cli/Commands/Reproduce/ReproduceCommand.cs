@@ -89,7 +89,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         var sw = Stopwatch.StartNew();
         var report = TorchRuntime.Initialize(s.Device, s.Threads);
         var o = Console.Out;
-        o.WriteLine($"preset:  {preset.Name}: {string.Join(", ", preset.Backbones)} × [{string.Join(", ", preset.Variants.Select(v => v.Name))}] × {preset.Runs} run(s){(preset.PrimaryRuns is { } primary ? $" ({primary} in the primary backbones' main arm)" : "")}, {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; shard {shard}");
+        foreach (var line in Header(preset, shard, s.Unit)) o.WriteLine(line);
         o.WriteLine($"device:  {report.DeviceDescription}, {report.Threads} threads");
         o.WriteLine($"output:  {outDir}");
 
@@ -159,6 +159,24 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             Console.Error.WriteLine("warning: the smoke preset checks that the pipeline runs end to end (2 epochs, 120 tiny phantoms, one run); its numbers mean nothing. Run the default quick preset for results.");
         o.WriteLine($"total: {sw.Elapsed.TotalMinutes:F1} min on {report.DeviceDescription}");
         return 0;
+    }
+
+    /// <summary>
+    /// The first lines of <c>reproduce</c>: the preset's recipe, then the units this command trains grouped by backbone and
+    /// data condition with their arms, e.g. <c>units:   5 in shard all: cntk_resnet18 · clean [do, noroi], …</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Header(StudyPreset preset, ShardSpec shard, string? unit = null)
+    {
+        var primary = preset.PrimaryRuns is { } p ? $" ({p} in the primary backbones' main arm)" : "";
+        var units = StudyRunner.Select(StudyGrid.Shard(StudyGrid.Units(preset), shard), unit is null ? null : [unit]);
+        var groups = units.GroupBy(u => (u.Backbone, Condition: StudyRunner.ConditionOf(preset, u).Name))
+            .Select(g => $"{g.Key.Backbone} · {g.Key.Condition} [{string.Join(", ", g.Select(u => u.Variant.Name).Distinct())}]");
+        return
+        [
+            $"preset:  {preset.Name}: {preset.Runs} run(s) per arm{primary}, {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; " +
+            $"conditions {string.Join(", ", preset.Conditions.Select(c => c.Name))}",
+            $"units:   {units.Count} in shard {shard}: {string.Join(", ", groups)}",
+        ];
     }
 
     /// <summary>Executes every notebook against the finished study; notebooks reuse its runs instead of training.</summary>
