@@ -16,7 +16,11 @@ namespace PneuKnow.Study;
 /// <param name="Units">Run only these units of the shard, by <see cref="StudyUnit.Key"/> (a worker's share, see
 /// <see cref="StudyWorkers"/>); the study stamp is then left to whoever runs the whole shard. Null: every unit.</param>
 public sealed record StudyOptions(string OutputDir, string DataRoot = "data/generated", ShardSpec Shard = default,
-    IReadOnlyList<string>? Backbones = null, int? Runs = null, string? CacheDirectory = null, IReadOnlyList<string>? Units = null);
+    IReadOnlyList<string>? Backbones = null, int? Runs = null, string? CacheDirectory = null, IReadOnlyList<string>? Units = null)
+{
+    /// <summary>Which checkpoints stay once their runs are scored (<see cref="Study.KeepCheckpoints"/>; default: those read after the study).</summary>
+    public KeepCheckpoints KeepCheckpoints { get; init; } = StudyCheckpoints.Default;
+}
 
 /// <summary>What a study run did.</summary>
 /// <param name="Preset">The preset as run (after --backbones/--runs overrides).</param>
@@ -72,6 +76,7 @@ public static class StudyRunner
         // Every task of the study shows the study's clock after its own text (progress only; nothing of it reaches a file).
         var clock = new StudyClock(configs.Sum(PlannedEpochs), () => sw.Elapsed);
         var timed = progress is SilentProgress ? progress : new RelabelledProgress(progress, d => $"{d} ({clock.Text})");
+        var checkpoints = new StudyCheckpoints(options.KeepCheckpoints, runsRoot, preset);
         var done = new List<(StudyUnit, ExperimentResult)>();
         for (int i = 0; i < units.Count; i++)
         {
@@ -91,9 +96,12 @@ public static class StudyRunner
                     if (scored)
                         StudyDecisionRegions.ScoreRun(Experiment.RunFolderOf(Path.Combine(runsRoot, unit.Key), role, k),
                             StudyDecisionRegions.ScoringOf(unit, role, k, ReportedSplit(preset), preset), timed);
+                    // Predictions and scores are written: the checkpoint goes unless something reads it later.
+                    checkpoints.RunFinished(unit, role, k);
                 },
             };
             done.Add((unit, Experiment.Run(config, timed, experimentOptions, cancel)));
+            checkpoints.Prune();
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
             units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine(), preset.PrimaryRuns);

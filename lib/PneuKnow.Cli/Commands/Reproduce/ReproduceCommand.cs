@@ -59,6 +59,11 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         [Description("Train only this unit (e.g. cntk_resnet18_clean_do_kd) and write no tables; what each --workers process runs.")]
         public string? Unit { get; init; }
 
+        [CommandOption("--keep-checkpoints <WHICH>")]
+        [Description("Which checkpoints (best.pt, about 45 MB each) stay once their runs are scored: used (default: per main arm the lowest pair whose baseline, ROI teacher and HKD student all finished, which the decision-region figures, notebooks and explain load), all, or none.")]
+        [DefaultValue(StudyCheckpoints.Default)]
+        public KeepCheckpoints KeepCheckpoints { get; init; } = StudyCheckpoints.Default;
+
         [CommandOption("--wait")]
         [Description("When another process writes into the output folder (its lock names it), wait until it finishes instead of failing with exit 2.")]
         public bool Wait { get; init; }
@@ -98,7 +103,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         {
             if (s.Unit is not null)
             {
-                result = TerminalProgress.Run(p => StudyRunner.Run(preset, new StudyOptions(outDir, s.Data, shard, Units: [s.Unit]), p, cancellationToken));
+                result = TerminalProgress.Run(p => StudyRunner.Run(preset, Options(s, outDir, shard) with { Units = [s.Unit] }, p, cancellationToken));
                 o.WriteLine($"unit {s.Unit}: trained in {result.Elapsed.TotalMinutes:F1} min");
                 return 0;
             }
@@ -119,7 +124,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
                 if (failed.Count > 0) return 1;
             }
             // With workers every run is finished by now, and this pass only collects them (and writes the stamp).
-            result = TerminalProgress.Run(p => StudyRunner.Run(preset, new StudyOptions(outDir, s.Data, shard), p, cancellationToken));
+            result = TerminalProgress.Run(p => StudyRunner.Run(preset, Options(s, outDir, shard), p, cancellationToken));
         }
         catch (Exception e) when (e is PneuKnow.Training.TrainingException or PneuKnow.Training.ConfigException or PneuKnow.Data.DataException or FileNotFoundException or InvalidDataException or ArgumentException)
         {
@@ -160,6 +165,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         o.WriteLine($"total: {sw.Elapsed.TotalMinutes:F1} min on {report.DeviceDescription}");
         return 0;
     }
+
+    /// <summary>The runner's options from the command line.</summary>
+    static StudyOptions Options(Settings s, string outDir, ShardSpec shard) =>
+        new(outDir, s.Data, shard) { KeepCheckpoints = s.KeepCheckpoints };
 
     /// <summary>
     /// The first lines of <c>reproduce</c>: the preset's recipe, then the units this command trains grouped by backbone and

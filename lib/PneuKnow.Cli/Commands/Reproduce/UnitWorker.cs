@@ -36,6 +36,8 @@ static class UnitWorker
         if (s.Backbones is not null) { start.ArgumentList.Add("--backbones"); start.ArgumentList.Add(s.Backbones); }
         if (s.Runs is { } runs) { start.ArgumentList.Add("--runs"); start.ArgumentList.Add(runs.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         if (s.Shard is not null) { start.ArgumentList.Add("--shard"); start.ArgumentList.Add(s.Shard); }
+        start.ArgumentList.Add("--keep-checkpoints");
+        start.ArgumentList.Add(s.KeepCheckpoints.ToString().ToLowerInvariant());
         if (s.Seed is { } seed) { start.ArgumentList.Add("--seed"); start.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
 
         var log = LogPath(outDir, unit);
