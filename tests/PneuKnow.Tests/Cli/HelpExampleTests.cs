@@ -38,7 +38,7 @@ public sealed class HelpExampleTests
         new("synth --out data/generated/smoke --images 200 --size 128", Fast: true),
         new("data check --manifest data/generated/smoke/manifest.csv --decode 128", Fast: true),
         new("data split --manifest data/generated/smoke/manifest.csv --out data/generated/smoke/manifest-split.csv --fractions 0.6,0.2,0.2", Fast: true),
-        new("models import convnext_tiny convnext_tiny-983f1562.pth", Fast: true, Prepare: s => s.TorchvisionCheckpoint("convnext_tiny", "convnext_tiny-983f1562.pth")),
+        new("models import convnext_tiny convnext_tiny-983f1562.pth", Prepare: s => s.TorchvisionCheckpoint("convnext_tiny", "convnext_tiny-983f1562.pth")),
         new("bench pipeline --size 224 --images 64", Args: a => Replace(a, ("224", "32"), ("64", "16"))),
         new("bench models --size 224 --batch 8", Args: a => Replace(a, ("224", "32"), ("8", "2"))),
         new("bench train --arch resnet18 --size 64 --device cpu", Args: a => Replace(a, ("64", "32"))),
@@ -125,6 +125,16 @@ public sealed class HelpExampleTests
         Assert.Equal(BundleExample, string.Join(' ', NoLibTorchBundle.Arguments("dist")));
         foreach (var e in Examples.Where(e => e.Args is not null))
             SameOptions(e.Text.Split(' '), e.Args!(e.Text.Split(' ')));
+    }
+
+    /// <summary>The unit that <c>reproduce --unit</c>'s help names as its example is a unit of the default preset (units carry their condition).</summary>
+    [Fact]
+    public void The_unit_named_in_reproduce_help_exists()
+    {
+        var description = typeof(PneuKnow.Cli.Commands.Reproduce.ReproduceCommand.Settings).GetProperty("Unit")!
+            .GetCustomAttributes(typeof(System.ComponentModel.DescriptionAttribute), false).Cast<System.ComponentModel.DescriptionAttribute>().Single().Description;
+        var named = Regex.Match(description, @"e\.g\. ([a-z0-9_]+)").Groups[1].Value;
+        Assert.Contains(named, PneuKnow.Study.StudyGrid.Units(PneuKnow.Study.StudyPreset.Quick).Select(u => u.Key));
     }
 
     /// <summary>The examples that train nothing, on the data the synth example writes (a few seconds each).</summary>
