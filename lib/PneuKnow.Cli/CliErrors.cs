@@ -86,7 +86,9 @@ public static partial class CliErrors
             var type = convert.Groups[2].Value;
             var at = args.ToList().FindLastIndex(a => a == value || a.EndsWith("=" + value, StringComparison.Ordinal));
             var option = at < 0 ? null : args[at] == value ? (at > 0 && args[at - 1].StartsWith('-') ? args[at - 1] : null) : args[at].Split('=')[0];
-            var choices = typeof(CliErrors).Assembly.GetTypes().FirstOrDefault(t => t.IsEnum && t.Name == type);
+            // Option enums live in the CLI or, where the engine takes them as they are (KeepCheckpoints), in the engine.
+            var choices = typeof(CliErrors).Assembly.GetTypes().Concat(typeof(PneuKnow.Study.StudyPreset).Assembly.GetTypes())
+                .FirstOrDefault(t => t.IsEnum && t.IsPublic && t.Name == type);
             var expected = type switch
             {
                 _ when choices is not null => "one of " + string.Join(", ", Enum.GetNames(choices).Select(n => n.ToLowerInvariant())),

@@ -43,10 +43,17 @@ public sealed class TerminalProgress : IProgress
             string? last;
             readonly DateTime started = DateTime.UtcNow;
             public void Advance(long steps = 1, string? status = null) => last = status ?? last;
-            public void Dispose() =>
-                Console.Error.WriteLine($"{description}: {last ?? "done"} ({(DateTime.UtcNow - started).TotalSeconds:F1} s)");
+            public void Dispose() => Console.Error.WriteLine(Line(description, last, DateTime.UtcNow - started));
         }
     }
+
+    /// <summary>
+    /// The line a finished task prints when the terminal is not interactive: its description (which names what it refers
+    /// to), its last status or <c>done</c>, and how long it took, e.g.
+    /// <c>[unit 1/2 · cntk_resnet18 · clean · student · run 1/1] epoch 2/2 (study 1 min, about 20 s left): loss 0.52 … (5.2 s)</c>.
+    /// </summary>
+    public static string Line(string description, string? status, TimeSpan took) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{description}: {status ?? "done"} ({took.TotalSeconds:F1} s)");
 
     /// <inheritdoc />
     public IProgressTask Start(string description, long total)

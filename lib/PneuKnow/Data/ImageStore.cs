@@ -118,7 +118,7 @@ public sealed class ImageStore
         var fromCache = new bool[recs.Count];
         var gate = new object();
         var zero = new byte[size * size];
-        using (var task = (progress ?? SilentProgress.Instance).Start("decode", recs.Count))
+        using (var task = (progress ?? SilentProgress.Instance).Start(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"decode {recs.Count} images at {size} px"), recs.Count))
         {
             var po = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
             Parallel.For(0, recs.Count, po, i =>

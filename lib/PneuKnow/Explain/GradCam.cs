@@ -117,7 +117,7 @@ public static class GradCam
                 throw new ArgumentOutOfRangeException(nameof(indices), i, $"Expected image indices in 0..{images.Count - 1} of the dataset, found {i}.");
         device ??= CPU;
         var maps = targets.Select(_ => new List<CamMap>(indices.Count)).ToArray();
-        using var task = (progress ?? SilentProgress.Instance).Start("Grad-CAM", (indices.Count + batchSize - 1) / batchSize);
+        using var task = (progress ?? SilentProgress.Instance).Start(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Grad-CAM of {indices.Count} images"), (indices.Count + batchSize - 1) / batchSize);
         for (int start = 0; start < indices.Count; start += batchSize)
         {
             var batch = indices.Skip(start).Take(batchSize).ToArray();

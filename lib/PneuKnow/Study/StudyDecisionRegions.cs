@@ -228,7 +228,9 @@ public static class StudyDecisionRegions
         var files = indices.Select(i => ((ImageStore.Subset)test).RecordOf(i).FileName).ToArray();
         var dataDir = Path.GetDirectoryName(trained.MetadataFile!)!;
         var devices = files.Select((f, j) => ReadDeviceMask(dataDir, f, test.Get(indices[j]))).ToArray();
-        var maps = GradCam.OfImages(trained.Model, test, indices, [CamTarget.Predicted, CamTarget.Label], what.Plane, device: TorchRuntime.Device, progress: progress);
+        // The Grad-CAM line names the run it scores (the report scores dozens of runs in a row).
+        var labelled = RelabelledProgress.Prefixed(progress, ProgressText.Label(what.Condition, what.Backbone, what.Model, Training.RunFolder.NameOf(what.Run)));
+        var maps = GradCam.OfImages(trained.Model, test, indices, [CamTarget.Predicted, CamTarget.Label], what.Plane, device: TorchRuntime.Device, progress: labelled);
         var rows = new List<DecisionRegionRow>();
         for (int j = 0; j < indices.Length; j++)
         {

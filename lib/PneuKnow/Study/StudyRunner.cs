@@ -16,7 +16,11 @@ namespace PneuKnow.Study;
 /// <param name="Units">Run only these units of the shard, by <see cref="StudyUnit.Key"/> (a worker's share, see
 /// <see cref="StudyWorkers"/>); the study stamp is then left to whoever runs the whole shard. Null: every unit.</param>
 public sealed record StudyOptions(string OutputDir, string DataRoot = "data/generated", ShardSpec Shard = default,
-    IReadOnlyList<string>? Backbones = null, int? Runs = null, string? CacheDirectory = null, IReadOnlyList<string>? Units = null);
+    IReadOnlyList<string>? Backbones = null, int? Runs = null, string? CacheDirectory = null, IReadOnlyList<string>? Units = null)
+{
+    /// <summary>Which checkpoints stay once their runs are scored (<see cref="Study.KeepCheckpoints"/>; default: those read after the study).</summary>
+    public KeepCheckpoints KeepCheckpoints { get; init; } = StudyCheckpoints.Default;
+}
 
 /// <summary>What a study run did.</summary>
 /// <param name="Preset">The preset as run (after --backbones/--runs overrides).</param>
@@ -67,30 +71,46 @@ public static class StudyRunner
     /// <summary>Runs (or continues) the study. Call <see cref="TorchRuntime.Initialize"/> first.</summary>
     public static StudyResult Run(StudyPreset preset, StudyOptions options, IProgress? progress = null, CancellationToken cancel = default)
     {
-        progress ??= SilentProgress.Instance;
         var sw = System.Diagnostics.Stopwatch.StartNew();
         preset = Restrict(preset, options.Backbones, options.Runs);
         var shard = options.Shard.Count == 0 ? ShardSpec.All : options.Shard;
         var units = Select(StudyGrid.Shard(StudyGrid.Units(preset), shard), options.Units);
         var manifests = new Dictionary<string, string>(StringComparer.Ordinal);
+        progress ??= SilentProgress.Instance;
         foreach (var condition in units.Select(u => ConditionOf(preset, u)).DistinctBy(c => c.Name))
-            manifests[condition.Name] = EnsureData(preset, condition, options.DataRoot, progress);
+            manifests[condition.Name] = EnsureData(preset, condition, options.DataRoot,
+                RelabelledProgress.Prefixed(progress, ProgressText.Label("data", condition.Name)));
         var runsRoot = Path.Combine(options.OutputDir, "runs");
+        var configs = units.Select(u => ConfigFor(preset, u, manifests[ConditionOf(preset, u).Name], runsRoot)).ToList();
+        // Every task of the study shows the study's clock after its own text (progress only; nothing of it reaches a file).
+        var clock = new StudyClock(configs.Sum(PlannedEpochs), () => sw.Elapsed);
+        var timed = progress is SilentProgress ? progress : new RelabelledProgress(progress, d => $"{d} ({clock.Text})");
+        var checkpoints = new StudyCheckpoints(options.KeepCheckpoints, runsRoot, preset);
         var done = new List<(StudyUnit, ExperimentResult)>();
-        foreach (var unit in units)
+        for (int i = 0; i < units.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
-            var config = ConfigFor(preset, unit, manifests[ConditionOf(preset, unit).Name], runsRoot);
+            var (unit, config) = (units[i], configs[i]);
+            var label = UnitLabel(i, units.Count, unit, ConditionOf(preset, unit));
+            var scored = unit.Variant.Name == StudyVariant.Main.Name;
             var experimentOptions = new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory)
             {
-                // The main arm's runs are scored for the decision-region tables as each one finishes (scores are cached in its
-                // folder), so that its checkpoint is no longer needed by anything the tables read.
-                RunFinished = unit.Variant.Name == StudyVariant.Main.Name
-                    ? (role, k, _) => StudyDecisionRegions.ScoreRun(Experiment.RunFolderOf(Path.Combine(runsRoot, unit.Key), role, k),
-                        StudyDecisionRegions.ScoringOf(unit, role, k, ReportedSplit(preset), preset), progress)
-                    : null,
+                ProgressLabel = label,
+                EpochCompleted = (role, k, _) => clock.EpochTrained(unit.Key, role.ToString(), k),
+                RunFinished = (role, k, result) =>
+                {
+                    clock.RunFinished(unit.Key, role.ToString(), k, StageOf(config, role).EffectiveEpochs(role == Role.Teacher));
+                    // The main arm's runs are scored for the decision-region tables as each one finishes (scores are cached in its
+                    // folder), so that its checkpoint is no longer needed by anything the tables read.
+                    if (scored)
+                        StudyDecisionRegions.ScoreRun(Experiment.RunFolderOf(Path.Combine(runsRoot, unit.Key), role, k),
+                            StudyDecisionRegions.ScoringOf(unit, role, k, ReportedSplit(preset), preset), timed);
+                    // Predictions and scores are written: the checkpoint goes unless something reads it later.
+                    checkpoints.RunFinished(unit, role, k);
+                },
             };
-            done.Add((unit, Experiment.Run(config, progress, experimentOptions, cancel)));
+            done.Add((unit, Experiment.Run(config, timed, experimentOptions, cancel)));
+            checkpoints.Prune();
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
             units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine(), preset.PrimaryRuns,
@@ -110,6 +130,26 @@ public static class StudyRunner
         var names = preset.Variants.Select(v => v.Name).ToList();
         return names.SequenceEqual(StudyPreset.Get(preset.Name).Variants.Select(v => v.Name)) ? null : names;
     }
+
+    /// <summary>
+    /// How progress lines name unit <paramref name="index"/> (0-based) of <paramref name="count"/>: <c>unit 3/10 · resnet18 ·
+    /// shortcut</c>, with the arm after the condition when it is not the main one (<c>· noroi</c>, <c>· roi30</c>).
+    /// </summary>
+    public static string UnitLabel(int index, int count, StudyUnit unit, StudyCondition condition) =>
+        string.Join(" · ", new[] { "unit " + ProgressText.OneBased(index, count), unit.Backbone, condition.Name,
+            unit.Variant.Name == StudyVariant.Main.Name ? null : unit.Variant.Name }.Where(p => p is not null));
+
+    /// <summary>Epochs an experiment trains in all: every repeated run of each of its stages (a teacher's floor(epochs / roi_percent)).</summary>
+    public static int PlannedEpochs(ExperimentConfig config) => config.RepeatedRuns * (config.Kind == ExperimentKind.Baseline
+        ? config.Model!.EffectiveEpochs(false)
+        : config.Teacher!.EffectiveEpochs(true) + config.Student!.EffectiveEpochs(false));
+
+    static StageConfig StageOf(ExperimentConfig config, Role role) => role switch
+    {
+        Role.Baseline => config.Model!,
+        Role.Teacher => config.Teacher!,
+        _ => config.Student!,
+    };
 
     /// <summary>The units of <paramref name="shard"/> named in <paramref name="keys"/> (all when null), in grid order.</summary>
     /// <exception cref="ArgumentException">A key that is not a unit of the shard; the message lists the valid ones.</exception>

@@ -40,6 +40,13 @@ public sealed record ExperimentOptions(string? OutputRoot = null, bool? Pretrain
 
     /// <summary>Called with every training batch: role, run number, epoch and the batch as drawn (see <see cref="TrainingRun.BatchDrawn"/>).</summary>
     public Action<Role, int, int, Batch>? BatchDrawn { get; init; }
+
+    /// <summary>
+    /// What progress lines call the experiment (default: its <c>experiment_name</c>); a study passes the unit, e.g.
+    /// <c>unit 3/10 · resnet18 · shortcut</c>. Runs add their role and number (<see cref="Experiment.RunLabel"/>). Progress
+    /// text only: it reaches no file.
+    /// </summary>
+    public string? ProgressLabel { get; init; }
 }
 
 /// <summary>
@@ -84,6 +91,7 @@ public static class Experiment
     {
         progress ??= SilentProgress.Instance;
         options ??= new ExperimentOptions();
+        var label = options.ProgressLabel ?? config.ExperimentName;
         var device = TorchRuntime.Device;
         // The experiment's folder is one folder inside the output root, whatever the config's name says: configs built
         // in code (the study's units) go through the same rule as loaded ones.
@@ -100,7 +108,8 @@ public static class Experiment
         ImageStore StoreAt(int size)
         {
             if (!stores.TryGetValue(size, out var s))
-                stores[size] = s = ImageStore.Open(manifest, size, new ImageStoreOptions { CacheDirectory = options.CacheDirectory }, progress);
+                stores[size] = s = ImageStore.Open(manifest, size, new ImageStoreOptions { CacheDirectory = options.CacheDirectory },
+                    RelabelledProgress.Prefixed(progress, ProgressText.Label(label)));
             return s;
         }
 
@@ -116,7 +125,7 @@ public static class Experiment
                 runs.Add(Trainer.Train(new TrainingRun(model, new Baseline(), data, stage.ToTrainerOptions(false, seed),
                     RunFolderOf(root, Role.Baseline, k))
                 {
-                    Fold = k, Description = Describe(Role.Baseline, k), EpochCompleted = Report(options, Role.Baseline, k), BatchDrawn = Drawn(options, Role.Baseline, k),
+                    Fold = k, Description = RunLabel(label, Role.Baseline, k, config.RepeatedRuns), EpochCompleted = Report(options, Role.Baseline, k), BatchDrawn = Drawn(options, Role.Baseline, k),
                     Config = RunConfigOf(config, Role.Baseline, stage, k, seed, options),
                 }, progress, cancel));
                 options.RunFinished?.Invoke(Role.Baseline, k, runs[^1]);
@@ -138,7 +147,7 @@ public static class Experiment
             teachers.Add(Trainer.Train(new TrainingRun(model, new RoiTeacher(onRaw: teacherStage.TeacherInput == TeacherInput.Raw), data,
                 teacherStage.ToTrainerOptions(true, seed), RunFolderOf(root, Role.Teacher, k))
             {
-                Fold = k, Description = Describe(Role.Teacher, k), EpochCompleted = Report(options, Role.Teacher, k), BatchDrawn = Drawn(options, Role.Teacher, k),
+                Fold = k, Description = RunLabel(label, Role.Teacher, k, config.RepeatedRuns), EpochCompleted = Report(options, Role.Teacher, k), BatchDrawn = Drawn(options, Role.Teacher, k),
                 Config = RunConfigOf(config, Role.Teacher, teacherStage, k, seed, options),
             }, progress, cancel));
             options.RunFinished?.Invoke(Role.Teacher, k, teachers[^1]);
@@ -172,7 +181,7 @@ public static class Experiment
             students.Add(Trainer.Train(new TrainingRun(student, method, data, studentStage.ToTrainerOptions(false, seed),
                 studentDir)
             {
-                Fold = k, Description = Describe(Role.Student, k), EpochCompleted = Report(options, Role.Student, k), BatchDrawn = Drawn(options, Role.Student, k),
+                Fold = k, Description = RunLabel(label, Role.Student, k, config.RepeatedRuns), EpochCompleted = Report(options, Role.Student, k), BatchDrawn = Drawn(options, Role.Student, k),
                 Config = RunConfigOf(config, Role.Student, studentStage, k, seed, options, teachers[k].Directory),
             }, progress, cancel));
             options.RunFinished?.Invoke(Role.Student, k, students[^1]);
@@ -190,8 +199,12 @@ public static class Experiment
     /// </summary>
     public static long PairSeed(long experimentSeed, int run) => Seeds.Derive(experimentSeed, "pair", run);
 
-    /// <summary>The run's description in progress lines: <c>teacher run 2</c>.</summary>
-    static string Describe(Role role, int run) => $"{SnakeCase.Of(role)} run {run.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>
+    /// How progress lines name run <paramref name="run"/> (0-based) of <paramref name="runs"/> of a role:
+    /// <c>[unit 3/10 · resnet18 · shortcut · student · run 1/3]</c>, the run counted from 1 as the epochs are.
+    /// </summary>
+    public static string RunLabel(string experiment, Role role, int run, int runs) =>
+        ProgressText.Label(experiment, SnakeCase.Of(role), "run " + ProgressText.OneBased(run, runs));
 
     static Action<int, Batch>? Drawn(ExperimentOptions options, Role role, int run) =>
         options.BatchDrawn is { } callback ? (epoch, batch) => callback(role, run, epoch, batch) : null;

@@ -21,7 +21,7 @@ public sealed record TrainingRun(Backbone Model, ITrainingMethod Method, Trainin
     /// <summary>Repeated-run number k, used in the log's <c>fold{k}_…</c> column names.</summary>
     public int Fold { get; init; }
 
-    /// <summary>Shown in progress bars, e.g. <c>teacher run 0</c>.</summary>
+    /// <summary>Shown in progress lines before the epoch, e.g. <c>[unit 3/10 · resnet18 · shortcut · student · run 1/3]</c> (<see cref="Experiment.RunLabel"/>).</summary>
     public string Description { get; init; } = "train";
 
     /// <summary>

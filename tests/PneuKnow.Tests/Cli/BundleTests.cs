@@ -22,7 +22,7 @@ public sealed class NoLibTorchBundle : IDisposable
     public NoLibTorchBundle()
     {
         var outDir = Path.Combine(Root, "dist");
-        string[] args = ["bundle", "--out", outDir, "--libtorch", "none"];
+        var args = Arguments(outDir);
         int rc = CliApp.Create(args).Run(args);
         if (rc != 0) throw new InvalidOperationException($"pneuknow bundle exited with {rc}");
         var name = BundleCommand.BundleName(BundleLibTorch.None);
@@ -32,6 +32,9 @@ public sealed class NoLibTorchBundle : IDisposable
         using (var tar = Process.Start("tar", ["-C", into, "-xJf", Tarball])) { tar.WaitForExit(); if (tar.ExitCode != 0) throw new InvalidOperationException("tar -x failed"); }
         Unpacked = Path.Combine(into, name);
     }
+
+    /// <summary>The help page's bundle example with its output folder: what this fixture runs (HelpExampleTests checks that they agree).</summary>
+    public static string[] Arguments(string outDir) => ["bundle", "--out", outDir, "--libtorch", "none"];
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

@@ -63,6 +63,11 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         [Description("Train only this unit (e.g. cntk_resnet18_clean_do_kd) and write no tables; what each --workers process runs.")]
         public string? Unit { get; init; }
 
+        [CommandOption("--keep-checkpoints <WHICH>")]
+        [Description("Which checkpoints (best.pt, about 45 MB each) stay once their runs are scored: used (default: per main arm the lowest pair whose baseline, ROI teacher and HKD student all finished, which the decision-region figures, notebooks and explain load), all, or none.")]
+        [DefaultValue(StudyCheckpoints.Default)]
+        public KeepCheckpoints KeepCheckpoints { get; init; } = StudyCheckpoints.Default;
+
         [CommandOption("--wait")]
         [Description("When another process writes into the output folder (its lock names it), wait until it finishes instead of failing with exit 2.")]
         public bool Wait { get; init; }
@@ -94,7 +99,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         var sw = Stopwatch.StartNew();
         var report = TorchRuntime.Initialize(s.Device, s.Threads);
         var o = Console.Out;
-        o.WriteLine($"preset:  {preset.Name}: {string.Join(", ", preset.Backbones)} × [{string.Join(", ", preset.Variants.Select(v => v.Name))}] × {preset.Runs} run(s){(preset.PrimaryRuns is { } primary ? $" ({primary} in the primary backbones' main arm)" : "")}, {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; shard {shard}");
+        foreach (var line in Header(preset, shard, s.Unit)) o.WriteLine(line);
         o.WriteLine($"device:  {report.DeviceDescription}, {report.Threads} threads");
         o.WriteLine($"output:  {outDir}");
 
@@ -103,7 +108,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         {
             if (s.Unit is not null)
             {
-                result = TerminalProgress.Run(p => StudyRunner.Run(preset, new StudyOptions(outDir, s.Data, shard, Units: [s.Unit]), p, cancellationToken));
+                result = TerminalProgress.Run(p => StudyRunner.Run(preset, Options(s, outDir, shard) with { Units = [s.Unit] }, p, cancellationToken));
                 o.WriteLine($"unit {s.Unit}: trained in {result.Elapsed.TotalMinutes:F1} min");
                 return 0;
             }
@@ -124,7 +129,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
                 if (failed.Count > 0) return 1;
             }
             // With workers every run is finished by now, and this pass only collects them (and writes the stamp).
-            result = TerminalProgress.Run(p => StudyRunner.Run(preset, new StudyOptions(outDir, s.Data, shard), p, cancellationToken));
+            result = TerminalProgress.Run(p => StudyRunner.Run(preset, Options(s, outDir, shard), p, cancellationToken));
         }
         catch (Exception e) when (e is PneuKnow.Training.TrainingException or PneuKnow.Training.ConfigException or PneuKnow.Data.DataException or FileNotFoundException or InvalidDataException or ArgumentException)
         {
@@ -164,6 +169,28 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             Console.Error.WriteLine("warning: the smoke preset checks that the pipeline runs end to end (2 epochs, 120 tiny phantoms, one run); its numbers mean nothing. Run the default quick preset for results.");
         o.WriteLine($"total: {sw.Elapsed.TotalMinutes:F1} min on {report.DeviceDescription}");
         return 0;
+    }
+
+    /// <summary>The runner's options from the command line.</summary>
+    static StudyOptions Options(Settings s, string outDir, ShardSpec shard) =>
+        new(outDir, s.Data, shard) { KeepCheckpoints = s.KeepCheckpoints };
+
+    /// <summary>
+    /// The first lines of <c>reproduce</c>: the preset's recipe, then the units this command trains grouped by backbone and
+    /// data condition with their arms, e.g. <c>units:   5 in shard all: cntk_resnet18 · clean [do, noroi], …</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Header(StudyPreset preset, ShardSpec shard, string? unit = null)
+    {
+        var primary = preset.PrimaryRuns is { } p ? $" ({p} in the primary backbones' main arm)" : "";
+        var units = StudyRunner.Select(StudyGrid.Shard(StudyGrid.Units(preset), shard), unit is null ? null : [unit]);
+        var groups = units.GroupBy(u => (u.Backbone, Condition: StudyRunner.ConditionOf(preset, u).Name))
+            .Select(g => $"{g.Key.Backbone} · {g.Key.Condition} [{string.Join(", ", g.Select(u => u.Variant.Name).Distinct())}]");
+        return
+        [
+            $"preset:  {preset.Name}: {preset.Runs} run(s) per arm{primary}, {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; " +
+            $"conditions {string.Join(", ", preset.Conditions.Select(c => c.Name))}",
+            $"units:   {units.Count} in shard {shard}: {string.Join(", ", groups)}",
+        ];
     }
 
     /// <summary>Executes every notebook against the finished study; notebooks reuse its runs instead of training.</summary>

@@ -37,6 +37,8 @@ static class UnitWorker
         if (s.Arms is not null) { start.ArgumentList.Add("--arms"); start.ArgumentList.Add(s.Arms); }
         if (s.Runs is { } runs) { start.ArgumentList.Add("--runs"); start.ArgumentList.Add(runs.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         if (s.Shard is not null) { start.ArgumentList.Add("--shard"); start.ArgumentList.Add(s.Shard); }
+        start.ArgumentList.Add("--keep-checkpoints");
+        start.ArgumentList.Add(s.KeepCheckpoints.ToString().ToLowerInvariant());
         if (s.Seed is { } seed) { start.ArgumentList.Add("--seed"); start.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
 
         var log = LogPath(outDir, unit);

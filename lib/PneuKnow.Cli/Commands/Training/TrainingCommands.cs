@@ -10,7 +10,7 @@ internal static class TrainingCommands
         config.AddCommand<TrainCommand>("train")
             .WithDescription("Train every repeated run of an experiment (baseline, or ROI teacher then HKD student); rerun to resume.")
             .WithExample("train", "configs/ConvNeXt_small_KD_config.txt")
-            .WithExample("train", "smoke.json", "--out", "runs", "--device", "cpu", "--no-pretrained");
+            .WithExample("train", "configs/smoke.json", "--out", "runs", "--device", "cpu", "--no-pretrained");
     }
 
     public static void RegisterBench(IConfigurator<CommandSettings> bench)

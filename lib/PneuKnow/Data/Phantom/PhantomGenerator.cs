@@ -62,7 +62,7 @@ public static class PhantomGenerator
         foreach (var sub in new[] { "raw", "roi", "masks", DeviceFolder }) System.IO.Directory.CreateDirectory(Path.Combine(outDir, sub));
         var encoder = new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8, CompressionLevel = PngCompressionLevel.DefaultCompression };
         var gate = new object();
-        using (var task = (progress ?? SilentProgress.Instance).Start("synth", cases.Count))
+        using (var task = (progress ?? SilentProgress.Instance).Start(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"synth {cases.Count} images at {options.Size} px"), cases.Count))
         {
             var po = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
             Parallel.ForEach(cases, po, c =>
