@@ -50,6 +50,9 @@ public sealed class HelpExampleTests
         new("explain results/quick/runs/cntk_resnet18_clean_do_kd/student/run_0 --images 0,1,2 --split test --out results/explain",
             Args: a => Replace(a, ("results/quick/runs/cntk_resnet18_clean_do_kd/student/run_0", "results/smoke/runs/cntk_resnet18_do_kd/student/run_0"))),
         new("report results/quick", Args: a => Replace(a, ("results/quick", "results/smoke"))),
+        // The smoke study's finished runs packed per unit, then unpacked again (the examples after it read run folders).
+        new("pack results/reference/study", Args: a => Replace(a, ("results/reference/study", "results/smoke"))),
+        new("unpack results/reference/study", Args: a => Replace(a, ("results/reference/study", "results/smoke"))),
         new("merge results/shard-0 results/shard-1 --out results/merged", Prepare: s => s.SmokeShards()),
         new("notebook run notebooks/00-getting-started.ipynb -p preset=smoke -o results/notebooks", Prepare: s => s.LinkNotebooks()),
         // The benchmarks last: they measure with every core for a fixed time, and on a busy machine take longest.
