@@ -1,3 +1,4 @@
+using PneuKnow.Distillation;
 using PneuKnow.Runtime;
 
 namespace PneuKnow.Study;
@@ -11,7 +12,7 @@ namespace PneuKnow.Study;
 public sealed class StudyClock
 {
     readonly Func<TimeSpan> _elapsed;
-    readonly Dictionary<(string Unit, string Role, int Run), int> _trainedPerRun = [];
+    readonly Dictionary<(string Unit, Role Role, int Run), int> _trainedPerRun = [];
     int _trained, _skipped;
 
     /// <summary>A clock for a study that plans <paramref name="plannedEpochs"/> epochs in all.</summary>
@@ -34,14 +35,14 @@ public sealed class StudyClock
     public int EpochsLeft => Math.Max(0, PlannedEpochs - _trained - _skipped);
 
     /// <summary>Records an epoch trained by this process.</summary>
-    public void EpochTrained(string unit, string role, int run)
+    public void EpochTrained(string unit, Role role, int run)
     {
         _trained++;
         _trainedPerRun[(unit, role, run)] = _trainedPerRun.GetValueOrDefault((unit, role, run)) + 1;
     }
 
     /// <summary>Records that a run of <paramref name="epochs"/> epochs has finished: those this process did not train were not needed.</summary>
-    public void RunFinished(string unit, string role, int run, int epochs) =>
+    public void RunFinished(string unit, Role role, int run, int epochs) =>
         _skipped += Math.Max(0, epochs - _trainedPerRun.GetValueOrDefault((unit, role, run)));
 
     /// <summary>The time left at the rate so far; null before this process has trained an epoch.</summary>

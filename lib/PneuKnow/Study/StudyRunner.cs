@@ -96,10 +96,10 @@ public static class StudyRunner
             var experimentOptions = new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory)
             {
                 ProgressLabel = label,
-                EpochCompleted = (role, k, _) => clock.EpochTrained(unit.Key, role.ToString(), k),
+                EpochCompleted = (role, k, _) => clock.EpochTrained(unit.Key, role, k),
                 RunFinished = (role, k, result) =>
                 {
-                    clock.RunFinished(unit.Key, role.ToString(), k, StageOf(config, role).EffectiveEpochs(role == Role.Teacher));
+                    clock.RunFinished(unit.Key, role, k, StageOf(config, role).EffectiveEpochs(role == Role.Teacher));
                     // The main arm's runs are scored for the decision-region tables as each one finishes (scores are cached in its
                     // folder), so that its checkpoint is no longer needed by anything the tables read.
                     if (scored)

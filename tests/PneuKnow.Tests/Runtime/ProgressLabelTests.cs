@@ -77,17 +77,17 @@ public sealed class ProgressLabelTests
         var elapsed = TimeSpan.FromSeconds(12);
         var clock = new StudyClock(plannedEpochs: 10, () => elapsed);
         Assert.Equal("study 12 s", clock.Text);   // nothing trained yet: no rate, no estimate
-        clock.EpochTrained("u", "Baseline", 0);
-        clock.EpochTrained("u", "Baseline", 0);
+        clock.EpochTrained("u", Role.Baseline, 0);
+        clock.EpochTrained("u", Role.Baseline, 0);
         elapsed = TimeSpan.FromSeconds(60);
         // 30 s per epoch, 8 epochs left.
         Assert.Equal(TimeSpan.FromSeconds(240), clock.Remaining);
         Assert.Equal("study 1 min, about 4 min left", clock.Text);
         // The run had 5 epochs and finished after the 2 trained here (it resumed): the 3 it did not need leave the plan.
-        clock.RunFinished("u", "Baseline", 0, 5);
+        clock.RunFinished("u", Role.Baseline, 0, 5);
         Assert.Equal(5, clock.EpochsLeft);
         // A reused run of 5 epochs, none trained here.
-        clock.RunFinished("u", "Teacher", 0, 5);
+        clock.RunFinished("u", Role.Teacher, 0, 5);
         Assert.Equal(0, clock.EpochsLeft);
         Assert.Equal("study 1 min, about 0 s left", clock.Text);
     }
