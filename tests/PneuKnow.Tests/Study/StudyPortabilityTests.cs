@@ -285,6 +285,49 @@ public sealed class StudyPortabilityTests(TinyStudyRun tiny) : IDisposable
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 
+    [Fact]
+    public void The_compare_tool_passes_a_copy_that_differs_only_in_paths_keys_and_form_and_names_a_changed_probability_and_a_missing_table()
+    {
+        var after = Path.Combine(_root.FullName, "after");
+        CopyWithoutCheckpoints(tiny.Study, after);
+        var run = Path.Combine(after, "runs", "cntk_resnet18_clean_do_baseline", "baseline", "run_0");
+
+        // Run at another place: its record's data path and its key (a hash of the absolute paths) differ.
+        var record = Path.Combine(run, "run.json");
+        var moved = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(record), "\"raw_data_dir\": \"[^\"]*\"", "\"raw_data_dir\": \"../../elsewhere/raw\"");
+        moved = System.Text.RegularExpressions.Regex.Replace(moved, "\"key\": \"[0-9a-f]+\"", "\"key\": \"0123456789abcdef\"");
+        Assert.NotEqual(File.ReadAllText(record), moved);
+        File.WriteAllText(record, moved);
+        // Committed form: a run CSV gzipped.
+        var valid = Path.Combine(run, "predictions_valid.csv");
+        using (var gz = new GZipStream(File.Create(valid + ".gz"), CompressionLevel.SmallestSize)) gz.Write(File.ReadAllBytes(valid));
+        File.Delete(valid);
+
+        var (code, stdout, stderr) = Compare(tiny.Study, after);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Matches(@"\d+ identical, 1 identical but for paths, key and clock readings, 0 differ, 0 missing", stdout);
+
+        // One probability changed in the fourth decimal: named, with the line, and the exit code says so.
+        var test = Path.Combine(run, "predictions_test.csv");
+        var lines = File.ReadAllLines(test);
+        var cells = lines[1].Split(',');
+        cells[^1] = (double.Parse(cells[^1], System.Globalization.CultureInfo.InvariantCulture) + 1e-4).ToString("F4", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotEqual(lines[1], string.Join(',', cells));
+        lines[1] = string.Join(',', cells);
+        File.WriteAllLines(test, lines);
+        File.Delete(Path.Combine(after, "tables", "claims.csv"));
+        (code, stdout, _) = Compare(tiny.Study, after);
+        Assert.Equal(1, code);
+        Assert.Contains("differs: runs/cntk_resnet18_clean_do_baseline/baseline/run_0/predictions_test.csv", stdout);
+        Assert.Contains("> " + lines[1], stdout);
+        Assert.Contains("missing in " + after + ": tables/claims.csv", stdout);
+        Assert.Contains("1 differ, 1 missing", stdout);
+    }
+
+    // Runs tools/study/compare.sh with bash.
+    static (int Code, string Stdout, string Stderr) Compare(string before, string after) =>
+        Run("bash", [Path.Combine(PneuKnow.Tests.Notebooks.NotebookPaths.RepositoryRoot, "tools", "study", "compare.sh"), before, after]);
+
     // gzip -dc, the tool a reader of the commit would use.
     static byte[] Gunzip(string path)
     {
