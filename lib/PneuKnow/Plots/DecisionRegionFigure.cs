@@ -46,11 +46,12 @@ public static class DecisionRegionFigure
     public const double PngScale = 1.0;
 
     /// <summary>
-    /// Whether the exported PNG is written with a 256-colour palette (<see cref="FigureFile.Browser.Palette"/>): the
-    /// committed study keeps to 10 MB, and an RGB PNG of the figure's pictures is over a megabyte (docs/study-design.md,
-    /// "Committed runs are packed", measures both).
+    /// How the exported PNG is stored: always with a 256-colour palette (<see cref="FigureFile.Browser.Palette"/>), although
+    /// its pictures do not quantize within <see cref="FigureFile.Browser.IsFaithful"/>'s bound: the committed study keeps to
+    /// 10 MB, and an RGB PNG of the figure's pictures is over a megabyte (docs/study-design.md, "Committed runs are packed",
+    /// measures both).
     /// </summary>
-    public const bool PalettePng = true;
+    public const PngEncoding Png = PngEncoding.Palette;
 
     /// <summary>
     /// A tile as the figure embeds it (a data URI in the HTML): a palette PNG of at most 256 colours

@@ -17,11 +17,35 @@ public sealed record SavedFigure(string Html, string? Png, string? Warning)
     public IReadOnlyList<string> Files => new[] { Html, Png }.OfType<string>().ToList();
 }
 
+/// <summary>How <see cref="FigureFile.Save"/> stores a figure's PNG.</summary>
+public enum PngEncoding
+{
+    /// <summary>
+    /// A palette PNG of at most 256 colours where it is faithful to the rendered pixels (<see cref="FigureFile.Browser.IsFaithful"/>),
+    /// else lossless RGB (<see cref="FigureFile.Browser.Compact"/>): a chart's flat colours and anti-aliased text fit a
+    /// palette at well under one level per channel and about 40 % of the RGB bytes; a figure that does not fit keeps every pixel.
+    /// </summary>
+    PaletteWhereFaithful,
+
+    /// <summary>Always a palette PNG (<see cref="FigureFile.Browser.Palette"/>): a figure of pictures, whose RGB PNG is megabytes.</summary>
+    Palette,
+
+    /// <summary>Always lossless RGB(A) (<see cref="FigureFile.Browser.Compact"/>): every pixel as rendered.</summary>
+    Lossless,
+}
+
 /// <summary>
-/// Saves figures for reading anywhere: interactive HTML that loads one shared <c>plotly.min.js</c> placed beside
-/// it (offline, no CDN, no per-figure copy of the 3.6 MB library), and a PNG rendered by Plotly.NET's own image export in
-/// a headless Chromium (<see cref="Browser"/>), stored losslessly compacted (<see cref="Browser.Compact"/>). No SVG: the
-/// HTML is the figure's vector form, and a committed study (results/reference) keeps within its size budget.
+/// Saves figures for reading anywhere: interactive HTML that loads one shared <c>plotly.min.js</c> (offline, no CDN, no
+/// per-figure copy of the 3.6 MB library), and a PNG rendered by Plotly.NET's own image export in a headless Chromium
+/// (<see cref="Browser"/>), stored as a palette PNG where that is faithful, else losslessly compacted (<see cref="PngEncoding"/>).
+/// No SVG: the HTML is the figure's vector form, and a committed study (results/reference) keeps within its size budget.
+/// <para>
+/// Where the pages load plotly.js from (<see cref="PlotlyJsSourceFor"/>): a folder of figures uses the copy two folders up,
+/// <c>&lt;figures&gt;/../../plotly.min.js</c>, when that file exists with the bytes Plotly.NET embeds (results/reference/
+/// holds one for every committed study folder: <c>results/reference/&lt;study&gt;/figures/x.html</c> loads
+/// <c>../../plotly.min.js</c>); otherwise it gets its own copy beside the pages, so any study folder, copied anywhere on
+/// its own, still renders offline.
+/// </para>
 /// </summary>
 public static class FigureFile
 {
@@ -74,11 +98,72 @@ public static class FigureFile
         return path;
     }
 
-    /// <summary>Writes the HTML page (<see cref="ToHtml"/>) atomically, and the shared plotly.js beside it.</summary>
+    /// <summary>The script source, relative to a page in a folder of figures, of the shared copy two folders up (<c>../../plotly.min.js</c>).</summary>
+    public const string SharedPlotlyJsSource = "../../" + PlotlyJsFileName;
+
+    /// <summary>Where the shared copy for the pages in <paramref name="figuresFolder"/> would be: <c>&lt;figuresFolder&gt;/../../plotly.min.js</c>.</summary>
+    public static string SharedPlotlyJsPath(string figuresFolder) =>
+        Path.GetFullPath(Path.Combine(figuresFolder, "..", "..", PlotlyJsFileName));
+
+    /// <summary>
+    /// Whether <paramref name="path"/> holds exactly the plotly.js that Plotly.NET embeds (<see cref="PlotlyJs"/>), the version
+    /// the pages are written for. A copy of another version is not used: the pages then get their own.
+    /// </summary>
+    public static bool IsCurrentPlotlyJs(string path)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists) return false;
+        var js = PlotlyJs();
+        return file.Length == js.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(js);
+    }
+
+    /// <summary>
+    /// The script source the pages written into <paramref name="figuresFolder"/> load plotly.js from:
+    /// <see cref="SharedPlotlyJsSource"/> where <see cref="SharedPlotlyJsPath"/> is a current copy
+    /// (<see cref="IsCurrentPlotlyJs"/>), else <see cref="PlotlyJsFileName"/> (a copy beside the pages).
+    /// </summary>
+    public static string PlotlyJsSourceFor(string figuresFolder) =>
+        IsCurrentPlotlyJs(SharedPlotlyJsPath(figuresFolder)) ? SharedPlotlyJsSource : PlotlyJsFileName;
+
+    /// <summary>
+    /// Points the pages already in <paramref name="figuresFolder"/> at the shared copy (<see cref="SharedPlotlyJsPath"/>) where one
+    /// is current, as <see cref="SaveHtml"/> writes new ones: each page's <c>&lt;script src="plotly.min.js"</c> becomes
+    /// <c>&lt;script src="../../plotly.min.js"</c> (nothing else in the page changes), and the folder's own copy is removed once no
+    /// page loads it. For pages written before the shared copy existed, or by an older build. Returns the pages rewritten and
+    /// whether the folder's copy was removed; does nothing where no current shared copy exists.
+    /// </summary>
+    public static (IReadOnlyList<string> Pages, bool CopyRemoved) UseSharedPlotlyJs(string figuresFolder)
+    {
+        var pages = new List<string>();
+        if (!Directory.Exists(figuresFolder) || PlotlyJsSourceFor(figuresFolder) != SharedPlotlyJsSource) return (pages, false);
+        const string local = "<script src=\"" + PlotlyJsFileName + "\"", shared = "<script src=\"" + SharedPlotlyJsSource + "\"";
+        bool stillLoaded = false;
+        foreach (var page in Directory.EnumerateFiles(figuresFolder, "*.html").Order(StringComparer.Ordinal))
+        {
+            var html = File.ReadAllText(page);
+            if (!html.Contains(local, StringComparison.Ordinal)) continue;
+            var rewritten = html.Replace(local, shared, StringComparison.Ordinal);
+            // Any other way of loading the local copy (a hand-written page) keeps it.
+            if (rewritten.Contains("\"" + PlotlyJsFileName + "\"", StringComparison.Ordinal)) { stillLoaded = true; continue; }
+            Runtime.AtomicFile.WriteAllText(page, rewritten);
+            pages.Add(page);
+        }
+        var copy = Path.Combine(figuresFolder, PlotlyJsFileName);
+        bool remove = File.Exists(copy) && !stillLoaded;
+        if (remove) File.Delete(copy);
+        return (pages, remove);
+    }
+
+    /// <summary>
+    /// Writes the HTML page (<see cref="ToHtml"/>) atomically, loading plotly.js from where <see cref="PlotlyJsSourceFor"/>
+    /// says; where that is beside the page, the copy is written there too.
+    /// </summary>
     public static void SaveHtml(GenericChart chart, string path)
     {
-        EnsurePlotlyJs(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Runtime.AtomicFile.WriteAllText(path, ToHtml(chart));
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var source = PlotlyJsSourceFor(folder);
+        if (source == PlotlyJsFileName) EnsurePlotlyJs(folder);
+        Runtime.AtomicFile.WriteAllText(path, ToHtml(chart, source));
     }
 
     /// <summary>
@@ -103,9 +188,8 @@ public static class FigureFile
     /// <param name="width">Layout width (default: the chart's, else <see cref="DefaultWidth"/>).</param>
     /// <param name="height">Layout height (default: the chart's, else <see cref="DefaultHeight"/>).</param>
     /// <param name="scale">PNG pixels per layout pixel.</param>
-    /// <param name="palette">Write the PNG with a palette of at most 256 colours (<see cref="Browser.Palette"/>) instead of
-    /// lossless RGB: for a figure of pictures, whose RGB PNG is megabytes.</param>
-    public static SavedFigure Save(GenericChart chart, string htmlPath, int? width = null, int? height = null, double scale = PngScale, bool palette = false)
+    /// <param name="png">How the PNG is stored (<see cref="PngEncoding"/>; by default a palette PNG where it is faithful, else lossless RGB).</param>
+    public static SavedFigure Save(GenericChart chart, string htmlPath, int? width = null, int? height = null, double scale = PngScale, PngEncoding png = PngEncoding.PaletteWhereFaithful)
     {
         if (!htmlPath.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"Expected a figure path ending in .html, found '{htmlPath}'.", nameof(htmlPath));
@@ -114,11 +198,10 @@ public static class FigureFile
         SaveHtml(chart, htmlPath);
         var stem = htmlPath[..^".html".Length];
         if (Browser.Find() is null) return new SavedFigure(htmlPath, null, Browser.MissingMessage(htmlPath));
-        var png = stem + ".png";
-        var pngBytes = Browser.RenderPng(chart, w, h, scale);
-        if (palette) pngBytes = Browser.Palette(pngBytes);
-        Runtime.AtomicFile.WriteStream(png, s => s.Write(pngBytes));
-        return new SavedFigure(htmlPath, png, null);
+        var pngPath = stem + ".png";
+        var pngBytes = Browser.Encode(Browser.RenderPng(chart, w, h, scale), png);
+        Runtime.AtomicFile.WriteStream(pngPath, s => s.Write(pngBytes));
+        return new SavedFigure(htmlPath, pngPath, null);
     }
 
     /// <summary>Old name of <see cref="Browser.MissingMessage"/>, kept for callers that only write HTML.</summary>
@@ -222,6 +305,68 @@ public static class FigureFile
             using var stream = new MemoryStream();
             image.SaveAsPng(stream, PaletteEncoder(colours));
             return stream.ToArray();
+        }
+
+        /// <summary>
+        /// The largest mean difference, in levels per channel (0–255) over every pixel, at which a palette PNG is
+        /// faithful (<see cref="IsFaithful"/>). The quick reference's charts quantize at 0.02–0.25.
+        /// </summary>
+        public const double FaithfulMeanError = 0.5;
+
+        /// <summary>A pixel whose largest channel difference exceeds this many levels counts as changed by <see cref="IsFaithful"/>.</summary>
+        public const int FaithfulPixelError = 16;
+
+        /// <summary>
+        /// The largest share of pixels changed by more than <see cref="FaithfulPixelError"/> levels at which a palette PNG is
+        /// faithful: a few pixels of anti-aliased edges, never an area (the quick reference's charts: at most 6 in 2.9 million).
+        /// </summary>
+        public const double FaithfulChangedShare = 1e-4;
+
+        /// <summary>
+        /// Whether <paramref name="quantized"/> shows <paramref name="original"/> faithfully: the same size, a mean difference
+        /// of at most <see cref="FaithfulMeanError"/> levels per channel (alpha included), and at most a
+        /// <see cref="FaithfulChangedShare"/> of pixels changed by more than <see cref="FaithfulPixelError"/> levels in any channel.
+        /// </summary>
+        public static bool IsFaithful(Image<Rgba32> original, Image<Rgba32> quantized)
+        {
+            if (original.Width != quantized.Width || original.Height != quantized.Height) return false;
+            long sum = 0, changed = 0;
+            original.ProcessPixelRows(quantized, (first, second) =>
+            {
+                for (int y = 0; y < first.Height; y++)
+                {
+                    var a = first.GetRowSpan(y);
+                    var b = second.GetRowSpan(y);
+                    for (int x = 0; x < a.Length; x++)
+                    {
+                        int r = Math.Abs(a[x].R - b[x].R), g = Math.Abs(a[x].G - b[x].G), bl = Math.Abs(a[x].B - b[x].B), al = Math.Abs(a[x].A - b[x].A);
+                        sum += r + g + bl + al;
+                        if (Math.Max(Math.Max(r, g), Math.Max(bl, al)) > FaithfulPixelError) changed++;
+                    }
+                }
+            });
+            double pixels = (double)original.Width * original.Height;
+            return sum / (4 * pixels) <= FaithfulMeanError && changed / pixels <= FaithfulChangedShare;
+        }
+
+        /// <summary>
+        /// <paramref name="png"/> stored as <paramref name="encoding"/> says: for <see cref="PngEncoding.PaletteWhereFaithful"/> the
+        /// palette PNG (<see cref="Palette"/>) where it <see cref="IsFaithful"/> and is smaller, else the lossless one
+        /// (<see cref="Compact"/>). Deterministic: the same pixels always give the same bytes, whatever PNG they came in.
+        /// </summary>
+        public static byte[] Encode(byte[] png, PngEncoding encoding)
+        {
+            switch (encoding)
+            {
+                case PngEncoding.Palette: return Palette(png);
+                case PngEncoding.Lossless: return Compact(png);
+            }
+            var lossless = Compact(png);
+            var palette = Palette(png);
+            if (palette.Length >= lossless.Length) return lossless;
+            using var original = Image.Load<Rgba32>(png);
+            using var quantized = Image.Load<Rgba32>(palette);
+            return IsFaithful(original, quantized) ? palette : lossless;
         }
 
         /// <summary>The encoder of <see cref="Palette"/>: 8-bit palette, no dithering, zlib's best level, no metadata chunks.</summary>

@@ -186,8 +186,51 @@ public static class StudyReport
         }
         // Grad-CAM pictures of one pair per backbone × condition, where a pair still has its checkpoints (a committed study
         // keeps none: then the pictures its own run wrote stay).
-        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale, palette: DecisionRegionFigure.PalettePng));
+        StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale, png: DecisionRegionFigure.Png));
+        // Pages kept from an earlier write (the decision-region pictures of a study without checkpoints) load plotly.js
+        // from where the new ones do, and a copy no page loads any more goes.
+        FigureFile.UseSharedPlotlyJs(figures);
         return files;
+    }
+
+    /// <summary>What <see cref="CompactFigures"/> changed in a study's <c>figures/</c>.</summary>
+    /// <param name="Pages">HTML pages pointed at the shared plotly.js.</param>
+    /// <param name="PlotlyJsRemoved">Whether the folder's own <c>plotly.min.js</c> was removed.</param>
+    /// <param name="Pngs">PNGs written anew (as palette PNGs).</param>
+    /// <param name="BytesBefore">Bytes of the folder's files before.</param>
+    /// <param name="BytesAfter">Bytes of the folder's files after.</param>
+    public sealed record FiguresCompacted(IReadOnlyList<string> Pages, bool PlotlyJsRemoved, IReadOnlyList<string> Pngs, long BytesBefore, long BytesAfter);
+
+    /// <summary>
+    /// Brings the figures a study folder already holds to the form <see cref="Write"/> now gives them, without drawing them
+    /// again (no runs read, no numbers touched): the pages load the shared plotly.js where one is current
+    /// (<see cref="FigureFile.UseSharedPlotlyJs"/>), and each PNG stored as lossless RGB is stored as <see cref="FigureFile.Save"/>
+    /// stores it now (<see cref="FigureFile.Browser.Encode"/>: the decision-region figures always with a palette, the others
+    /// where the palette is faithful). The RGB PNGs hold exactly the pixels Chromium rendered, so the result is the bytes a new
+    /// write of the same figure gives. A palette PNG is left as it is. For a committed study folder written by an earlier build.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The study folder has no <c>figures/</c>.</exception>
+    public static FiguresCompacted CompactFigures(string studyDir)
+    {
+        var figures = Path.Combine(studyDir, "figures");
+        if (!Directory.Exists(figures))
+            throw new DirectoryNotFoundException($"{studyDir}: expected a study folder with figures/ (written by reproduce, merge or report), found no {figures}.");
+        long Bytes() => Directory.EnumerateFiles(figures).Sum(f => new FileInfo(f).Length);
+        long before = Bytes();
+        var (pages, removed) = FigureFile.UseSharedPlotlyJs(figures);
+        var pngs = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(figures, "*.png").Order(StringComparer.Ordinal))
+        {
+            var bytes = File.ReadAllBytes(path);
+            var info = SixLabors.ImageSharp.Image.Identify(bytes);
+            if (info?.Metadata.GetFormatMetadata(SixLabors.ImageSharp.Formats.Png.PngFormat.Instance).ColorType == SixLabors.ImageSharp.Formats.Png.PngColorType.Palette) continue;
+            var encoding = Path.GetFileName(path).StartsWith(StudyDecisionRegionFigures.PictureStem, StringComparison.Ordinal) ? DecisionRegionFigure.Png : PngEncoding.PaletteWhereFaithful;
+            var encoded = FigureFile.Browser.Encode(bytes, encoding);
+            if (encoded.AsSpan().SequenceEqual(bytes)) continue;
+            AtomicFile.WriteStream(path, s => s.Write(encoded));
+            pngs.Add(path);
+        }
+        return new FiguresCompacted(pages, removed, pngs, before, Bytes());
     }
 
     /// <summary>
@@ -304,9 +347,9 @@ public static class StudyReport
     static int browserWarned;
 
     // Without a size the figure is saved at its own layout size (FigureFile.LayoutSize), else at the default.
-    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null, double scale = FigureFile.PngScale, bool palette = false)
+    static void Save(Plotly.NET.GenericChart chart, string path, List<string> files, int? width = null, int? height = null, double scale = FigureFile.PngScale, PngEncoding png = PngEncoding.PaletteWhereFaithful)
     {
-        var saved = FigureFile.Save(chart, path, width, height, scale, palette);
+        var saved = FigureFile.Save(chart, path, width, height, scale, png);
         files.AddRange(saved.Files);
         // One line per process, not one per figure: the fix (install a browser) is the same for all of them.
         if (saved.Warning is { } w && Interlocked.Exchange(ref browserWarned, 1) == 0) Console.Error.WriteLine(w);

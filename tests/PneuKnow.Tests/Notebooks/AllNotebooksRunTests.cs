@@ -80,7 +80,12 @@ public sealed class AllNotebooksRunTests(ITestOutputHelper output)
             Assert.True(answer.Trim().Length > 0, $"{notebook}: the last cell printed no answer.");
             var charts = code.Where(c => Source(c!).Contains("Figures.", StringComparison.Ordinal) || Source(c!).Contains("Chart.", StringComparison.Ordinal)).ToList();
             if (charts.Count > 0 && PneuKnow.Plots.FigureFile.Browser.Find() is not null)
+            {
                 Assert.Contains(outputs, o => o!["data"]!["image/png"] is not null);
+                // A chart's PNG is stored as the figure files are: a palette PNG where faithful (PNG colour type 3, byte 25).
+                static byte[] Png(JsonNode png) => Convert.FromBase64String(png is JsonArray lines ? string.Concat(lines.Select(l => (string)l!)) : (string)png!);
+                Assert.Contains(outputs, o => o!["data"]!["image/png"] is { } png && Png(png)[25] == 3);
+            }
         }
         finally
         {

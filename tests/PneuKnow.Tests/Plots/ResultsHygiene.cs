@@ -6,8 +6,9 @@ namespace PneuKnow.Tests.Plots;
 /// <summary>
 /// What a results folder must not contain to read anywhere: a reference to a CDN (a page or notebook output that
 /// loads a script from the network shows nothing offline or on GitHub), an absolute path of the machine that wrote
-/// it, or an HTML figure without its PNG beside it (docs/figures.md: HTML and PNG per figure); and how many bytes it
-/// holds. The shared <c>plotly.min.js</c>, the library as Plotly.NET embeds it, is not read: it names its own CDN as the
+/// it, an HTML figure without its PNG beside it (docs/figures.md: HTML and PNG per figure), or a page whose
+/// <c>&lt;script src&gt;</c> of plotly.js is a URL or names a file that does not exist (<see cref="PlotlyScripts"/>); and how
+/// many bytes it holds. The shared <c>plotly.min.js</c>, the library as Plotly.NET embeds it, is not read: it names its own CDN as the
 /// default source of geographic outlines, which no figure here uses, and its code holds text like <c>a:\n</c> that reads
 /// as a Windows path. Compressed files (<c>X.csv.gz</c>) are read as their text, a unit's run pack (<c>runs.tar.br</c>) as
 /// the text of each file it packs.
@@ -47,6 +48,10 @@ internal static partial class ResultsHygiene
                     Check($"{name}:{entry}", System.Text.Encoding.UTF8.GetString(bytes));
                 continue;
             }
+            if (Path.GetExtension(file).Equals(".html", StringComparison.OrdinalIgnoreCase))
+                foreach (var (source, target) in PlotlyScripts(file))
+                    if (target is null) found.Add($"{name}: loads plotly.js from the network ({source})");
+                    else if (!File.Exists(target)) found.Add($"{name}: loads plotly.js from {source}, which does not exist ({Path.GetRelativePath(folder, target)})");
             bool compressed = file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
             if (!TextExtensions.Contains(Path.GetExtension(compressed ? file[..^3] : file), StringComparer.OrdinalIgnoreCase)) continue;
             if (Path.GetFileName(file) == PneuKnow.Plots.FigureFile.PlotlyJsFileName) continue;
@@ -60,6 +65,26 @@ internal static partial class ResultsHygiene
                 found.Add($"{name}: references a CDN ({Excerpt(text, script.Index)})");
             if (absolutePaths && AbsolutePath().Match(text) is { Success: true } abs)
                 found.Add($"{name}: contains an absolute path ({Excerpt(text, abs.Index)})");
+        }
+    }
+
+    [GeneratedRegex(@"<script\b[^>]*?\bsrc\s*=\s*[""']([^""']*plotly[^""']*)[""']", RegexOptions.IgnoreCase)]
+    private static partial Regex PlotlyScript();
+
+    /// <summary>
+    /// Every <c>&lt;script src=...&gt;</c> of <paramref name="page"/> that loads plotly.js: its source as written and the file it
+    /// resolves to (relative to the page's folder), or null where it is a URL (a scheme or <c>//</c>), which a reader offline
+    /// or on GitHub cannot load.
+    /// </summary>
+    public static IEnumerable<(string Source, string? Target)> PlotlyScripts(string page)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(page))!;
+        foreach (Match m in PlotlyScript().Matches(File.ReadAllText(page)))
+        {
+            var source = m.Groups[1].Value;
+            if (source.StartsWith("//", StringComparison.Ordinal) || Regex.IsMatch(source, @"^[A-Za-z][A-Za-z0-9+.-]*:")) { yield return (source, null); continue; }
+            var path = Uri.UnescapeDataString(source.Split('?', '#')[0]);
+            yield return (source, Path.GetFullPath(Path.Combine(folder, path)));
         }
     }
 

@@ -163,7 +163,7 @@ public sealed class DecisionRegionFigureStudyTests(TinyStudyRun tiny)
             var dir = Directory.CreateTempSubdirectory("decision-region-figure-").FullName;
             try
             {
-                var saved = FigureFile.Save(f.Picture!, Path.Combine(dir, "picture.html"), scale: DecisionRegionFigure.PngScale, palette: DecisionRegionFigure.PalettePng);
+                var saved = FigureFile.Save(f.Picture!, Path.Combine(dir, "picture.html"), scale: DecisionRegionFigure.PngScale, png: DecisionRegionFigure.Png);
                 using var png = SixLabors.ImageSharp.Image.Load(saved.Png!);
                 Assert.True(png.Width >= DecisionRegionFigure.MinWidth, $"{f.Label}: {png.Width} px");
                 Assert.Equal(SixLabors.ImageSharp.Formats.Png.PngColorType.Palette, png.Metadata.GetFormatMetadata(SixLabors.ImageSharp.Formats.Png.PngFormat.Instance).ColorType);

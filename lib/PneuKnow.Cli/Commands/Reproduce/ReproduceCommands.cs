@@ -2,7 +2,7 @@ using Spectre.Console.Cli;
 
 namespace PneuKnow.Cli.Commands.Reproduce;
 
-/// <summary>Registers the study commands: reproduce, merge, report, pack, unpack, slurm.</summary>
+/// <summary>Registers the study commands: reproduce, merge, report, pack, unpack, compact-figures, slurm.</summary>
 internal static class ReproduceCommands
 {
     public static void Register(IConfigurator config)
@@ -22,6 +22,9 @@ internal static class ReproduceCommands
         config.AddCommand<UnpackCommand>("unpack")
             .WithDescription("Write a study's packed runs back into plain run folders and remove the packs.")
             .WithExample("unpack", "results/reference/study");
+        config.AddCommand<CompactFiguresCommand>("compact-figures")
+            .WithDescription("Bring a study folder's figures to the committed form without drawing them again: pages load the shared plotly.min.js two folders up where one is current, RGB PNGs become palette PNGs where faithful.")
+            .WithExample("compact-figures", "results/reference/quick");
         config.AddCommand<SlurmCommand>("slurm")
             .WithDescription("Print a Slurm job-array script: one shard of the study per task, then a dependent merge job.")
             .WithExample("slurm", "--preset", "paper", "--shards", "10", "--partition", "gpu");
