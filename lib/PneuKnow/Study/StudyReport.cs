@@ -13,6 +13,22 @@ namespace PneuKnow.Study;
 /// <summary>Evaluates a study folder and writes its tables and figures.</summary>
 public static class StudyReport
 {
+    /// <summary>
+    /// The preset as the study in a folder ran it: the named preset with the stamp's backbones, runs, arms, conditions, seed
+    /// and precision.
+    /// </summary>
+    /// <exception cref="ArgumentException">The stamp names a preset, backbone or arm this build does not know.</exception>
+    public static StudyPreset PresetOf(StudyStamp stamp)
+    {
+        // Restrict with the stamp's runs sets every arm to them; the primary arms' count is then the stamp's own (null in a
+        // stamp written before per-arm counts, whose study ran Runs everywhere), never the current preset's.
+        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs, stamp.Arms) with { PrimaryRuns = stamp.PrimaryRuns };
+        if (stamp.Conditions is { Count: > 0 } conditions) preset = preset with { Conditions = conditions };
+        if (stamp.Seed is { } seed) preset = preset with { Seed = seed };
+        if (stamp.Precision is { } precision) preset = preset with { Precision = precision };
+        return preset;
+    }
+
     /// <summary>Reads every finished run of the study folder and groups repeated runs.</summary>
     /// <param name="studyDir">The study folder.</param>
     /// <param name="dataRoot">Where its data folders are now, when its runs recorded another place (a study continued on another
@@ -21,11 +37,7 @@ public static class StudyReport
     public static StudyEvaluation Evaluate(string studyDir, string? dataRoot = null)
     {
         var stamp = StudyStamp.Read(studyDir);
-        // Restrict with the stamp's runs sets every arm to them; the primary arms' count is then the stamp's own (null in a
-        // stamp written before per-arm counts, whose study ran Runs everywhere), never the current preset's.
-        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs, stamp.Arms) with { PrimaryRuns = stamp.PrimaryRuns };
-        if (stamp.Conditions is { Count: > 0 } conditions) preset = preset with { Conditions = conditions };
-        if (stamp.Seed is { } seed) preset = preset with { Seed = seed };
+        var preset = PresetOf(stamp);
         var split = StudyRunner.ReportedSplit(preset);
         var held = stamp.Units.ToHashSet(StringComparer.Ordinal);
         var cells = new List<StudyCell>();

@@ -114,7 +114,7 @@ public static class StudyRunner
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
             units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine(), preset.PrimaryRuns,
-            Arms: ArmsOf(preset));
+            Arms: ArmsOf(preset), Precision: PrecisionOf(preset));
         if (options.Units is null) stamp.Write(options.OutputDir);
         return new StudyResult(preset, stamp, done, sw.Elapsed);
     }
@@ -130,6 +130,12 @@ public static class StudyRunner
         var names = preset.Variants.Select(v => v.Name).ToList();
         return names.SequenceEqual(StudyPreset.Get(preset.Name).Variants.Select(v => v.Name)) ? null : names;
     }
+
+    /// <summary>
+    /// The precision a study stamp records: null for fp32, the published number format (stamps of fp32 studies stay byte for
+    /// byte as they were), else the preset's (<c>reproduce --precision</c>).
+    /// </summary>
+    public static Precision? PrecisionOf(StudyPreset preset) => preset.Precision == Precision.Float32 ? null : preset.Precision;
 
     /// <summary>
     /// How progress lines name unit <paramref name="index"/> (0-based) of <paramref name="count"/>: <c>unit 3/10 · resnet18 ·
@@ -265,6 +271,7 @@ public static class StudyRunner
             // Only the ResNets have a dilated variant; the others keep the reference stride.
             OutputStride = unit.Backbone.Contains("resnet", StringComparison.Ordinal) ? p.OutputStride : Models.Backbone.ReferenceOutputStride,
             PreciseBatchNorm = p.PreciseBatchNorm,
+            Precision = p.Precision,
         };
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
             Cuda: 0, RepeatedRuns: p.RunsOf(unit), Model: null, Teacher: null, Student: null)

@@ -54,6 +54,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         [Description("Base seed of the study (default: the preset's, 42). Another seed is a replication: every pair, teacher and data order is drawn anew; the study stamp records it")]
         public int? Seed { get; init; }
 
+        [CommandOption("--precision <PRECISION>")]
+        [Description("Train every run of the study in this number format: fp32 (every preset's, as published), bf16-mixed or fp16-mixed (autocast with float32 master weights). The study stamp records it when it is not fp32; merge refuses shards of different precisions.")]
+        public string? Precision { get; init; }
+
         [CommandOption("--workers <N>")]
         [Description("Units trained at once, each in its own process with threads/N intra-op threads (default 1). On the 2-core VM two workers trained no faster than one process with two threads.")]
         [DefaultValue(1)]
@@ -73,7 +77,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         public bool Wait { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            Workers < 1 ? Spectre.Console.ValidationResult.Error($"--workers: expected a positive count, found {Workers}.") : base.Validate();
+            Workers < 1 ? Spectre.Console.ValidationResult.Error($"--workers: expected a positive count, found {Workers}.")
+            : Precision is not null && !SnakeCase.TryParse<PneuKnow.Training.Precision>(Precision, out _)
+                ? Spectre.Console.ValidationResult.Error($"--precision: expected one of {string.Join(", ", SnakeCase.Names<PneuKnow.Training.Precision>())}, found '{Precision}'.")
+            : base.Validate();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -87,6 +94,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             preset = StudyRunner.Restrict(preset, s.Backbones?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), s.Runs,
                 s.Arms?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             if (s.Seed is { } seed) preset = preset with { Seed = seed };
+            if (s.Precision is { } precision) preset = preset with { Precision = SnakeCase.Parse<PneuKnow.Training.Precision>(precision, "--precision") };
         }
         catch (ArgumentException e)
         {
@@ -188,6 +196,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         return
         [
             $"preset:  {preset.Name}: {preset.Runs} run(s) per arm{primary}, {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; " +
+            (preset.Precision == PneuKnow.Training.Precision.Float32 ? "" : $"precision {SnakeCase.Of(preset.Precision)}; ") +
             $"conditions {string.Join(", ", preset.Conditions.Select(c => c.Name))}",
             $"units:   {units.Count} in shard {shard}: {string.Join(", ", groups)}",
         ];
