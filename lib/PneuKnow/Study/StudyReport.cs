@@ -139,8 +139,9 @@ public static class StudyReport
     /// <c>headline.md</c>) and <c>figures/</c> (accuracy with per-run points and 95 % CIs, accuracy vs ROI fraction, and per backbone training
     /// curves, confusion matrices and per-class F1, the teachers' recall per class, and the forest plot of <c>tables/claims.csv</c> where the study has one
     /// (<see cref="WriteClaimsFigure"/>); HTML with one shared plotly.min.js, plus a PNG where a Chromium is found) into the study folder. Returns the files written.
+    /// <paramref name="times"/>, when given, receives the tables', the figures' and the Grad-CAM pictures' seconds as parts of the study's time.
     /// </summary>
-    public static IReadOnlyList<string> Write(StudyEvaluation e, string? publishedMetricsPath = null)
+    public static IReadOnlyList<string> Write(StudyEvaluation e, string? publishedMetricsPath = null, StudyTimes? times = null)
     {
         var tables = Path.Combine(e.StudyDir, "tables");
         var figures = Path.Combine(e.StudyDir, "figures");
@@ -154,6 +155,8 @@ public static class StudyReport
             files.Add(Path.Combine(tables, name + ".csv"));
             files.Add(Path.Combine(tables, name + ".md"));
         }
+        // The tables, then the figures, then the Grad-CAM pictures, each timed as its part of the study (when asked).
+        var tablesTimed = times?.Measure(StudyPhase.Tables);
         Table(e.AccuracyTable(), "accuracy");
         Table(e.ClassScoresTable(), "class_scores");
         var headline = Path.Combine(tables, "headline.md");
@@ -168,6 +171,8 @@ public static class StudyReport
         {
             Table(Comparison(e, PublishedMetrics.Read(publishedMetricsPath)), "comparison_with_published");
         }
+        tablesTimed?.Dispose();
+        var figuresTimed = times?.Measure(StudyPhase.Figures);
 
         Save(StudyFigures.Accuracy(e.Cells.Select(ModelRunsOf).ToList(), MajorityRate(e), $"Accuracy per model ({e.Split} split)",
                 e.Cells.FirstOrDefault()?.Group.Classes.Count),
@@ -196,8 +201,10 @@ public static class StudyReport
                     $"{backbone}: F1 per class ({e.Split} split)"),
                 Path.Combine(figures, $"class_f1_{FileStem(backbone)}.html"), files);
         }
+        figuresTimed?.Dispose();
         // Grad-CAM pictures of one pair per backbone × condition, where a pair still has its checkpoints (a committed study
         // keeps none: then the pictures its own run wrote stay).
+        using var pictures = times?.Measure(StudyPhase.DecisionRegions);
         StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale, palette: DecisionRegionFigure.PalettePng));
         return files;
     }
