@@ -125,6 +125,13 @@ public sealed record StudyPreset(
     public int OutputStride { get; init; } = Models.Backbone.ReferenceOutputStride;
 
     /// <summary>
+    /// The number format of every run's training (<c>reproduce --precision</c>): fp32 in every preset; bf16-mixed or fp16-mixed
+    /// run the forward passes under autocast with float32 master weights (<see cref="Training.Precision"/>). Recorded in the
+    /// study stamp only when it is not fp32.
+    /// </summary>
+    public Training.Precision Precision { get; init; } = Training.Precision.Float32;
+
+    /// <summary>
     /// How many test images the study explains with Grad-CAM, per model and pair: the first ones of the test split in
     /// manifest order, every class included (healthy images too: most shortcut errors happen there). A count fixed before
     /// any result, sized to the preset's time budget (docs/study-design.md, claim 3).

@@ -13,6 +13,22 @@ namespace PneuKnow.Study;
 /// <summary>Evaluates a study folder and writes its tables and figures.</summary>
 public static class StudyReport
 {
+    /// <summary>
+    /// The preset as the study in a folder ran it: the named preset with the stamp's backbones, runs, arms, conditions, seed
+    /// and precision.
+    /// </summary>
+    /// <exception cref="ArgumentException">The stamp names a preset, backbone or arm this build does not know.</exception>
+    public static StudyPreset PresetOf(StudyStamp stamp)
+    {
+        // Restrict with the stamp's runs sets every arm to them; the primary arms' count is then the stamp's own (null in a
+        // stamp written before per-arm counts, whose study ran Runs everywhere), never the current preset's.
+        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs, stamp.Arms) with { PrimaryRuns = stamp.PrimaryRuns };
+        if (stamp.Conditions is { Count: > 0 } conditions) preset = preset with { Conditions = conditions };
+        if (stamp.Seed is { } seed) preset = preset with { Seed = seed };
+        if (stamp.Precision is { } precision) preset = preset with { Precision = precision };
+        return preset;
+    }
+
     /// <summary>Reads every finished run of the study folder and groups repeated runs.</summary>
     /// <param name="studyDir">The study folder.</param>
     /// <param name="dataRoot">Where its data folders are now, when its runs recorded another place (a study continued on another
@@ -21,11 +37,7 @@ public static class StudyReport
     public static StudyEvaluation Evaluate(string studyDir, string? dataRoot = null)
     {
         var stamp = StudyStamp.Read(studyDir);
-        // Restrict with the stamp's runs sets every arm to them; the primary arms' count is then the stamp's own (null in a
-        // stamp written before per-arm counts, whose study ran Runs everywhere), never the current preset's.
-        var preset = StudyRunner.Restrict(StudyPreset.Get(stamp.Preset), stamp.Backbones, stamp.Runs, stamp.Arms) with { PrimaryRuns = stamp.PrimaryRuns };
-        if (stamp.Conditions is { Count: > 0 } conditions) preset = preset with { Conditions = conditions };
-        if (stamp.Seed is { } seed) preset = preset with { Seed = seed };
+        var preset = PresetOf(stamp);
         var split = StudyRunner.ReportedSplit(preset);
         var held = stamp.Units.ToHashSet(StringComparer.Ordinal);
         var cells = new List<StudyCell>();
@@ -127,8 +139,9 @@ public static class StudyReport
     /// <c>headline.md</c>) and <c>figures/</c> (accuracy with per-run points and 95 % CIs, accuracy vs ROI fraction, and per backbone training
     /// curves, confusion matrices and per-class F1, the teachers' recall per class, and the forest plot of <c>tables/claims.csv</c> where the study has one
     /// (<see cref="WriteClaimsFigure"/>); HTML with one shared plotly.min.js, plus a PNG where a Chromium is found) into the study folder. Returns the files written.
+    /// <paramref name="times"/>, when given, receives the tables', the figures' and the Grad-CAM pictures' seconds as parts of the study's time.
     /// </summary>
-    public static IReadOnlyList<string> Write(StudyEvaluation e, string? publishedMetricsPath = null)
+    public static IReadOnlyList<string> Write(StudyEvaluation e, string? publishedMetricsPath = null, StudyTimes? times = null)
     {
         var tables = Path.Combine(e.StudyDir, "tables");
         var figures = Path.Combine(e.StudyDir, "figures");
@@ -142,6 +155,8 @@ public static class StudyReport
             files.Add(Path.Combine(tables, name + ".csv"));
             files.Add(Path.Combine(tables, name + ".md"));
         }
+        // The tables, then the figures, then the Grad-CAM pictures, each timed as its part of the study (when asked).
+        var tablesTimed = times?.Measure(StudyPhase.Tables);
         Table(e.AccuracyTable(), "accuracy");
         Table(e.ClassScoresTable(), "class_scores");
         var headline = Path.Combine(tables, "headline.md");
@@ -156,6 +171,8 @@ public static class StudyReport
         {
             Table(Comparison(e, PublishedMetrics.Read(publishedMetricsPath)), "comparison_with_published");
         }
+        tablesTimed?.Dispose();
+        var figuresTimed = times?.Measure(StudyPhase.Figures);
 
         Save(StudyFigures.Accuracy(e.Cells.Select(ModelRunsOf).ToList(), MajorityRate(e), $"Accuracy per model ({e.Split} split)",
                 e.Cells.FirstOrDefault()?.Group.Classes.Count),
@@ -184,8 +201,10 @@ public static class StudyReport
                     $"{backbone}: F1 per class ({e.Split} split)"),
                 Path.Combine(figures, $"class_f1_{FileStem(backbone)}.html"), files);
         }
+        figuresTimed?.Dispose();
         // Grad-CAM pictures of one pair per backbone × condition, where a pair still has its checkpoints (a committed study
         // keeps none: then the pictures its own run wrote stay).
+        using var pictures = times?.Measure(StudyPhase.DecisionRegions);
         StudyDecisionRegionFigures.Write(e, figures, (chart, path) => Save(chart, path, files, scale: DecisionRegionFigure.PngScale, png: DecisionRegionFigure.Png));
         // Pages kept from an earlier write (the decision-region pictures of a study without checkpoints) load plotly.js
         // from where the new ones do, and a copy no page loads any more goes.

@@ -20,6 +20,9 @@ public sealed record StudyOptions(string OutputDir, string DataRoot = "data/gene
 {
     /// <summary>Which checkpoints stay once their runs are scored (<see cref="Study.KeepCheckpoints"/>; default: those read after the study).</summary>
     public KeepCheckpoints KeepCheckpoints { get; init; } = StudyCheckpoints.Default;
+
+    /// <summary>Where the runner adds its parts of the study's wall time (data, training, validation, test passes, Grad-CAM); null: nowhere.</summary>
+    public StudyTimes? Times { get; init; }
 }
 
 /// <summary>What a study run did.</summary>
@@ -77,9 +80,11 @@ public static class StudyRunner
         var units = Select(StudyGrid.Shard(StudyGrid.Units(preset), shard), options.Units);
         var manifests = new Dictionary<string, string>(StringComparer.Ordinal);
         progress ??= SilentProgress.Instance;
+        var times = options.Times;
         foreach (var condition in units.Select(u => ConditionOf(preset, u)).DistinctBy(c => c.Name))
-            manifests[condition.Name] = EnsureData(preset, condition, options.DataRoot,
-                RelabelledProgress.Prefixed(progress, ProgressText.Label("data", condition.Name)));
+            using (times?.Measure(StudyPhase.Data))
+                manifests[condition.Name] = EnsureData(preset, condition, options.DataRoot,
+                    RelabelledProgress.Prefixed(progress, ProgressText.Label("data", condition.Name)));
         var runsRoot = Path.Combine(options.OutputDir, "runs");
         var configs = units.Select(u => ConfigFor(preset, u, manifests[ConditionOf(preset, u).Name], runsRoot)).ToList();
         // Every task of the study shows the study's clock after its own text (progress only; nothing of it reaches a file).
@@ -96,25 +101,33 @@ public static class StudyRunner
             var experimentOptions = new ExperimentOptions(OutputRoot: runsRoot, CacheDirectory: options.CacheDirectory)
             {
                 ProgressLabel = label,
-                EpochCompleted = (role, k, _) => clock.EpochTrained(unit.Key, role, k),
+                EpochCompleted = (role, k, _) =>
+                {
+                    clock.EpochTrained(unit.Key, role, k);
+                    times?.EpochTrained(unit.Key, role, k);
+                },
                 RunFinished = (role, k, result) =>
                 {
                     clock.RunFinished(unit.Key, role, k, StageOf(config, role).EffectiveEpochs(role == Role.Teacher));
+                    times?.RunFinished(unit.Key, role, k, result);
                     // The main arm's runs are scored for the decision-region tables as each one finishes (scores are cached in its
                     // folder), so that its checkpoint is no longer needed by anything the tables read.
                     if (scored)
-                        StudyDecisionRegions.ScoreRun(Experiment.RunFolderOf(Path.Combine(runsRoot, unit.Key), role, k),
-                            StudyDecisionRegions.ScoringOf(unit, role, k, ReportedSplit(preset), preset), timed);
+                        using (times?.Measure(StudyPhase.DecisionRegions))
+                            StudyDecisionRegions.ScoreRun(Experiment.RunFolderOf(Path.Combine(runsRoot, unit.Key), role, k),
+                                StudyDecisionRegions.ScoringOf(unit, role, k, ReportedSplit(preset), preset), timed);
                     // Predictions and scores are written: the checkpoint goes unless something reads it later.
                     checkpoints.RunFinished(unit, role, k);
                 },
             };
-            done.Add((unit, Experiment.Run(config, timed, experimentOptions, cancel)));
+            var experiment = Experiment.Run(config, timed, experimentOptions, cancel);
+            times?.ExperimentFinished(experiment);
+            done.Add((unit, experiment));
             checkpoints.Prune();
         }
         var stamp = new StudyStamp(preset.Name, StudyStamp.CurrentCodeVersion, shard.ToString(), preset.Backbones, preset.Runs,
             units.Select(u => u.Key).ToList(), preset.Conditions, preset.Seed, StudyStamp.CurrentMachine(), preset.PrimaryRuns,
-            Arms: ArmsOf(preset));
+            Arms: ArmsOf(preset), Precision: PrecisionOf(preset));
         if (options.Units is null) stamp.Write(options.OutputDir);
         return new StudyResult(preset, stamp, done, sw.Elapsed);
     }
@@ -130,6 +143,12 @@ public static class StudyRunner
         var names = preset.Variants.Select(v => v.Name).ToList();
         return names.SequenceEqual(StudyPreset.Get(preset.Name).Variants.Select(v => v.Name)) ? null : names;
     }
+
+    /// <summary>
+    /// The precision a study stamp records: null for fp32, the published number format (stamps of fp32 studies stay byte for
+    /// byte as they were), else the preset's (<c>reproduce --precision</c>).
+    /// </summary>
+    public static Precision? PrecisionOf(StudyPreset preset) => preset.Precision == Precision.Float32 ? null : preset.Precision;
 
     /// <summary>
     /// How progress lines name unit <paramref name="index"/> (0-based) of <paramref name="count"/>: <c>unit 3/10 · resnet18 ·
@@ -265,6 +284,7 @@ public static class StudyRunner
             // Only the ResNets have a dilated variant; the others keep the reference stride.
             OutputStride = unit.Backbone.Contains("resnet", StringComparison.Ordinal) ? p.OutputStride : Models.Backbone.ReferenceOutputStride,
             PreciseBatchNorm = p.PreciseBatchNorm,
+            Precision = p.Precision,
         };
         var baseConfig = new ExperimentConfig(unit.Key, Path.Combine(dataDir, "raw"), Path.Combine(dataDir, "roi"), manifest, runsRoot,
             Cuda: 0, RepeatedRuns: p.RunsOf(unit), Model: null, Teacher: null, Student: null)

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using PneuKnow.Runtime;
 
 namespace PneuKnow.Study;
@@ -23,8 +24,11 @@ namespace PneuKnow.Study;
 /// null: <paramref name="Runs"/> in every arm, as in stamps written before per-arm counts existed (their studies ran that).</param>
 /// <param name="Arms">The arms (<see cref="StudyVariant.Name"/>) of the grid, when <c>reproduce --arms</c> ran fewer than the preset's (a
 /// replication of the primary arms); null: the preset's own.</param>
+/// <param name="Precision">The number format every run trained in, when <c>reproduce --precision</c> chose one other than fp32; null (and
+/// then not written, so stamps of fp32 studies stay as they were): fp32.</param>
 public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units,
-    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null, int? PrimaryRuns = null, IReadOnlyList<string>? Arms = null)
+    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null, int? PrimaryRuns = null, IReadOnlyList<string>? Arms = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Training.Precision? Precision = null)
 {
     /// <summary>Where this process runs (<see cref="TorchRuntime.Machine"/>: what <see cref="Machine"/> records).</summary>
     public static string CurrentMachine() => TorchRuntime.Machine();
@@ -32,7 +36,12 @@ public sealed record StudyStamp(string Preset, string CodeVersion, string Shard,
     /// <summary>File name inside a study folder.</summary>
     public const string FileName = "study.json";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // Enums by their names as config files spell them (bf16-mixed); the stamp had no enum before Precision.
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     /// <summary>
     /// The engine's version plus its module version id: builds are deterministic, so the same
@@ -102,6 +111,8 @@ public static class ShardMerge
                 throw new InvalidDataException($"merge: {dir} ran with base seed {s.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(the preset's)"} but {first.Dir} with {first.Stamp.Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(the preset's)"}; a replication is its own study, not a shard.");
             if (!(s.Arms ?? []).SequenceEqual(first.Stamp.Arms ?? []))
                 throw new InvalidDataException($"merge: {dir} ran the arms [{string.Join(", ", s.Arms ?? ["(the preset's)"])}] but {first.Dir} [{string.Join(", ", first.Stamp.Arms ?? ["(the preset's)"])}]; shards of one study run the same arms.");
+            if (s.Precision != first.Stamp.Precision)
+                throw new InvalidDataException($"merge: {dir} trained in precision {PrecisionName(s)} but {first.Dir} in {PrecisionName(first.Stamp)}; shards of one study train in the same precision.");
             if (!s.Backbones.SequenceEqual(first.Stamp.Backbones) || s.Runs != first.Stamp.Runs || s.PrimaryRuns != first.Stamp.PrimaryRuns)
                 throw new InvalidDataException($"merge: {dir} covers backbones [{string.Join(", ", s.Backbones)}] × {RunCounts(s)} but {first.Dir} covers [{string.Join(", ", first.Stamp.Backbones)}] × {RunCounts(first.Stamp)}.");
         }
@@ -129,6 +140,8 @@ public static class ShardMerge
         merged.Write(outDir);
         return merged;
     }
+
+    static string PrecisionName(StudyStamp s) => SnakeCase.Of(s.Precision ?? Training.Precision.Float32);
 
     // "12 runs", or "12 runs (primary arms 30)": what a shard ran, for the refusal above.
     static string RunCounts(StudyStamp s) => s.PrimaryRuns is { } p

@@ -18,6 +18,9 @@ namespace PneuKnow.Training;
 public sealed record ExperimentResult(string Directory, ExperimentKind Kind, IReadOnlyList<TrainingResult> Baselines,
     IReadOnlyList<TrainingResult> Teachers, IReadOnlyList<TrainingResult> Students)
 {
+    /// <summary>Wall seconds this call spent decoding images into its image stores (or reading their cache); no file records it.</summary>
+    public double DataSeconds { get; init; }
+
     /// <summary>The runs whose numbers an experiment reports: the baselines, or the students.</summary>
     public IReadOnlyList<TrainingResult> Reported => Kind == ExperimentKind.Baseline ? Baselines : Students;
 }
@@ -105,11 +108,16 @@ public static class Experiment
 
         var manifest = Manifest.Load(config.MetadataFile, new ManifestOptions { ImageFolder = config.RawDataDir, RoiFolder = config.RoiDataDir });
         var stores = new Dictionary<int, ImageStore>();
+        double dataSeconds = 0;
         ImageStore StoreAt(int size)
         {
             if (!stores.TryGetValue(size, out var s))
+            {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 stores[size] = s = ImageStore.Open(manifest, size, new ImageStoreOptions { CacheDirectory = options.CacheDirectory },
                     RelabelledProgress.Prefixed(progress, ProgressText.Label(label)));
+                dataSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            }
             return s;
         }
 
@@ -131,7 +139,7 @@ public static class Experiment
                 options.RunFinished?.Invoke(Role.Baseline, k, runs[^1]);
             }
             WriteSummaries(root, config.ExperimentName, Role.Baseline, stage.Architecture, runs, consistency: false);
-            return new ExperimentResult(root, config.Kind, runs, [], []);
+            return new ExperimentResult(root, config.Kind, runs, [], []) { DataSeconds = dataSeconds };
         }
 
         var teacherStage = config.Teacher!;
@@ -188,7 +196,7 @@ public static class Experiment
             adapter?.Dispose();
         }
         WriteSummaries(root, config.ExperimentName, Role.Student, studentStage.Architecture, students, consistency: true);
-        return new ExperimentResult(root, config.Kind, [], teachers, students);
+        return new ExperimentResult(root, config.Kind, [], teachers, students) { DataSeconds = dataSeconds };
     }
 
     /// <summary>

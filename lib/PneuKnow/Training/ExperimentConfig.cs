@@ -129,6 +129,17 @@ public sealed record ExperimentConfig(
     /// <summary>Baseline or distillation.</summary>
     public ExperimentKind Kind => Model is not null ? ExperimentKind.Baseline : ExperimentKind.Distillation;
 
+    /// <summary>
+    /// The config with every stage (baseline, or teacher and student) training in <paramref name="precision"/>, whatever each
+    /// stage's <c>precision</c> key said: what <c>train --precision</c> applies.
+    /// </summary>
+    public ExperimentConfig WithPrecision(Precision precision) => this with
+    {
+        Model = Model is null ? null : Model with { Precision = precision },
+        Teacher = Teacher is null ? null : Teacher with { Precision = precision },
+        Student = Student is null ? null : Student with { Precision = precision },
+    };
+
     const string SettingsSection = "settings";
     static readonly string[] SettingsKeys = ["experiment_name", "raw_data_dir", "roi_data_dir", "metadata_file", "model_dir", "cuda", "repeated_runs"];
     static readonly string[] SettingsExtras = ["seed", "test_split", "valid_split"];

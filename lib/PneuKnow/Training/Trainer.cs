@@ -368,6 +368,7 @@ public static class Trainer
 
     static TrainingResult Finish(TrainingRun run, RunFolder folder, string key, ResumeState state, ScalarType dtype, MixedPrecision mixed)
     {
+        long started = Stopwatch.GetTimestamp();
         var model = run.Model;
         model.load(folder.BestModel);
         run.Method.Extra?.load(folder.BestExtra);
@@ -384,7 +385,7 @@ public static class Trainer
         // The run is complete: the resume state is no longer needed (best.pt and the logs stay).
         System.IO.Directory.Delete(folder.CheckpointDirectory, recursive: true);
         return new TrainingResult(folder.Directory, state.BestEpoch, state.BestValidLoss, state.BestValidAccuracy,
-            test?.Loss, test?.Accuracy, state.Epochs, state.Timings, Reused: false);
+            test?.Loss, test?.Accuracy, state.Epochs, state.Timings, Reused: false) { FinalPassSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds };
     }
 
     static Batch AsType(Batch b, ScalarType dtype) =>

@@ -155,7 +155,14 @@ public sealed record EpochTiming(int Epoch, double TrainSeconds, double ValidSec
 /// <param name="Reused">True when the run folder already held a finished run with the same configuration.</param>
 public sealed record TrainingResult(
     string Directory, int BestEpoch, double BestValidLoss, double BestValidAccuracy, double? TestLoss, double? TestAccuracy,
-    IReadOnlyList<EpochRecord> Epochs, IReadOnlyList<EpochTiming> Timings, bool Reused);
+    IReadOnlyList<EpochRecord> Epochs, IReadOnlyList<EpochTiming> Timings, bool Reused)
+{
+    /// <summary>
+    /// Wall seconds of the run's final pass in this process: the selected checkpoint loaded, its validation and test
+    /// predictions computed and written; 0 for a reused run. For the study's time breakdown only: no file records it.
+    /// </summary>
+    public double FinalPassSeconds { get; init; }
+}
 
 /// <summary>A NaN/Inf loss, an out-of-memory error, or a run folder that belongs to another configuration.</summary>
 public sealed class TrainingException(string message, Exception? inner = null) : Exception(message, inner);

@@ -54,6 +54,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         [Description("Base seed of the study (default: the preset's, 42). Another seed is a replication: every pair, teacher and data order is drawn anew; the study stamp records it")]
         public int? Seed { get; init; }
 
+        [CommandOption("--precision <PRECISION>")]
+        [Description("Train every run of the study in this number format: fp32 (every preset's, as published), bf16-mixed or fp16-mixed (autocast with float32 master weights). The study stamp records it when it is not fp32; merge refuses shards of different precisions.")]
+        public string? Precision { get; init; }
+
         [CommandOption("--workers <N>")]
         [Description("Units trained at once, each in its own process with threads/N intra-op threads (default 1). On the 2-core VM two workers trained no faster than one process with two threads.")]
         [DefaultValue(1)]
@@ -73,7 +77,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         public bool Wait { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            Workers < 1 ? Spectre.Console.ValidationResult.Error($"--workers: expected a positive count, found {Workers}.") : base.Validate();
+            Workers < 1 ? Spectre.Console.ValidationResult.Error($"--workers: expected a positive count, found {Workers}.")
+            : Precision is not null && !SnakeCase.TryParse<PneuKnow.Training.Precision>(Precision, out _)
+                ? Spectre.Console.ValidationResult.Error($"--precision: expected one of {string.Join(", ", SnakeCase.Names<PneuKnow.Training.Precision>())}, found '{Precision}'.")
+            : base.Validate();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -87,6 +94,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             preset = StudyRunner.Restrict(preset, s.Backbones?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), s.Runs,
                 s.Arms?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             if (s.Seed is { } seed) preset = preset with { Seed = seed };
+            if (s.Precision is { } precision) preset = preset with { Precision = SnakeCase.Parse<PneuKnow.Training.Precision>(precision, "--precision") };
         }
         catch (ArgumentException e)
         {
@@ -97,7 +105,10 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         // Held until the notebooks have run: every file of the study folder is this command's.
         using var owned = OutputFolder.Own(outDir, context, s.Wait, cancellationToken);
         var sw = Stopwatch.StartNew();
-        var report = TorchRuntime.Initialize(s.Device, s.Threads);
+        // The study's wall time by part, printed at the end (no file: the study's results do not depend on it).
+        var times = new StudyTimes();
+        TorchRuntimeReport report;
+        using (times.Measure(StudyPhase.Setup)) report = TorchRuntime.Initialize(s.Device, s.Threads);
         var o = Console.Out;
         foreach (var line in Header(preset, shard, s.Unit)) o.WriteLine(line);
         o.WriteLine($"device:  {report.DeviceDescription}, {report.Threads} threads");
@@ -118,18 +129,21 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
             {
                 // Generated once here, so that workers never race to generate the same data.
                 foreach (var condition in preset.Conditions)
-                    StudyRunner.EnsureData(preset, condition, s.Data, PneuKnow.Runtime.SilentProgress.Instance);
+                    using (times.Measure(StudyPhase.Data))
+                        StudyRunner.EnsureData(preset, condition, s.Data, PneuKnow.Runtime.SilentProgress.Instance);
                 int threads = Math.Max(1, (s.Threads ?? Environment.ProcessorCount) / workers);
                 o.WriteLine($"workers: {workers} processes × {threads} thread(s); logs under {Path.Combine(outDir, "logs")}");
-                var outcomes = await TerminalProgress.RunAsync(p => StudyWorkers.RunAsync(preset, units, workers,
-                    (unit, cancel) => UnitWorker.RunAsync(s, unit.Key, threads, outDir, cancel), p, cancellationToken));
+                IReadOnlyList<UnitOutcome> outcomes;
+                using (times.Measure(StudyPhase.Workers))
+                    outcomes = await TerminalProgress.RunAsync(p => StudyWorkers.RunAsync(preset, units, workers,
+                        (unit, cancel) => UnitWorker.RunAsync(s, unit.Key, threads, outDir, cancel), p, cancellationToken));
                 var failed = outcomes.Where(x => x.ExitCode != 0).ToList();
                 foreach (var f in failed)
                     Console.Error.WriteLine($"error: unit {f.Unit.Key} failed (exit {f.ExitCode}); its log: {UnitWorker.LogPath(outDir, f.Unit.Key)}\n{UnitWorker.Tail(outDir, f.Unit.Key, 8)}");
                 if (failed.Count > 0) return 1;
             }
             // With workers every run is finished by now, and this pass only collects them (and writes the stamp).
-            result = TerminalProgress.Run(p => StudyRunner.Run(preset, Options(s, outDir, shard), p, cancellationToken));
+            result = TerminalProgress.Run(p => StudyRunner.Run(preset, Options(s, outDir, shard) with { Times = times }, p, cancellationToken));
         }
         catch (Exception e) when (e is PneuKnow.Training.TrainingException or PneuKnow.Training.ConfigException or PneuKnow.Data.DataException or FileNotFoundException or InvalidDataException or ArgumentException)
         {
@@ -140,14 +154,17 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         if (shard.Count > 1)
         {
             o.WriteLine($"shard {shard} done; combine all shards with: pneuknow merge <shard folders...> --out <dir>");
+            foreach (var line in times.Lines()) o.WriteLine(line);
             return 0;
         }
 
-        var evaluation = StudyReport.Evaluate(outDir, s.Data);
-        var files = StudyReport.Write(evaluation);
+        StudyEvaluation evaluation;
+        using (times.Measure(StudyPhase.Tables)) evaluation = StudyReport.Evaluate(outDir, s.Data);
+        var files = StudyReport.Write(evaluation, times: times);
         o.WriteLine($"tables and figures: {files.Count} files under {outDir}");
         var claimsClock = System.Diagnostics.Stopwatch.StartNew();
-        var claims = TerminalProgress.Run(p => StudyReport.WriteClaims(evaluation, p));
+        IReadOnlyList<ClaimRow> claims;
+        using (times.Measure(StudyPhase.DecisionRegions)) claims = TerminalProgress.Run(p => StudyReport.WriteClaims(evaluation, p));
         o.WriteLine($"claims: {claims.Count} paired comparisons (decision regions scored with Grad-CAM) in {claimsClock.Elapsed.TotalMinutes:F1} min: {Path.Combine(outDir, "tables", StudyClaims.FileStem + ".csv")}");
 
         if (!s.NoNotebooks)
@@ -158,8 +175,12 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
                 if (s.Notebooks is not null) { Console.Error.WriteLine($"error: --notebooks: folder {folder} not found."); return 2; }
                 o.WriteLine($"notebooks: skipped ({Path.GetFullPath(folder)} not found; run from the repository root or pass --notebooks)");
             }
-            else if (await RunNotebooks(folder, preset.Name, outDir, s.Data, cancellationToken) is var failed && failed > 0)
-                return 1;
+            else
+            {
+                int failed;
+                using (times.Measure(StudyPhase.Notebooks)) failed = await RunNotebooks(folder, preset.Name, outDir, s.Data, cancellationToken);
+                if (failed > 0) return 1;
+            }
         }
 
         o.WriteLine();
@@ -167,6 +188,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         o.WriteLine(evaluation.Headline());
         if (preset.Name == "smoke")
             Console.Error.WriteLine("warning: the smoke preset checks that the pipeline runs end to end (2 epochs, 120 tiny phantoms, one run); its numbers mean nothing. Run the default quick preset for results.");
+        foreach (var line in times.Lines()) o.WriteLine(line);
         o.WriteLine($"total: {sw.Elapsed.TotalMinutes:F1} min on {report.DeviceDescription}");
         return 0;
     }
@@ -188,6 +210,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         return
         [
             $"preset:  {preset.Name}: {preset.Runs} run(s) per arm{primary}, {preset.Resolution} px, {preset.Epochs} epochs, base seed {preset.Seed}; " +
+            (preset.Precision == PneuKnow.Training.Precision.Float32 ? "" : $"precision {SnakeCase.Of(preset.Precision)}; ") +
             $"conditions {string.Join(", ", preset.Conditions.Select(c => c.Name))}",
             $"units:   {units.Count} in shard {shard}: {string.Join(", ", groups)}",
         ];

@@ -35,6 +35,7 @@ static class UnitWorker
         start.Environment[OutputFolder.LockHolderVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (s.Backbones is not null) { start.ArgumentList.Add("--backbones"); start.ArgumentList.Add(s.Backbones); }
         if (s.Arms is not null) { start.ArgumentList.Add("--arms"); start.ArgumentList.Add(s.Arms); }
+        if (s.Precision is not null) { start.ArgumentList.Add("--precision"); start.ArgumentList.Add(s.Precision); }
         if (s.Runs is { } runs) { start.ArgumentList.Add("--runs"); start.ArgumentList.Add(runs.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         if (s.Shard is not null) { start.ArgumentList.Add("--shard"); start.ArgumentList.Add(s.Shard); }
         start.ArgumentList.Add("--keep-checkpoints");

@@ -35,6 +35,15 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--wait")]
         [Description("When another process writes into the output folder (its lock names it), wait until it finishes instead of failing with exit 2.")]
         public bool Wait { get; init; }
+
+        [CommandOption("--precision <PRECISION>")]
+        [Description("Train every stage in this number format instead of the config's precision key: fp32, bf16-mixed or fp16-mixed (weights, Adam state and losses stay float32).")]
+        public string? Precision { get; init; }
+
+        public override ValidationResult Validate() =>
+            Precision is not null && !SnakeCase.TryParse<PneuKnow.Training.Precision>(Precision, out _)
+                ? ValidationResult.Error($"--precision: expected one of {string.Join(", ", SnakeCase.Names<PneuKnow.Training.Precision>())}, found '{Precision}'.")
+                : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -46,6 +55,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
+        if (settings.Precision is { } name) config = config.WithPrecision(SnakeCase.Parse<PneuKnow.Training.Precision>(name, "--precision"));
         // The experiment's folder is what this command writes; another experiment in the same --out is not in its way.
         var folder = Path.Combine(Path.GetFullPath(settings.Out ?? config.ModelDir), config.ExperimentName);
         using var owned = OutputFolder.Own(folder, context, settings.Wait, cancellationToken);
