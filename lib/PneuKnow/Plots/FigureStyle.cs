@@ -67,7 +67,7 @@ public static class FigureStyle
     /// <summary>The colour of a row without a verdict (<see cref="VerdictHex"/>).</summary>
     public const string NoVerdictHex = "#9E9E9E";
 
-    /// <summary>The sequential colour scale of every matrix figure (confusion, recall): white at 0, dark blue at 1.</summary>
+    /// <summary>The sequential colour scale of every matrix figure (the confusion matrices): white at 0, dark blue at 1.</summary>
     public static IReadOnlyList<object[]> ShareColourScale { get; } = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]];
 
     /// <summary>The text colour that reads on a cell of <see cref="ShareColourScale"/> holding <paramref name="share"/>.</summary>

@@ -3,7 +3,7 @@ using Plotly.NET;
 
 namespace PneuKnow.Plots;
 
-/// <summary>One annotated matrix of shares in [0, 1] (a row-normalised confusion matrix, recall per class of each teacher).</summary>
+/// <summary>One annotated matrix of shares in [0, 1] (a row-normalised confusion matrix).</summary>
 /// <param name="Title">Shown above the panel.</param>
 /// <param name="Share">Row i, column j: the share drawn as colour (NaN: an empty cell, no annotation).</param>
 /// <param name="RowLabels">One label per row, top to bottom (may hold plotly's small HTML: <c>&lt;b&gt;</c>, <c>&lt;span style&gt;</c>).</param>

@@ -312,15 +312,26 @@ public static class StudyReport
         return files;
     }
 
-    /// <summary>Every teacher run's eval-mode recall per class (the rows of tables/teachers.csv), failing teachers marked.</summary>
-    public static Plotly.NET.GenericChart TeachersFigure(StudyEvaluation e, IReadOnlyList<TeacherRow> teachers)
+    /// <summary>Every teacher run's eval-mode recall per class (the rows of tables/teachers.csv), failing teachers marked; arms named as the study's cells name them.</summary>
+    public static Plotly.NET.GenericChart TeachersFigure(StudyEvaluation e, IReadOnlyList<TeacherRow> teachers) =>
+        TeachersFigure(teachers, e.Cells.Where(c => c.Role == Role.Teacher).Select(c => c.Unit.Variant).DistinctBy(v => v.Name).ToList(), e.Split);
+
+    /// <summary>
+    /// The teachers' figure (<see cref="StudyFigures.TeacherRecallFigure"/>) of <paramref name="teachers"/>: a panel per
+    /// condition · backbone (rows) and arm (columns, labelled by <see cref="ModelLabel(Role, StudyVariant)"/> of the
+    /// variant in <paramref name="variants"/> that a row names, else by the row's variant name), the healthy class's gate
+    /// line at <see cref="StudyTeachers.HealthyRecallGate"/>. Its size follows the arms and classes, not the number of runs.
+    /// </summary>
+    /// <exception cref="ArgumentException">No teachers.</exception>
+    public static Plotly.NET.GenericChart TeachersFigure(IReadOnlyList<TeacherRow> teachers, IReadOnlyList<StudyVariant> variants, string split)
     {
-        string Arm(TeacherRow t) => e.Cells.FirstOrDefault(c => c.Role == Role.Teacher && c.Backbone == t.Backbone && c.Unit.ConditionName == t.Condition && c.Unit.Variant.Name == t.Variant)?.Model ?? t.Variant;
-        var rows = teachers.Select(t => new TeacherRecall(
-            string.Join(" · ", new[] { t.Condition, t.Backbone, Arm(t) }.Where(x => x.Length > 0)) + FormattableString.Invariant($" · run {t.Run}"), t.ClassRecall, t.Gate)).ToList();
+        string Arm(TeacherRow t) => variants.FirstOrDefault(v => v.Name == t.Variant) is { } v ? ModelLabel(Role.Teacher, v) : t.Variant;
+        var rows = teachers.Select(t => new TeacherRecall(string.Join(" · ", new[] { t.Condition, t.Backbone }.Where(x => x.Length > 0)), Arm(t), t.Run,
+            t.ClassRecall, t.Accuracy, t.BaselineAccuracy, t.Gate)).ToList();
         var classes = teachers.SelectMany(t => t.ClassRecall.Keys).Distinct().ToList();
-        return StudyFigures.TeacherRecallFigure(rows, classes, $"Teachers: eval-mode recall per class on their own input ({e.Split} split; tables/teachers.csv)",
-            FormattableString.Invariant($"healthy recall ≥ {StudyTeachers.HealthyRecallGate:0.0#} and accuracy ≥ the paired baseline's"));
+        return StudyFigures.TeacherRecallFigure(rows, classes, $"Teachers' eval-mode recall per class and accuracy, own input ({split} split; tables/teachers.csv)",
+            FormattableString.Invariant($"healthy recall ≥ {StudyTeachers.HealthyRecallGate:0.0#} and accuracy ≥ the paired baseline's"),
+            classes.FirstOrDefault(StudyTeachers.IsHealthy), StudyTeachers.HealthyRecallGate);
     }
 
     /// <summary>

@@ -113,38 +113,4 @@ public sealed class ClaimsForestTests : IDisposable
             Assert.All(points.Where(p => p.XAxis == axis), p => Assert.InRange(p.X + p.Plus, range[0], range[1]));
         }
     }
-
-    [Fact]
-    public void A_failed_teacher_is_a_red_marked_row_whose_cells_are_its_recall()
-    {
-        var teachers = new[]
-        {
-            new TeacherRecall("clean · r18 · ROI teacher · run 0", new Dictionary<string, double> { ["B"] = 0.8, ["NB"] = 1.0 }, ""),
-            new TeacherRecall("clean · r18 · ROI teacher · run 1", new Dictionary<string, double> { ["B"] = 0.9, ["NB"] = 0.2 }, "healthy_recall"),
-            new TeacherRecall("shortcut · r18 · raw teacher (noroi) · run 0", new Dictionary<string, double> { ["B"] = 0.4, ["NB"] = 0.95 }, "below_baseline"),
-        };
-        var chart = StudyFigures.TeacherRecallFigure(teachers, ["B", "NB"], "teachers", "healthy recall ≥ 0.9");
-        var figure = JsonDocument.Parse(GenericChart.toFigureJson(chart)).RootElement;
-        var heatmap = Assert.Single(figure.GetProperty("data").EnumerateArray(), t => t.GetProperty("type").GetString() == "heatmap");
-        double[][] expected = [[0.8, 1.0], [0.9, 0.2], [0.4, 0.95]];
-        Assert.Equal(expected, heatmap.GetProperty("z").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray());
-
-        var layout = figure.GetProperty("layout");
-        var labels = layout.GetProperty("yaxis").GetProperty("ticktext").EnumerateArray().Select(v => v.GetString()!).ToList();
-        Assert.Equal(3, labels.Count);
-        Assert.DoesNotContain(StudyFigures.FailMark, labels[0]);
-        Assert.Contains($"{StudyFigures.FailMark} healthy recall", labels[1]);
-        Assert.Contains($"{StudyFigures.FailMark} below baseline", labels[2]);
-        Assert.All(labels.Skip(1), l => Assert.Contains("color:#CC3311", l));
-        Assert.Equal(["bacterial", "healthy"], layout.GetProperty("xaxis").GetProperty("ticktext").EnumerateArray().Select(v => v.GetString()));
-        Assert.Contains("2 of 3 teacher run(s) fail the gate", layout.GetProperty("title").GetProperty("text").GetString());
-
-        // One annotation per cell on the panel's axes, holding the cell's recall.
-        var cells = layout.GetProperty("annotations").EnumerateArray().Where(a => a.GetProperty("xref").GetString() == "x").ToList();
-        Assert.Equal(6, cells.Count);
-        for (int t = 0; t < 3; t++)
-            for (int c = 0; c < 2; c++)
-                Assert.Equal(expected[t][c].ToString("0.00", CultureInfo.InvariantCulture),
-                    Assert.Single(cells, a => a.GetProperty("x").GetDouble() == c && a.GetProperty("y").GetDouble() == t).GetProperty("text").GetString());
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using PneuKnow.Distillation;
+using PneuKnow.Plots;
 using PneuKnow.Study;
 using PneuKnow.Tests.Plots;
 using PneuKnow.Training;
@@ -11,9 +12,10 @@ namespace PneuKnow.Tests.Study;
 /// The projected <c>du -sb</c> of a study folder once its preset has finished and its runs are packed, from the part of it
 /// committed so far (issue 24: results/reference/study under 10,000,000 bytes). Measured, not estimated: each unit of the
 /// preset is packed (<see cref="StudyPack.Pack"/>, on a copy) from the first of its committed runs, or of a committed unit
-/// of the same kind, at the unit's own run count. Estimated: the tables and figures, from a finished reference folder of
-/// the same design (the quick reference) scaled by what each file's rows are (<see cref="TableScale"/>), and the
-/// decision-region figures, which the quick reference does not hold (<see cref="DecisionRegionFigureBytes"/>).
+/// of the same kind, at the unit's own run count; and the teachers' figure, drawn for the preset's teacher runs
+/// (<see cref="TeachersFigure"/>). Estimated: the other tables and figures, from a finished reference folder of the same
+/// design (the quick reference) scaled by what each file's rows are (<see cref="TableScale"/>), and the decision-region
+/// figures, which the quick reference does not hold (<see cref="DecisionRegionFigureBytes"/>).
 /// </summary>
 internal sealed record StudySizeProjection(IReadOnlyList<(string Item, long Bytes, string How)> Items)
 {
@@ -33,7 +35,8 @@ internal sealed record StudySizeProjection(IReadOnlyList<(string Item, long Byte
 
     /// <summary>
     /// What a file of <c>tables/</c> or <c>figures/</c> holds a row (or a picture row) of: a scored main-arm run
-    /// (<c>decision_regions</c>, <c>occlusion</c>, the zero-map table), a teacher run (<c>teachers</c> and its figure), any run
+    /// (<c>decision_regions</c>, <c>occlusion</c>, the zero-map table), a teacher run (<c>teachers</c>; its figure is drawn,
+    /// not scaled: <see cref="TeachersFigure"/>), any run
     /// (<c>shortcut_reliance</c>), a backbone × condition (training curves and confusion matrices: means and sums), or a model
     /// of a unit (everything else: accuracy, class scores, claims and their forest plot, the published comparison).
     /// </summary>
@@ -101,6 +104,8 @@ internal sealed record StudySizeProjection(IReadOnlyList<(string Item, long Byte
         foreach (var folder in new[] { "tables", "figures", "notebooks" })
             foreach (var file in Directory.EnumerateFiles(Path.Combine(reference, folder)).Order(StringComparer.Ordinal))
             {
+                // The teachers' figure is drawn for the preset's teachers below, not scaled: its size follows the arms, not the runs.
+                if (folder == "figures" && Path.GetFileName(file).StartsWith(StudyReport.TeachersFigureStem + ".", StringComparison.Ordinal)) continue;
                 var rows = folder == "notebooks" ? Rows.Fixed : TableScale(file);
                 int theirs = Count(referencePreset, rows), ours = Count(preset, rows);
                 long size = new FileInfo(file).Length;
@@ -111,10 +116,34 @@ internal sealed record StudySizeProjection(IReadOnlyList<(string Item, long Byte
         if (preset.Variants.Any(v => v.Name.StartsWith("roi", StringComparison.Ordinal)) && !referencePreset.Variants.Any(v => v.Name.StartsWith("roi", StringComparison.Ordinal)))
             foreach (var file in Directory.EnumerateFiles(Path.Combine(reference, "figures"), "accuracy.*"))
                 items.Add(($"figures/accuracy_vs_roi_fraction{Path.GetExtension(file)}", new FileInfo(file).Length, "as the reference's accuracy figure"));
+        items.AddRange(TeachersFigure(preset, Path.Combine(scratch, "teachers")));
         int pictures = StudyGrid.Units(preset).Where(u => MainArm(u) && u.Kind == StudyUnitKind.Distillation).Count();
         if (!Directory.EnumerateFiles(Path.Combine(reference, "figures"), StudyDecisionRegionFigures.PictureStem + "*").Any())
             items.Add(("figures/decision_regions_*", pictures * DecisionRegionFigureBytes, $"{pictures} backbone × condition × {DecisionRegionFigureBytes:N0} (estimated from the smoke study)"));
         return new StudySizeProjection(items);
+    }
+
+    /// <summary>
+    /// <c>figures/teachers_recall.html</c> and <c>.png</c> of <paramref name="preset"/>, measured: drawn by
+    /// <see cref="StudyReport.TeachersFigure(IReadOnlyList{TeacherRow}, IReadOnlyList{StudyVariant}, string)"/> for one
+    /// synthetic teacher row per run of the preset (<see cref="SyntheticTeachers"/>: the figure's size follows its arms and
+    /// classes, its bytes barely its values) and saved by <see cref="FigureFile.Save"/> into
+    /// <c><paramref name="scratch"/>/reference/study/figures/</c>, with the plotly.js Plotly.NET embeds two folders up, so
+    /// that the page loads the shared copy as a committed study's page does.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No Chromium to export the PNG with.</exception>
+    public static IReadOnlyList<(string Item, long Bytes, string How)> TeachersFigure(StudyPreset preset, string scratch)
+    {
+        if (FigureFile.Browser.Find() is null) throw new InvalidOperationException(FigureFile.Browser.MissingMessage("the teachers' figure of the size projection"));
+        var reference = Directory.CreateDirectory(Path.Combine(scratch, "reference")).FullName;
+        File.WriteAllBytes(Path.Combine(reference, FigureFile.PlotlyJsFileName), FigureFile.PlotlyJs());
+        var figures = Directory.CreateDirectory(Path.Combine(reference, "study", "figures")).FullName;
+        var teachers = SyntheticTeachers.Of(preset);
+        var chart = StudyReport.TeachersFigure(teachers, SyntheticTeachers.Variants(preset), "test");
+        var saved = FigureFile.Save(chart, Path.Combine(figures, StudyReport.TeachersFigureStem + ".html"));
+        var png = SixLabors.ImageSharp.Image.Identify(saved.Png!);
+        string how = string.Create(CultureInfo.InvariantCulture, $"drawn for the preset's {teachers.Count} teacher runs (synthetic rows; {png.Width:N0} × {png.Height:N0} px)");
+        return [($"figures/{Path.GetFileName(saved.Html)}", new FileInfo(saved.Html).Length, how), ($"figures/{Path.GetFileName(saved.Png!)}", new FileInfo(saved.Png!).Length, how)];
     }
 
     /// <summary>The committed unit whose runs stand for <paramref name="unit"/>'s, and whether their scores are left out (a control arm's runs carry none).</summary>
