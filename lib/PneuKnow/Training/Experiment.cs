@@ -104,6 +104,8 @@ public static class Experiment
         AtomicFile.WriteAllText(Path.Combine(root, ConfigFileName), config.ToJson(relativeTo: root));
 
         var manifest = Manifest.Load(config.MetadataFile, new ManifestOptions { ImageFolder = config.RawDataDir, RoiFolder = config.RoiDataDir });
+        // The checks data check applies (one validator): an unknown label would otherwise become one more class of the head.
+        ManifestChecks.Check(manifest, $"training takes the authors' five labels (check the class column of {config.MetadataFile}, or run `pneuknow data check --manifest {config.MetadataFile}`)");
         var stores = new Dictionary<int, ImageStore>();
         ImageStore StoreAt(int size)
         {
