@@ -171,7 +171,7 @@ public static class Experiment
                 if (!File.Exists(teacherWeights))
                     throw new TrainingException($"{teacherWeights}: expected teacher run {k}'s selected weights to train student run {k}, found no file " +
                         "(checkpoints are not committed). Delete the teacher's run folder to train it again (deterministic on the same CPU, libtorch and threads).");
-                teacher.load(teacherWeights);
+                CheckpointFile.Load(teacher, teacherWeights);
             }
             using var student = Build(studentStage, data.Classes.Count, seed, options, device);
             var adapter = FeatureAdapter.Between(teacher, student, studentStage.Resolution, device);
