@@ -243,7 +243,15 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             }
             Trainer.Train(new TrainingRun(model, new Baseline(), data, Recipe(s, phantom) with { Precision = precision }, dir)
             {
-                EpochCompleted = (_, t) => { timings.Add(t); wall.Add(clock.Elapsed.TotalSeconds); clock.Restart(); },
+                EpochCompleted = (_, t) =>
+                {
+                    timings.Add(t);
+                    wall.Add(clock.Elapsed.TotalSeconds);
+                    // A line per epoch on stderr: a long measurement on a busy machine shows where it is and what it has found.
+                    Console.Error.WriteLine(FormattableString.Invariant(
+                        $"trainer epoch {t.Epoch + 1}/{s.Epochs}: rss {t.ResidentBytes / 1048576.0:F1} MiB, {t.TrainImagesPerSecond:F2} images/s in the training pass, {clock.Elapsed.TotalSeconds:F0} s"));
+                    clock.Restart();
+                },
                 BatchDrawn = (epoch, b) => { if (epoch > 0) seen += b.Size; },
             }, cancel: cancel);
         }
