@@ -165,7 +165,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             double bare = (bare1 + bare2) / 2;
             o.WriteLine($"precision: {SnakeCase.Of(p)}");
             o.WriteLine($"bare loop: {S(bare)} images/s (before {S(bare1)}, after {S(bare2)})");
-            o.WriteLine($"trainer:   {S(m.Trainer)} images/s in the training pass; {S(m.WholeEpoch)} images/s per whole epoch (with validation of {s.Batch} images, checkpoint and logs)");
+            o.WriteLine($"trainer:   {S(m.Trainer)} images/s in the training pass; {S(m.WholeEpoch)} images/s per whole epoch (with validation of {_store?.Split(PneuKnow.Data.SplitNames.Valid).Count ?? s.Batch} images{(_store is null ? "" : ", the precise-BN pass")}, checkpoint and logs)");
             o.WriteLine($"ratio: {S(m.Trainer / bare)} (trainer ÷ bare loop; target ≥ 0.9)");
             o.WriteLine($"rss: epoch 2 {m.Rss2 / 1048576.0:F1} MiB, epoch {m.Epochs} {m.RssLast / 1048576.0:F1} MiB ({100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} %)");
             foreach (var line in RssLines(m.Rss)) o.WriteLine(line);
