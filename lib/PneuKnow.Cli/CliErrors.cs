@@ -36,6 +36,17 @@ public static partial class CliErrors
         // Spectre's placeholder name as its value): the missing value is the error to report, not its consequence.
         if (error is CommandParseException or CommandRuntimeException && OptionValues.Missing(args) is { } missing)
             error = new UsageException(missing);
+        // A parallel loop (phantom rendering, decoding) wraps what failed in it: report the failure, not the wrapper.
+        if (error is AggregateException aggregate)
+            error = PneuKnow.Runtime.DiskFull.Find(aggregate) ?? aggregate.Flatten().InnerExceptions.FirstOrDefault() ?? error;
+        // A full disk names the folder the command owns and what it wrote there (or, outside an owned folder, the failed file's folder).
+        if (error is IOException io and not PneuKnow.Runtime.DiskFullException && PneuKnow.Runtime.DiskFull.Is(io))
+        {
+            (string Folder, DateTime Since) owned = Commands.OutputFolder.Current.Value
+                ?? (Path.GetDirectoryName(PneuKnow.Runtime.DiskFull.FailedPath(io) ?? ".") ?? ".", System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime());
+            var (folder, since) = owned;
+            error = PneuKnow.Runtime.DiskFull.Describe(io, folder, since)!;
+        }
         switch (error)
         {
             case CommandParseException or CommandRuntimeException:
@@ -51,7 +62,7 @@ public static partial class CliErrors
             case IOException or UnauthorizedAccessException or InvalidDataException or FormatException
                 or ArgumentException or KeyNotFoundException or NotSupportedException
                 or PneuKnow.Data.DataException or PneuKnow.Training.TrainingException or PneuKnow.Training.ConfigException:
-                stderr.WriteLine($"error: {error.Message}");
+                stderr.WriteLine($"error: {OneLine(error)}");
                 return ExitCodes.Failure;
             default:
                 stderr.WriteLine($"error: internal error ({error.GetType().Name}): {error.Message}");
@@ -59,6 +70,30 @@ public static partial class CliErrors
                 return ExitCodes.Internal;
         }
     }
+
+    /// <summary>
+    /// The message without .NET's argument decorations (an argument error's on one line): an <see cref="ArgumentException"/>'s
+    /// " (Parameter 'size')" and "Actual value was 0." become "size: …, found 0.".
+    /// </summary>
+    public static string OneLine(Exception error)
+    {
+        var message = error.Message;
+        if (error is ArgumentException { ParamName: { } name })
+        {
+            var actual = error is ArgumentOutOfRangeException { ActualValue: { } v } ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+            message = ParameterSuffix().Replace(message, "");
+            message = ActualValueLine().Replace(message, "").Trim().TrimEnd('.');
+            message = (message.StartsWith(name, StringComparison.Ordinal) ? message : $"{name}: {message}") + (actual is null ? "." : $", found {actual}.");
+            message = string.Join(' ', message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        }
+        return message;
+    }
+
+    [GeneratedRegex(@"\s*\(Parameter '[^']*'\)")]
+    private static partial Regex ParameterSuffix();
+
+    [GeneratedRegex(@"\s*Actual value was .*?\.?\s*$", RegexOptions.Singleline)]
+    private static partial Regex ActualValueLine();
 
     /// <summary>Spectre's message, made to name the option and, for an unknown one, the nearest valid name.</summary>
     static string Describe(Exception error, IReadOnlyList<string> args)
@@ -88,7 +123,7 @@ public static partial class CliErrors
             var option = at < 0 ? null : args[at] == value ? (at > 0 && args[at - 1].StartsWith('-') ? args[at - 1] : null) : args[at].Split('=')[0];
             // Option enums live in the CLI or, where the engine takes them as they are (KeepCheckpoints), in the engine.
             var choices = typeof(CliErrors).Assembly.GetTypes().Concat(typeof(PneuKnow.Study.StudyPreset).Assembly.GetTypes())
-                .FirstOrDefault(t => t.IsEnum && t.IsPublic && t.Name == type);
+                .FirstOrDefault(t => t.IsEnum && (t.IsPublic || t.IsNestedPublic) && t.Name == type);
             var expected = type switch
             {
                 _ when choices is not null => "one of " + string.Join(", ", Enum.GetNames(choices).Select(n => n.ToLowerInvariant())),

@@ -26,6 +26,7 @@ public class TorchSettings : CommandSettings
 
     public override Spectre.Console.ValidationResult Validate()
     {
+        if (TorchRuntime.CheckDeviceSpec(Device, "--device") is { } badDevice) return Spectre.Console.ValidationResult.Error(badDevice);
         if (Threads is <= 0) return Spectre.Console.ValidationResult.Error($"--threads: expected a positive count, found {Threads}.");
         if (ThreadCount.Check(Threads) is { Successful: false } tooMany) return tooMany;
         try

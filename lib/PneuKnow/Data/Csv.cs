@@ -92,6 +92,12 @@ public static class Csv
     // The text and the file it came from (the compressed copy's name in errors about its content).
     static (string Text, string Found) ReadLocated(string path)
     {
+        if (Directory.Exists(path))
+        {
+            var inside = Path.Combine(path, "manifest.csv");
+            throw new DataException(path, null, null, "expected a CSV file, found a directory" +
+                (File.Exists(inside) || File.Exists(inside + GzipSuffix) ? $"; did you mean {inside}?" : "."));
+        }
         var found = Locate(path)
             ?? throw new DataException(path, null, null, $"expected a CSV file, found none (file does not exist, nor {Path.GetFileName(path)}{GzipSuffix}).");
         if (!File.Exists(found)) return (RunFile.ReadAllText(found), found);

@@ -100,15 +100,22 @@ public sealed class ImageStore
         return b;
     }
 
+    /// <summary>The smallest working size <see cref="Open"/> accepts, in pixels.</summary>
+    public const int MinSize = 8;
+
+    /// <summary>The largest working size <see cref="Open"/> accepts, in pixels.</summary>
+    public const int MaxSize = 4096;
+
     /// <summary>
     /// Decodes every record of <paramref name="manifest"/> at <paramref name="size"/>×<paramref name="size"/>.
     /// Throws <see cref="DataException"/> naming the manifest line and image file of the first failure
     /// unless <see cref="ImageStoreOptions.SkipInvalid"/> is set.
     /// </summary>
+    /// <exception cref="ArgumentException">A size outside <see cref="MinSize"/>..<see cref="MaxSize"/>.</exception>
     /// <example><code>var store = ImageStore.Open(Manifest.Load(csv), 224); IAnnotatedImageSet train = store.Split("train");</code></example>
     public static ImageStore Open(Manifest manifest, int size, ImageStoreOptions? options = null, IProgress? progress = null)
     {
-        if (size < 8 || size > 4096) throw new ArgumentOutOfRangeException(nameof(size), size, "expected a working size of 8..4096 pixels");
+        if (size < MinSize || size > MaxSize) throw new ArgumentException($"ImageStore: expected a working size of {MinSize}..{MaxSize} pixels, found {size}.");
         options ??= new ImageStoreOptions();
         if (options.BitDepth is not (8 or 16)) throw new ArgumentException($"ImageStoreOptions.BitDepth: expected 8 or 16, found {options.BitDepth}.");
         var hashes = options.CacheDirectory is { } cd ? new ContentHashes(cd) : null;
@@ -128,7 +135,11 @@ public sealed class ImageStore
                 lock (gate) task.Advance();
             });
         }
-        hashes?.Save();
+        if (hashes is { WriteFailure: null })
+        {
+            try { hashes.Save(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { hashes.Fail(e); }
+        }
         var skipped = new List<SkippedItem>();
         for (int i = 0; i < recs.Count; i++)
             if (failures[i] is { } f)
@@ -138,8 +149,19 @@ public sealed class ImageStore
             }
         var keep = Enumerable.Range(0, recs.Count).Where(i => results[i] is not null).ToList();
         return new ImageStore(keep.Select(i => recs[i]).ToList(), keep.Select(i => results[i]!).ToArray(), options.BitDepth, manifest.Classes, size,
-            manifest.Skipped.Concat(skipped).ToList(), keep.Count(i => fromCache[i]), keep.Count(i => !fromCache[i]));
+            manifest.Skipped.Concat(skipped).ToList(), keep.Count(i => fromCache[i]), keep.Count(i => !fromCache[i]))
+        {
+            CacheWarning = hashes?.WriteFailure is { } failure
+                ? $"the decoded-image cache {Path.GetFullPath(hashes.Directory)} could not be written ({failure}); continued without writing it: every image was decoded and is in memory, and the next run decodes the missing entries again."
+                : null,
+        };
     }
+
+    /// <summary>
+    /// Why the decoded-image cache stopped being written during <see cref="Open"/> (a full disk, no permission), for the caller to
+    /// show as a warning; null when the cache was written or not asked for. The store is complete either way.
+    /// </summary>
+    public string? CacheWarning { get; private init; }
 
     /// <summary>All held images as one set.</summary>
     public IAnnotatedImageSet All => new Subset(this, Enumerable.Range(0, Count).ToArray(), "all");
@@ -255,7 +277,13 @@ public sealed class ImageStore
             Resampling.Linear(To8(roi), h, w, roi8, size, size);
             stored = new Stored(new AnnotatedImage(size, size, image8, roi8, mask, r.ClassCode), null);
         }
-        if (cachePath is not null) WriteCache(cachePath, stored);
+        // The cache is optional: once a write to it fails (a full disk, no permission), this open stops writing to it and
+        // the images decoded are used as they are.
+        if (cachePath is not null && hashes!.WriteFailure is null)
+        {
+            try { WriteCache(cachePath, stored); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { hashes.Fail(e); }
+        }
         return (stored, false);
     }
 
@@ -421,8 +449,16 @@ internal sealed class ContentHashes
     private const string IndexName = "hashes.tsv";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Length, long Ticks, byte[] Hash)> _memo = new(StringComparer.Ordinal);
     private bool _changed;
+    private string? _failure;
 
     public string Directory { get; }
+
+    /// <summary>Why writing to the cache failed (its first failure); null while it works.</summary>
+    public string? WriteFailure => Volatile.Read(ref _failure);
+
+    /// <summary>Records the first failed write; the store stops writing to the cache after it.</summary>
+    public void Fail(Exception e) =>
+        Interlocked.CompareExchange(ref _failure, PneuKnow.Runtime.DiskFull.Find(e) is not null ? $"no space left on the device: {e.Message}" : e.Message, null);
 
     public ContentHashes(string directory)
     {

@@ -137,8 +137,16 @@ public sealed class Manifest
             string imagePath = System.IO.Path.Combine(root, options.ImageFolder, r.File);
             try
             {
+                if (!options.AllowOutsideRoot) CheckNoLinkOut(System.IO.Path.Combine(root, options.ImageFolder), imagePath, csvPath, r.Line, options.ImageFolder);
                 var (w, h) = CheckHeader(imagePath, csvPath, r.Line, options.MaxPixels);
                 var ann = Annotate(r.File, r.Line, w, h, root, csvPath, options, annotations, usedAnnotationKeys);
+                if (!options.AllowOutsideRoot && ann is RoiImageAnnotation roi)
+                {
+                    CheckNoLinkOut(System.IO.Path.Combine(root, options.RoiFolder), roi.RoiPath, csvPath, r.Line, options.RoiFolder);
+                    if (roi.MaskPath is { } maskPath) CheckNoLinkOut(System.IO.Path.Combine(root, options.MaskFolder), maskPath, csvPath, r.Line, options.MaskFolder);
+                }
+                else if (!options.AllowOutsideRoot && ann is MaskImageAnnotation mask)
+                    CheckNoLinkOut(System.IO.Path.Combine(root, options.MaskFolder), mask.MaskPath, csvPath, r.Line, options.MaskFolder);
                 records.Add(new ManifestRecord(r.File, imagePath, ann, r.Label, classes.IndexOf(r.Label), r.Patient, r.Split, r.Line, w, h));
             }
             catch (DataException e) { errors.Add(r.File, e.File, e.Line, e.Column, e.Reason); }
@@ -151,6 +159,17 @@ public sealed class Manifest
                     errors.Add(key, a.Path, a.BoxLines is null ? null : src.Line, a.KeyColumn, $"annotation for '{key}', but the manifest {csvPath} has no such image.");
         }
         return new Manifest(csvPath, options, classes, records, errors.Items, cPatient >= 0);
+    }
+
+    /// <summary>
+    /// Refuses a file that a symbolic link inside its dataset folder leads out of it (<c>raw/sub → /outside</c>): the
+    /// confinement of <c>file_name</c>s would otherwise be one link away from any file on the machine.
+    /// </summary>
+    static void CheckNoLinkOut(string folder, string path, string csvPath, int line, string folderName)
+    {
+        if (Runtime.SafePath.LeavesByLink(folder, path))
+            throw new DataException(csvPath, line, "file_name",
+                $"expected a file inside the dataset's {folderName}/ folder, found {path} leading to {Runtime.SafePath.RealPath(path)} through a symbolic link; pass --allow-outside-root to accept it.");
     }
 
     /// <summary>Whether a manifest <c>file_name</c> is absolute or has a <c>..</c> segment (either could leave the image folders).</summary>
@@ -189,6 +208,8 @@ public sealed class Manifest
         int cId = t.Require("patientId"), cx = t.Require("x"), cy = t.Require("y"), cw = t.Require("width"), ch = t.Require("height"), cT = t.Require("Target");
         var boxes = new Dictionary<string, (int Line, List<Box> Boxes)>(StringComparer.Ordinal);
         var lines = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        // The line of each image's Target 0 ("no finding") row: an image cannot both have no finding and a box.
+        var noFinding = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (line, f) in t.Rows)
         {
             string id = f.Length > cId ? f[cId] : "";
@@ -202,9 +223,17 @@ public sealed class Manifest
                 var filled = new[] { cx, cy, cw, ch }.Where(c => f[c].Trim().Length > 0).Select(c => t.Header[c]).ToList();
                 if (filled.Count > 0)
                     errors.Add(id, path, line, "Target", $"expected empty {string.Join(", ", filled)} on a row with Target 0 (no finding), found {string.Join(", ", filled.Select(c => $"{c}={f[t.Header.ToList().IndexOf(c)]}"))}; set Target to 1 if this is a box.");
+                else if (lines.TryGetValue(id, out var boxLines))
+                    errors.Add(id, path, line, "Target", $"expected either a Target 0 row (no finding) or Target 1 rows (boxes) for image '{id}', found both: Target 1 on line {boxLines[0]}, Target 0 on line {line}.");
+                else noFinding.TryAdd(id, line);
                 continue;
             }
             if (f[cT] != "1") { errors.Add(id, path, line, "Target", $"expected 0 or 1, found '{f[cT]}'."); continue; }
+            if (noFinding.TryGetValue(id, out var zeroLine))
+            {
+                errors.Add(id, path, line, "Target", $"expected either a Target 0 row (no finding) or Target 1 rows (boxes) for image '{id}', found both: Target 0 on line {zeroLine}, Target 1 on line {line}.");
+                continue;
+            }
             var v = new double[4]; bool ok = true;
             foreach (var (col, i) in new[] { (cx, 0), (cy, 1), (cw, 2), (ch, 3) })
                 if (!double.TryParse(f[col], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || double.IsNaN(v[i]))
@@ -331,6 +360,17 @@ public sealed class Manifest
         var source = Records.Where(r => r.Split == from).ToList();
         var map = PatientSplits.Assign(source.Select(r => (r.PatientId, r.ClassCode)), new SplitFractions(1 - fraction, 0, fraction), seed);
         return With(Records.Select(r => r.Split == from && map[r.PatientId] == SplitNames.Test ? r with { Split = SplitNames.Test } : r).ToList());
+    }
+
+    /// <summary>
+    /// This manifest without the images of <paramref name="invalid"/> (found unreadable after loading, e.g. by decoding their
+    /// pixels with <see cref="ImageStore"/>), which join <see cref="Skipped"/>: what <c>--skip-invalid</c> keeps and reports.
+    /// </summary>
+    public Manifest Without(IReadOnlyList<SkippedItem> invalid)
+    {
+        var drop = invalid.Select(i => i.FileName).ToHashSet(StringComparer.Ordinal);
+        return new Manifest(Path, Options, Classes, Records.Where(r => !drop.Contains(r.FileName)).ToList(),
+            Skipped.Concat(invalid.Where(i => !Skipped.Contains(i))).ToList(), HasPatientIds);
     }
 
     private Manifest With(IReadOnlyList<ManifestRecord> records)

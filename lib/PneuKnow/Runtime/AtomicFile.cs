@@ -25,6 +25,8 @@ public static class AtomicFile
         try
         {
             write(temp);
+            if (_freeSpace.Value is { } free && Interlocked.Add(ref free.Value, -new FileInfo(temp).Length) < 0)
+                throw DiskFull.Simulated(temp);
             if (mode is { } m && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, m);
             File.Move(temp, full, overwrite: true);
         }
@@ -32,6 +34,26 @@ public static class AtomicFile
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    static readonly AsyncLocal<System.Runtime.CompilerServices.StrongBox<long>?> _freeSpace = new();
+
+    /// <summary>
+    /// Makes every write of this class in the calling flow (and the parallel loops it starts) fail as on a full disk, with the
+    /// <see cref="IOException"/> .NET raises for ENOSPC, once the files written add up to more than <paramref name="bytes"/>:
+    /// how tests reach the full-disk paths without a full disk. Other threads' writes are not affected.
+    /// </summary>
+    /// <returns>Ends the simulation when disposed.</returns>
+    public static IDisposable SimulateFreeSpace(long bytes)
+    {
+        var previous = _freeSpace.Value;
+        _freeSpace.Value = new System.Runtime.CompilerServices.StrongBox<long>(bytes);
+        return new Restore(() => _freeSpace.Value = previous);
+    }
+
+    sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 
     /// <summary>The temporary file's name for <paramref name="fileName"/>: hidden, with the writer's pid and a unique suffix.</summary>

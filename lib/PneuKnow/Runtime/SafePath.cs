@@ -62,6 +62,44 @@ public static class SafePath
             throw new IOException($"output path: expected a file under {fullRoot}, found {full}; a name taken from the data must not leave the output folder.");
         return full;
     }
+
+    /// <summary>
+    /// The path with every symbolic link along it resolved (the folder links included, as <c>realpath</c> does); components
+    /// that do not exist are kept as written.
+    /// </summary>
+    /// <exception cref="IOException">More than 40 links on the way (a cycle).</exception>
+    public static string RealPath(string path) => RealPath(Path.GetFullPath(path), 0);
+
+    static string RealPath(string full, int hops)
+    {
+        var root = Path.GetPathRoot(full)!;
+        var parts = full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        var current = root;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            var next = Path.Combine(current, parts[i]);
+            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+            if (info.Exists && info.LinkTarget is { } target)
+            {
+                if (hops >= 40) throw new IOException($"{full}: expected a path, found more than 40 symbolic links on the way (a cycle?).");
+                var resolved = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
+                return RealPath(Path.Combine([resolved, .. parts[(i + 1)..]]), hops + 1);
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    /// <summary>
+    /// Whether the existing file <paramref name="path"/>, followed through its symbolic links, lies outside
+    /// <paramref name="folder"/> (followed through its own): a link such as <c>raw/sub → /outside</c> inside a dataset folder.
+    /// </summary>
+    public static bool LeavesByLink(string folder, string path)
+    {
+        if (!File.Exists(path)) return false;
+        var realFolder = Path.TrimEndingDirectorySeparator(RealPath(folder));
+        return !RealPath(path).StartsWith(realFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>

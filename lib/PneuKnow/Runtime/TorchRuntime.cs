@@ -123,6 +123,21 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// Checks the form of a device option before anything loads: auto, cpu, cuda or cuda:N (N ≥ 0). Whether CUDA is there is
+    /// decided at <see cref="Initialize"/>.
+    /// </summary>
+    /// <param name="spec">The value given.</param>
+    /// <param name="option">The option's name for the message, e.g. <c>--device</c>.</param>
+    /// <returns>Null when well formed; otherwise the message naming the option, the accepted forms and the value found.</returns>
+    public static string? CheckDeviceSpec(string spec, string option)
+    {
+        var s = spec.Trim().ToLowerInvariant();
+        bool ok = s is "auto" or "cpu" or "cuda"
+            || (s.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(s.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _));
+        return ok ? null : $"{option}: expected auto, cpu, cuda or cuda:N, found '{spec}'.";
+    }
+
     static (torch.Device, string) ChooseDevice(string spec)
     {
         var s = spec.Trim().ToLowerInvariant();

@@ -3,7 +3,10 @@ using PneuKnow.Training;
 
 namespace PneuKnow.Study;
 
-/// <summary>Which run checkpoints (<c>best.pt</c>, <c>best_extra.pt</c>) a study keeps once their predictions and scores are written.</summary>
+/// <summary>
+/// Which run checkpoints (<c>best.pt</c>, <c>best_extra.pt</c>) a study keeps once their predictions and scores are written;
+/// those it keeps are packed losslessly (<see cref="CheckpointFile"/>).
+/// </summary>
 public enum KeepCheckpoints
 {
     /// <summary>
@@ -60,11 +63,39 @@ public sealed class StudyCheckpoints
 
     /// <summary>
     /// Under <see cref="KeepCheckpoints.Used"/>: in every main arm of the study whose runs have all finished (here or in
-    /// another process), removes the checkpoints of every pair but the lowest complete one. Call it after the units have run.
+    /// another process), removes the checkpoints of every pair but the lowest complete one; under every setting, packs the
+    /// checkpoints that training no longer reads. Call it after the units have run.
     /// </summary>
     public void Prune()
     {
-        if (_keep != KeepCheckpoints.Used) return;
+        if (_keep == KeepCheckpoints.Used) RemoveUnkept();
+        PackFinished();
+    }
+
+    /// <summary>
+    /// Packs (<see cref="CheckpointFile.Pack"/>, lossless, about a sixth smaller) every checkpoint that training will not read
+    /// again: a finished baseline's or student's, and a finished teacher's once its student has finished. What reads it
+    /// later (the decision-region figures, chapter 04, <c>pneuknow explain</c>) loads the same weights.
+    /// </summary>
+    void PackFinished()
+    {
+        foreach (var unit in StudyGrid.Units(_preset))
+        {
+            var roles = unit.Kind == StudyUnitKind.Distillation ? new[] { Role.Teacher, Role.Student } : [Role.Baseline];
+            for (int k = 0; k < _preset.RunsOf(unit); k++)
+                foreach (var role in roles)
+                {
+                    var folder = Folder(unit, role, k);
+                    if (!File.Exists(new RunFolder(folder).Result)) continue;
+                    if (role == Role.Teacher && !File.Exists(new RunFolder(Folder(unit, Role.Student, k)).Result)) continue;
+                    foreach (var file in FilesOf(folder).Where(File.Exists))
+                        CheckpointFile.Pack(file);
+                }
+        }
+    }
+
+    void RemoveUnkept()
+    {
         var kd = StudyGrid.Units(_preset).Where(u => u.Kind == StudyUnitKind.Distillation && u.Variant.Name == StudyVariant.Main.Name);
         foreach (var unit in kd)
         {

@@ -107,6 +107,8 @@ public static class Experiment
         AtomicFile.WriteAllText(Path.Combine(root, ConfigFileName), config.ToJson(relativeTo: root));
 
         var manifest = Manifest.Load(config.MetadataFile, new ManifestOptions { ImageFolder = config.RawDataDir, RoiFolder = config.RoiDataDir });
+        // The checks data check applies (one validator): an unknown label would otherwise become one more class of the head.
+        ManifestChecks.Check(manifest, $"training takes the authors' five labels (check the class column of {config.MetadataFile}, or run `pneuknow data check --manifest {config.MetadataFile}`)");
         var stores = new Dictionary<int, ImageStore>();
         double dataSeconds = 0;
         ImageStore StoreAt(int size)
@@ -177,7 +179,7 @@ public static class Experiment
                 if (!File.Exists(teacherWeights))
                     throw new TrainingException($"{teacherWeights}: expected teacher run {k}'s selected weights to train student run {k}, found no file " +
                         "(checkpoints are not committed). Delete the teacher's run folder to train it again (deterministic on the same CPU, libtorch and threads).");
-                teacher.load(teacherWeights);
+                CheckpointFile.Load(teacher, teacherWeights);
             }
             using var student = Build(studentStage, data.Classes.Count, seed, options, device);
             var adapter = FeatureAdapter.Between(teacher, student, studentStage.Resolution, device);

@@ -51,7 +51,7 @@ public sealed record TrainedModel(RunFolder Folder, Backbone Model, string Archi
         string? metadata = config?.MetadataFile, raw = config?.RawDataDir, roi = config?.RoiDataDir;
 
         var model = BackboneZoo.Create(new BackboneOptions(architecture, classes.Count, dropout, OutputStride: outputStride));
-        model.load(folder.BestModel);
+        CheckpointFile.Load(model, folder.BestModel);
         model.to(TorchRuntime.Device);
         model.eval();
         return new TrainedModel(folder, model, architecture, method, classes, resolution, metadata, raw, roi);

@@ -370,8 +370,8 @@ public static class Trainer
     {
         long started = Stopwatch.GetTimestamp();
         var model = run.Model;
-        model.load(folder.BestModel);
-        run.Method.Extra?.load(folder.BestExtra);
+        CheckpointFile.Load(model, folder.BestModel);
+        if (run.Method.Extra is { } extraModule) CheckpointFile.Load(extraModule, folder.BestExtra);
         var valid = Evaluate(model, run.Method, run.Data.Valid, dtype, mixed, run.Data.Classes, keepRows: true);
         new Predictions(run.Data.Classes, valid.Rows).Write(folder.Predictions(run.Data.Valid.Name));
         SplitResult? test = null;

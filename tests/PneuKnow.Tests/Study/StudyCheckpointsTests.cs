@@ -99,6 +99,26 @@ public sealed class StudyCheckpointsTests : IDisposable
         Assert.Empty(Directory.GetFiles(Runs, "*.pt", SearchOption.AllDirectories));
     }
 
+    /// <summary>What a study keeps is packed (lossless: the bytes read back are the bytes written); what training may still read is not.</summary>
+    [Fact]
+    public void Kept_checkpoints_are_packed_once_training_no_longer_reads_them()
+    {
+        var keeper = new StudyCheckpoints(KeepCheckpoints.Used, Runs, Preset);
+        var kd = Unit(StudyUnitKind.Distillation, StudyCondition.Clean);
+        Arm(keeper, StudyCondition.Clean, afterStudent: k =>
+        {
+            // Before the unit's prune nothing is packed; a teacher whose student is still to train never is.
+            Assert.False(CheckpointFile.IsPacked(new RunFolder(Folder(kd, Role.Teacher, 0)).BestModel));
+        });
+        foreach (var (unit, role) in new[] { (Unit(StudyUnitKind.Baseline, StudyCondition.Clean), Role.Baseline), (kd, Role.Teacher), (kd, Role.Student) })
+        {
+            var f = new RunFolder(Folder(unit, role, 0));
+            Assert.True(CheckpointFile.IsPacked(f.BestModel), f.BestModel);
+            Assert.Equal("weights"u8.ToArray(), CheckpointFile.ReadBytes(f.BestModel));
+            Assert.Equal("adapter"u8.ToArray(), CheckpointFile.ReadBytes(f.BestExtra));
+        }
+    }
+
     [Fact]
     public void All_keeps_every_checkpoint()
     {
@@ -148,6 +168,10 @@ public sealed class StudyCheckpointsStudyTests(TinyStudyRun tiny)
         // Every run, kept or not, still has what the tables read.
         var runs = Directory.GetDirectories(Path.Combine(tiny.Study, "runs"), "run_*", SearchOption.AllDirectories);
         Assert.Equal(TinyStudy.Preset.Runs * 6, runs.Length);
+        // The kept ones are packed, and load as the weights they were (TrainedModel reads packed checkpoints).
+        Assert.All(kept, k => Assert.True(CheckpointFile.IsPacked(Path.Combine(tiny.Study, "runs", k, "best.pt")), k));
+        using var model = TrainedModel.Load(Path.Combine(tiny.Study, "runs", kept[0]));
+        Assert.NotEmpty(model.Model.parameters());
         Assert.All(runs, r => Assert.True(File.Exists(Path.Combine(r, "result.json")) && File.Exists(Path.Combine(r, StudyDecisionRegions.RunScoresStampFileName)), r));
     }
 }

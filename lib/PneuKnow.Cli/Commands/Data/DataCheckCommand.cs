@@ -17,6 +17,14 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         [CommandOption("--cache <DIR>")]
         [Description("Decoded-image cache folder for --decode (e.g. data/cache).")]
         public string? Cache { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Decode is { } size && (size < ImageStore.MinSize || size > ImageStore.MaxSize))
+                return ValidationResult.Error($"--decode: expected a working size of {ImageStore.MinSize}..{ImageStore.MaxSize} pixels, found {size}.");
+            if (Cache is not null && Decode is null) return ValidationResult.Error("--cache: expected together with --decode (the cache holds decoded images), found --cache alone.");
+            return base.Validate();
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -29,6 +37,9 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         {
             var store = TerminalProgress.Run(p => ImageStore.Open(manifest, size, new ImageStoreOptions { CacheDirectory = settings.Cache, SkipInvalid = settings.SkipInvalid }, p));
             skipped = store.Skipped;
+            // The counts below are of the images that decoded (an image skipped here is not in the store).
+            manifest = manifest.Without(store.Skipped.Skip(manifest.Skipped.Count).ToList());
+            if (store.CacheWarning is { } warning) Console.Error.WriteLine($"warning: {warning}");
             o.WriteLine($"decoded {store.Decoded}, from cache {store.CacheHits}; {store.All.Count} images at {size} px hold {store.FootprintBytes / 1048576.0:F1} MiB");
         }
         o.WriteLine($"{manifest.Path}: {manifest.Records.Count} images, {manifest.Records.Select(r => r.PatientId).Distinct().Count()} patients"

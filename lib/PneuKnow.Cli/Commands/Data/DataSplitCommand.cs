@@ -41,6 +41,13 @@ public sealed class DataSplitCommand : Command<DataSplitCommand.Settings>
     {
         var manifest = Manifest.Load(settings.Manifest, settings.ToOptions());
         settings.CheckClasses(manifest);
+        if (settings.SkipInvalid)
+        {
+            // The manifest's checks read image headers only; a truncated or corrupt PNG passes them. Decoding every image
+            // (at the smallest working size: the decode is the check) keeps such images out of the new manifest.
+            var store = TerminalProgress.Run(p => ImageStore.Open(manifest, ImageStore.MinSize, new ImageStoreOptions { SkipInvalid = true }, p));
+            manifest = manifest.Without(store.Skipped.Skip(manifest.Skipped.Count).ToList());
+        }
         var result = settings.CarveTest is { } f
             ? manifest.CarveTest(f, settings.Seed)
             : manifest.WithPatientSplits(settings.Fractions is null ? SplitFractions.Default : SplitFractions.Parse(settings.Fractions), settings.Seed);

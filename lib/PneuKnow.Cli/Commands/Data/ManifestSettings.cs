@@ -48,24 +48,16 @@ public class ManifestSettings : CommandSettings
     public bool AllowOutsideRoot { get; init; }
 
     /// <summary>The authors' five labels (B bacterial, C COVID-19, NB healthy, P fungal, V viral).</summary>
-    public static readonly IReadOnlyList<string> KnownClasses = ["B", "C", "NB", "P", "V"];
+    public static IReadOnlyList<string> KnownClasses => ManifestChecks.KnownClasses;
 
     /// <summary>
-    /// Without <c>--classes</c> the codes follow the sorted labels found, which is only safe for the authors' five:
-    /// a stray <c>p</c> beside <c>P</c> would silently make a sixth class. Other labels need an explicit list.
+    /// The shared manifest checks (<see cref="ManifestChecks"/>, the same that <c>train</c> applies): without <c>--classes</c>
+    /// the codes follow the sorted labels found, which is only safe for the authors' five.
     /// </summary>
     /// <exception cref="DataException">Labels outside the known five and no <c>--classes</c>.</exception>
-    public void CheckClasses(PneuKnow.Data.Manifest manifest)
-    {
-        if (Classes is not null) return;
-        var unknown = manifest.Classes.Where(c => !KnownClasses.Contains(c)).ToList();
-        if (unknown.Count == 0) return;
-        var hints = unknown
-            .Select(u => KnownClasses.FirstOrDefault(k => string.Equals(k, u.Trim(), StringComparison.OrdinalIgnoreCase)) is { } k ? $"'{u}' (did you mean '{k}'?)" : $"'{u}'")
-            .ToList();
-        throw new DataException(manifest.Path, null, "class",
-            $"expected the labels {string.Join(", ", KnownClasses)}, found also {string.Join(", ", hints)}; pass --classes with the full class list in code order to use other labels (found: {string.Join(",", manifest.Classes)}).");
-    }
+    public void CheckClasses(PneuKnow.Data.Manifest manifest) =>
+        ManifestChecks.Check(manifest, "pass --classes with the full class list in code order to use other labels");
+
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Manifest)) return ValidationResult.Error("--manifest: expected a CSV path, found none.");

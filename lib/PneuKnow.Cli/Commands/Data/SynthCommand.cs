@@ -83,8 +83,31 @@ public sealed class SynthCommand : Command<SynthCommand.Settings>
             if (AuthorsSplits && Splits is not null) return ValidationResult.Error("--authors-splits and --splits: expected at most one of them, found both.");
             if (HealthyRoi is not ("empty" or "lungs")) return ValidationResult.Error($"--healthy-roi: expected empty or lungs, found '{HealthyRoi}'.");
             if (Threads < 0) return ValidationResult.Error($"--threads: expected 0 (all cores) or a positive count, found {Threads}.");
+            // The generator's own range checks, before the output folder is locked or created; their messages name the
+            // option's field (PhantomOptions.Size), which becomes the option the user typed (--size).
+            try { ToOptions().Validate(); }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                var message = e.Message;
+                foreach (var (field, option) in OptionOfField)
+                    message = message.Replace($"PhantomOptions.{field}", option, StringComparison.Ordinal);
+                message = message.Replace("Split fractions:", "--splits:", StringComparison.Ordinal);
+                // A list option's message names the part that is wrong; the value as typed says where it came from.
+                if (message.StartsWith("--classes", StringComparison.Ordinal) && Classes is not null && !message.Contains(Classes, StringComparison.Ordinal))
+                    message = message.TrimEnd('.') + $" (in --classes {Classes}).";
+                if (message.StartsWith("--splits", StringComparison.Ordinal) && Splits is not null && !message.Contains(Splits, StringComparison.Ordinal))
+                    message = message.TrimEnd('.') + $" (in --splits {Splits}).";
+                return ValidationResult.Error(message);
+            }
             return ThreadCount.Check(Threads);
         }
+
+        /// <summary>The option that sets each <see cref="PhantomOptions"/> field the generator checks.</summary>
+        static readonly (string Field, string Option)[] OptionOfField =
+        [
+            ("Images", "--images"), ("Size", "--size"), ("Conspicuity", "--conspicuity"), ("AtypicalShare", "--atypical"),
+            ("ShortcutStrength", "--shortcut"), ("MultiImagePatientShare", "--multi-image"), ("ClassShares", "--classes"),
+        ];
 
         public PhantomOptions ToOptions() => new()
         {

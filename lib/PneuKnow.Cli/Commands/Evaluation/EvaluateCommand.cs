@@ -30,6 +30,13 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [CommandOption("--seed")]
         [DefaultValue(0)]
         public int Seed { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            // Checked before anything is written: a bootstrap that fails part-way would leave part of the output folder.
+            if (Resamples < 2) return ValidationResult.Error($"--resamples: expected at least 2 bootstrap resamples, found {Resamples}.");
+            return base.Validate();
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => RunSelectionSettings.Guarded(() =>

@@ -48,6 +48,7 @@ public sealed class ExplainCommand : Command<ExplainCommand.Settings>
         public override ValidationResult Validate()
         {
             if (Images is null && Count <= 0) return ValidationResult.Error($"--count: expected a positive number of images, found {Count}.");
+            if (PneuKnow.Runtime.TorchRuntime.CheckDeviceSpec(Device, "--device") is { } badDevice) return ValidationResult.Error(badDevice);
             return ValidationResult.Success();
         }
     }

@@ -68,7 +68,7 @@ public sealed class ReproduceCommand : AsyncCommand<ReproduceCommand.Settings>
         public string? Unit { get; init; }
 
         [CommandOption("--keep-checkpoints <WHICH>")]
-        [Description("Which checkpoints (best.pt, about 45 MB each) stay once their runs are scored: used (default: per main arm the lowest pair whose baseline, ROI teacher and HKD student all finished, which the decision-region figures, notebooks and explain load), all, or none.")]
+        [Description("Which checkpoints (best.pt, 45-64 MB each, packed losslessly to about 38-54 MB once training no longer reads them) stay once their runs are scored: used (default: per main arm the lowest pair whose baseline, ROI teacher and HKD student all finished, which the decision-region figures, notebooks and explain load), all, or none.")]
         [DefaultValue(StudyCheckpoints.Default)]
         public KeepCheckpoints KeepCheckpoints { get; init; } = StudyCheckpoints.Default;
 

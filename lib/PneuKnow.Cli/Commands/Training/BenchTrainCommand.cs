@@ -51,6 +51,17 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [DefaultValue("fp32")]
         public string Precision { get; init; } = "fp32";
 
+        [CommandOption("--data <KIND>")]
+        [Description("Where batches come from: premade (random tensors made once, the trainer alone) or phantom (the quick preset's data path: " +
+            "phantom images rendered, decoded into the image store and batched by the loader, with the precise-BN pass and, on the ResNets, output stride 16).")]
+        [DefaultValue(BenchData.Premade)]
+        public BenchData Data { get; init; } = BenchData.Premade;
+
+        [CommandOption("--images <N>")]
+        [Description("With --data phantom: phantom images rendered (the quick preset's split fractions: 12 % train, 16 % valid; 1300 gives its 156 training images).")]
+        [DefaultValue(1300)]
+        public int Images { get; init; } = 1300;
+
         [CommandOption("--rounds <N>")]
         [Description("Rounds over the precisions, alternating their order (A B, B A, …); the summary takes each one's median.")]
         [DefaultValue(1)]
@@ -60,12 +71,62 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             Epochs < 3 ? Spectre.Console.ValidationResult.Error($"--epochs: expected at least 3, found {Epochs}.")
             : Rounds < 1 ? Spectre.Console.ValidationResult.Error($"--rounds: expected at least 1, found {Rounds}.")
             : PrecisionList.TryParse(Precision, "--precision", out _) is { } error ? Spectre.Console.ValidationResult.Error(error)
-            : Batches < 1 || Batch < 1 || Size < 16 ? Spectre.Console.ValidationResult.Error("--batches, --batch: expected ≥ 1; --size: expected ≥ 16.")
+            : Batches < 1 ? Spectre.Console.ValidationResult.Error($"--batches: expected at least 1, found {Batches}.")
+            : Batch < 1 ? Spectre.Console.ValidationResult.Error($"--batch: expected at least 1, found {Batch}.")
+            : Size is < 32 or > 4096 ? Spectre.Console.ValidationResult.Error($"--size: expected 32..4096 pixels, found {Size}.")
+            : Images < 20 ? Spectre.Console.ValidationResult.Error($"--images: expected at least 20, found {Images}.")
             : base.Validate();
     }
 
-    /// <summary>One measurement of one precision: the bare loop's and the trainer's rates and the trainer's memory.</summary>
-    sealed record Measurement(double Bare, double Trainer, double WholeEpoch, long Rss2, long RssLast, int Epochs);
+    /// <summary>Where <c>bench train</c>'s batches come from.</summary>
+    public enum BenchData
+    {
+        /// <summary>Random tensors made once and handed to the trainer as they are: the trainer's own cost and memory.</summary>
+        Premade,
+        /// <summary>The quick preset's data path: rendered phantoms, the image store, the batch loader, the precise-BN pass.</summary>
+        Phantom,
+    }
+
+    /// <summary>The goal for the resident-memory growth per epoch from epoch 2 to the last (issue 25: flat memory).</summary>
+    public const double RssGoalMiBPerEpoch = 1.0;
+
+    /// <summary>One measurement of one precision: the bare loop's and the trainer's rates and the trainer's memory at the end of every epoch.</summary>
+    sealed record Measurement(double Bare, double Trainer, double WholeEpoch, IReadOnlyList<long> Rss)
+    {
+        public int Epochs => Rss.Count;
+        public long Rss2 => Rss[1];
+        public long RssLast => Rss[^1];
+
+        /// <summary>Least-squares slope of the resident memory over epochs 2..last, MiB per epoch (less sensitive to one noisy epoch than last − epoch 2).</summary>
+        public double SlopeMiBPerEpoch => RssSlope(Rss);
+
+        /// <summary>(last − epoch 2) ÷ (epochs − 2), MiB per epoch.</summary>
+        public double GrowthMiBPerEpoch => (RssLast - Rss2) / 1048576.0 / (Epochs - 2);
+    }
+
+    /// <summary>Least-squares slope in MiB per epoch of <paramref name="rss"/> (bytes at the end of each epoch) from epoch 2 (index 1) on.</summary>
+    public static double RssSlope(IReadOnlyList<long> rss)
+    {
+        var y = rss.Skip(1).Select(b => b / 1048576.0).ToArray();
+        double mx = (y.Length - 1) / 2.0, my = y.Average();
+        double sxy = 0, sxx = 0;
+        for (int i = 0; i < y.Length; i++) { sxy += (i - mx) * (y[i] - my); sxx += (i - mx) * (i - mx); }
+        return sxx == 0 ? 0 : sxy / sxx;
+    }
+
+    /// <summary>
+    /// The memory lines: every epoch's resident set, the growth from epoch 2 to the last per epoch, and pass or fail against
+    /// <see cref="RssGoalMiBPerEpoch"/>. Both the end-to-end growth and the fitted slope must hold.
+    /// </summary>
+    public static IEnumerable<string> RssLines(IReadOnlyList<long> rss)
+    {
+        int n = rss.Count;
+        double growth = (rss[^1] - rss[1]) / 1048576.0 / (n - 2), slope = RssSlope(rss);
+        bool pass = growth <= RssGoalMiBPerEpoch && slope <= RssGoalMiBPerEpoch;
+        yield return "rss per epoch (MiB): " + string.Join(", ", rss.Select((b, i) => FormattableString.Invariant($"{i + 1}: {b / 1048576.0:F1}")));
+        yield return FormattableString.Invariant(
+            $"rss growth epoch 2 → {n}: {(rss[^1] - rss[1]) / 1048576.0:+0.0;-0.0} MiB, {growth:+0.00;-0.00} MiB/epoch (fitted slope {slope:+0.00;-0.00} MiB/epoch); goal ≤ {RssGoalMiBPerEpoch:F0} MiB/epoch: {(pass ? "pass" : "FAIL")}");
+    }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
@@ -80,7 +141,13 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var o = Console.Out;
         o.WriteLine($"machine: {BenchMachine.CpuModel()}, {report.DeviceDescription}, {report.Threads} threads, TorchSharp {report.TorchSharpVersion}, libtorch {report.LibTorchVersion}, load average {BenchMachine.LoadAverage()} before the run");
         if (OneDnnIsa.Current is { } isa) o.WriteLine($"oneDNN:  {isa}");
-        o.WriteLine($"model:   {s.Arch}, {s.Size} px, batch {s.Batch}, {s.Batches} batches/epoch, {s.Epochs} epochs (epoch 1 not timed)");
+        if (s.Data == BenchData.Phantom)
+        {
+            _store = RenderPhantoms(s);
+            o.WriteLine($"data:    {_store.Count} phantom images at {s.Size} px ({_store.Split(PneuKnow.Data.SplitNames.Train).Count} train, {_store.Split(PneuKnow.Data.SplitNames.Valid).Count} valid) through the loader; precise-BN pass; output stride 16 on the ResNets");
+            o.WriteLine($"model:   {s.Arch}, {s.Size} px, batch {s.Batch}, {s.Epochs} epochs (epoch 1 not timed); the bare loop runs {s.Batches} pre-made batches");
+        }
+        else o.WriteLine($"model:   {s.Arch}, {s.Size} px, batch {s.Batch}, {s.Batches} batches/epoch, {s.Epochs} epochs (epoch 1 not timed)");
         if (PrecisionList.Note(precisions, device) is { } note) o.WriteLine(note);
 
         manual_seed(1);
@@ -98,9 +165,11 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             double bare = (bare1 + bare2) / 2;
             o.WriteLine($"precision: {SnakeCase.Of(p)}");
             o.WriteLine($"bare loop: {S(bare)} images/s (before {S(bare1)}, after {S(bare2)})");
-            o.WriteLine($"trainer:   {S(m.Trainer)} images/s in the training pass; {S(m.WholeEpoch)} images/s per whole epoch (with validation of {s.Batch} images, checkpoint and logs)");
+            o.WriteLine($"trainer:   {S(m.Trainer)} images/s in the training pass; {S(m.WholeEpoch)} images/s per whole epoch (with validation of {_store?.Split(PneuKnow.Data.SplitNames.Valid).Count ?? s.Batch} images{(_store is null ? "" : ", the precise-BN pass")}, checkpoint and logs)");
             o.WriteLine($"ratio: {S(m.Trainer / bare)} (trainer ÷ bare loop; target ≥ 0.9)");
             o.WriteLine($"rss: epoch 2 {m.Rss2 / 1048576.0:F1} MiB, epoch {m.Epochs} {m.RssLast / 1048576.0:F1} MiB ({100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} %)");
+            foreach (var line in RssLines(m.Rss)) o.WriteLine(line);
+            o.WriteLine($"load average after the run: {BenchMachine.LoadAverage()}");
         }
         else
         {
@@ -115,7 +184,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                     var m = TrainerPass(s, p, images, labels, device, cancellationToken) with { Bare = bare };
                     results[p].Add(m);
                     o.WriteLine($"round {round + 1} {SnakeCase.Of(p),-10}  bare loop {S(bare)} images/s, trainer {S(m.Trainer)} images/s (ratio {S(m.Trainer / bare)}), " +
-                                $"rss epoch 2 → {m.Epochs}: {100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} %, load average {BenchMachine.LoadAverage()}");
+                                $"rss epoch 2 → {m.Epochs}: {100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} % ({m.GrowthMiBPerEpoch:+0.00;-0.00} MiB/epoch), load average {BenchMachine.LoadAverage()}");
                 }
             }
             static double Median(IEnumerable<double> v)
@@ -137,24 +206,53 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         return 0;
     }
 
-    /// <summary>The trainer on the pre-made batches in a temporary folder: its training-pass and whole-epoch rates after epoch 1, and its memory.</summary>
+    /// <summary>
+    /// The trainer in a temporary folder, on the pre-made batches or (with <c>--data phantom</c>) on the phantom store through the
+    /// loader: its training-pass and whole-epoch rates after epoch 1, and its memory after every epoch.
+    /// </summary>
     Measurement TrainerPass(Settings s, PneuKnow.Training.Precision precision, Tensor[] images, Tensor[] labels, Device device, CancellationToken cancel)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"pneuknow-bench-train-{Environment.ProcessId}");
         var timings = new List<EpochTiming>();
         var wall = new List<double>();
         var clock = Stopwatch.StartNew();
+        long seen = 0;
         try
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-            using var model = Create(s.Arch, device);
-            var source = new PremadeBatches(images, labels);
-            var valid = new PremadeBatches(images.Take(1).ToArray(), labels.Take(1).ToArray());
-            var data = new TrainingData(source, new EvaluationSplit("valid", valid, Enumerable.Range(0, s.Batch).Select(i => $"{i}").ToArray()),
-                null, ["0", "1", "2", "3", "4"]);
-            Trainer.Train(new TrainingRun(model, new Baseline(), data, Recipe(s) with { Precision = precision }, dir)
+            bool phantom = _store is not null;
+            using var model = Create(s.Arch, device, phantom);
+            TrainingData data;
+            if (_store is { } store)
             {
-                EpochCompleted = (_, t) => { timings.Add(t); wall.Add(clock.Elapsed.TotalSeconds); clock.Restart(); },
+                var train = store.Split(PneuKnow.Data.SplitNames.Train);
+                var valid = store.Split(PneuKnow.Data.SplitNames.Valid);
+                var evalPipeline = AugmentationPipeline.Create(AugmentationKind.Valid, s.Size);
+                data = new TrainingData(
+                    new BatchLoader(train, AugmentationPipeline.Create(AugmentationKind.None, s.Size), new BatchLoaderOptions(s.Batch, Seed: 1)),
+                    new EvaluationSplit("valid", new BatchLoader(valid, evalPipeline, new BatchLoaderOptions(16, 0, Shuffle: false)),
+                        Enumerable.Range(0, valid.Count).Select(i => ((PneuKnow.Data.ImageStore.Subset)valid).RecordOf(i).FileName).ToArray()),
+                    null, store.Classes);
+            }
+            else
+            {
+                var source = new PremadeBatches(images, labels);
+                var valid = new PremadeBatches(images.Take(1).ToArray(), labels.Take(1).ToArray());
+                data = new TrainingData(source, new EvaluationSplit("valid", valid, Enumerable.Range(0, s.Batch).Select(i => $"{i}").ToArray()),
+                    null, ["0", "1", "2", "3", "4"]);
+            }
+            Trainer.Train(new TrainingRun(model, new Baseline(), data, Recipe(s, phantom) with { Precision = precision }, dir)
+            {
+                EpochCompleted = (_, t) =>
+                {
+                    timings.Add(t);
+                    wall.Add(clock.Elapsed.TotalSeconds);
+                    // A line per epoch on stderr: a long measurement on a busy machine shows where it is and what it has found.
+                    Console.Error.WriteLine(FormattableString.Invariant(
+                        $"trainer epoch {t.Epoch + 1}/{s.Epochs}: rss {t.ResidentBytes / 1048576.0:F1} MiB, {t.TrainImagesPerSecond:F2} images/s in the training pass, {clock.Elapsed.TotalSeconds:F0} s"));
+                    clock.Restart();
+                },
+                BatchDrawn = (epoch, b) => { if (epoch > 0) seen += b.Size; },
             }, cancel: cancel);
         }
         finally
@@ -162,15 +260,44 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
         var timed = timings.Skip(1).ToList();
-        double images1 = timed.Sum(t => s.Batch * (double)s.Batches);
+        double images1 = seen;
         return new Measurement(double.NaN, images1 / timed.Sum(t => t.TrainSeconds), images1 / wall.Skip(1).Sum(),
-            timings[1].ResidentBytes, timings[^1].ResidentBytes, timings.Count);
+            timings.Select(t => t.ResidentBytes).ToList());
     }
 
-    static Backbone Create(string arch, Device device)
+    /// <summary>With <c>--data phantom</c>: the decoded phantom images (null for pre-made batches).</summary>
+    PneuKnow.Data.ImageStore? _store;
+
+    /// <summary>
+    /// Renders <c>--images</c> phantoms at <c>--size</c> with the quick preset's split fractions into a temporary folder and decodes
+    /// them into the image store, as a study's unit does (the folder is removed once decoded: the store holds the pixels).
+    /// </summary>
+    static PneuKnow.Data.ImageStore RenderPhantoms(Settings s)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"pneuknow-bench-phantom-{Environment.ProcessId}");
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            var quick = PneuKnow.Study.StudyPreset.Quick.Data;
+            var ds = PneuKnow.Data.Phantom.PhantomGenerator.Generate(new PneuKnow.Data.Phantom.PhantomOptions
+            {
+                Images = s.Images, Size = s.Size, Seed = (ulong)quick.Seed, Conspicuity = quick.Conspicuity,
+                Splits = quick.Splits ?? PneuKnow.Data.SplitFractions.Default,
+            }, dir);
+            return PneuKnow.Data.ImageStore.Open(PneuKnow.Data.Manifest.Load(ds.ManifestPath), s.Size);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    static Backbone Create(string arch, Device device, bool phantom = false)
     {
         manual_seed(2);
-        var m = BackboneZoo.Create(new BackboneOptions(arch, 5, 0.5));
+        // The quick preset dilates the ResNets' last stage (output stride 16); other backbones keep their reference stride.
+        int stride = phantom && arch is "resnet18" or "resnet50" or "cntk_resnet18" ? 16 : Backbone.ReferenceOutputStride;
+        var m = BackboneZoo.Create(new BackboneOptions(arch, 5, 0.5, OutputStride: stride));
         m.to(device);
         return m;
     }
@@ -179,8 +306,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     /// The trainer's options: the paper's recipe, as a stage that sets nothing but its required keys has it (the defaults are
     /// written once, in <see cref="StageConfig"/>), with seed 1.
     /// </summary>
-    static TrainerOptions Recipe(Settings s) =>
-        new StageConfig(s.Size, s.Arch, Dropout: 0.5, s.Epochs, AugmentationKind.None, s.Batch).ToTrainerOptions(teacher: false, seed: 1);
+    static TrainerOptions Recipe(Settings s, bool phantom = false) =>
+        new StageConfig(s.Size, s.Arch, Dropout: 0.5, s.Epochs, AugmentationKind.None, s.Batch) { PreciseBatchNorm = phantom }.ToTrainerOptions(teacher: false, seed: 1);
 
     /// <summary>
     /// The reference: forward, cross-entropy, backward, Adam step (at the recipe's learning rate), nothing else; epoch 1 is

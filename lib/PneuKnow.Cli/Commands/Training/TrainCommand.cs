@@ -58,6 +58,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (settings.Precision is { } name) config = config.WithPrecision(SnakeCase.Parse<PneuKnow.Training.Precision>(name, "--precision"));
         // The experiment's folder is what this command writes; another experiment in the same --out is not in its way.
         var folder = Path.Combine(Path.GetFullPath(settings.Out ?? config.ModelDir), config.ExperimentName);
+        OutputFolder.CheckOutsideData(folder, settings.Out is null ? $"{config.SourcePath ?? settings.Config}, model_dir" : "--out",
+            OutputFolder.DataFolders(config.MetadataFile, config.RawDataDir, config.RoiDataDir));
         using var owned = OutputFolder.Own(folder, context, settings.Wait, cancellationToken);
         var report = TorchRuntime.Initialize(DeviceFor(settings.Device, config), settings.Threads);
         // In the script formats stdout holds the table alone.
