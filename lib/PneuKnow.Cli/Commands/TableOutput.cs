@@ -92,6 +92,40 @@ public sealed class TextTable
     /// <summary>The columns.</summary>
     public IReadOnlyList<TableColumn> Columns { get; }
 
+    /// <summary>
+    /// A library table (<see cref="PneuKnow.Evaluation.TableFormat.Display"/>): the same columns and cell text as its
+    /// Markdown (mean ± std merged, <paramref name="digits"/> decimals), and in csv/json its source values unrounded under
+    /// snake_case field names (<c>"accuracy mean"</c> becomes <c>accuracy_mean</c>).
+    /// </summary>
+    public static TextTable FromFrame(Microsoft.Data.Analysis.DataFrame frame, int digits = 4)
+    {
+        var shown = PneuKnow.Evaluation.TableFormat.Display(frame, digits);
+        var table = new TextTable(shown.Select(c => new TableColumn(c.Title, c.Sources.Select(FieldName).ToList())).ToArray());
+        for (int r = 0; r < frame.Rows.Count; r++)
+            table.Add(shown.Select(c => new Cell(c.Cells[r].Text, c.Cells[r].Values.Select(Raw).ToList())).ToArray());
+        return table;
+    }
+
+    // Field names for scripts: lower case, every run of other characters one underscore ("macro F1 (95% CI)" -> macro_f1_95_ci).
+    static string FieldName(string title)
+    {
+        var b = new StringBuilder();
+        foreach (char ch in title.ToLowerInvariant())
+            if (char.IsAsciiLetterOrDigit(ch)) b.Append(ch);
+            else if (b.Length > 0 && b[^1] != '_') b.Append('_');
+        return b.ToString().TrimEnd('_');
+    }
+
+    // A frame cell as one of the value types a cell holds: floats widen to double, other integers to long.
+    static object? Raw(object? value) => value switch
+    {
+        null or string or double or long or int or bool => value,
+        float f => (double)f,
+        IConvertible c when value is byte or sbyte or short or ushort or uint or ulong => c.ToInt64(CultureInfo.InvariantCulture),
+        IConvertible c when value is decimal => c.ToDouble(CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+
     /// <summary>The rows, each with one cell per column.</summary>
     public IReadOnlyList<Cell[]> Rows => _rows;
 

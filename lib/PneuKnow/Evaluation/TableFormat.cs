@@ -79,8 +79,27 @@ public static class TableFormat
         return sb.Append("</tbody>\n</table>\n").ToString();
     }
 
-    /// <summary>Column titles, whether each column is numeric, and the formatted cells (mean ± std merged, NaN as an em dash).</summary>
-    private static (List<string> Titles, List<bool> Numeric, List<List<string>> Rows) Cells(DataFrame table, int digits)
+    /// <summary>
+    /// The columns as <see cref="ToMarkdown"/> shows them, with the raw values behind each shown cell: a column pair
+    /// <c>"x mean"</c>/<c>"x std"</c> is one column <c>"x"</c> over the two source columns, every other column one over
+    /// itself. A printer that shows text to people and numbers to scripts takes both from here, so the merge rule has one owner.
+    /// </summary>
+    /// <returns>One entry per shown column: its title, the names of its source columns, and per row the shown text and
+    /// the source values (double, float, integer, bool, string or null).</returns>
+    public static IReadOnlyList<(string Title, IReadOnlyList<string> Sources, IReadOnlyList<(string Text, IReadOnlyList<object?> Values)> Cells)> Display(DataFrame table, int digits = 4)
+    {
+        var (titles, _, rows) = Cells(table, digits);
+        var layout = Layout(table);
+        return layout.Select((l, c) =>
+        {
+            var sources = l.Std < 0 ? new[] { l.Column } : [l.Column, l.Std];
+            var cells = rows.Select((row, r) => (row[c], (IReadOnlyList<object?>)sources.Select(i => table.Columns[i][r]).ToArray())).ToArray();
+            return (titles[c], (IReadOnlyList<string>)sources.Select(i => table.Columns[i].Name).ToArray(), (IReadOnlyList<(string, IReadOnlyList<object?>)>)cells);
+        }).ToArray();
+    }
+
+    // Which columns are shown, and for a merged "x mean"/"x std" pair the index of its std column (else -1).
+    static List<(string Title, int Column, int Std)> Layout(DataFrame table)
     {
         var names = table.Columns.Select(c => c.Name).ToList();
         var layout = new List<(string Title, int Column, int Std)>();
@@ -92,6 +111,13 @@ public static class TableFormat
             else
                 layout.Add((name, i, -1));
         }
+        return layout;
+    }
+
+    /// <summary>Column titles, whether each column is numeric, and the formatted cells (mean ± std merged, NaN as an em dash).</summary>
+    private static (List<string> Titles, List<bool> Numeric, List<List<string>> Rows) Cells(DataFrame table, int digits)
+    {
+        var layout = Layout(table);
         string Number(object? v) => v switch
         {
             null => "",

@@ -68,6 +68,48 @@ public sealed class MachineReadableOutputTests : IDisposable
             Assert.Equal(JsonValueKind.Number, row.GetProperty(key).ValueKind);
     }
 
+    /// <summary>
+    /// Group 9: <c>tables</c> takes <c>--format</c> like the other table commands. Its accuracy table prints the two
+    /// runs' mean accuracy (scikit-learn's, from the fixtures) unrounded in csv and json, "mean ± std" in md, and the
+    /// notes go to stderr in the script formats.
+    /// </summary>
+    [Fact]
+    public void Tables_prints_the_accuracy_table_in_every_format()
+    {
+        var root = EvaluationRuns();
+        string[] runs = ["cs-base-0", "cs-base-1", "cs-hkd-0"];
+        string[] Args(string format) => ["tables", .. runs.Select(r => Path.Combine(root, r)), "--out", Path.Combine(root, "tables-" + format), "--format", format];
+        double expected = (EvaluationFixtures.Json("expected_imbalanced.json").GetProperty("accuracy").GetDouble()
+                           + EvaluationFixtures.Json("expected_never_predicted.json").GetProperty("accuracy").GetDouble()) / 2;
+
+        var csv = PneuknowCli.Run(Args("csv"));
+        Assert.True(csv.Exit == 0, csv.Error);
+        var t = Csv.Parse(csv.Out, "tables.csv");
+        Assert.Equal(["backbone", "accuracy_mean", "accuracy_std", "accuracy_runs"], t.Header);
+        var baseRow = t.Rows.Single(r => r.Fields[0] == "cs-base").Fields;
+        Assert.Equal(expected, Number(baseRow[1]), 12);
+        Assert.Equal("2", baseRow[3]);
+        Assert.Contains("tables written to", csv.Error);
+        Assert.DoesNotContain("tables written to", csv.Out);
+
+        // With the sample std (ddof 1) a group of one run has none: NaN, which json has no number for.
+        var json = PneuknowCli.Run([.. Args("json"), "--ddof", "1"]);
+        Assert.True(json.Exit == 0, json.Error);
+        using var doc = JsonDocument.Parse(json.Out);
+        var row = doc.RootElement.EnumerateArray().Single(r => r.GetProperty("backbone").GetString() == "cs-base");
+        Assert.Equal(expected, row.GetProperty("accuracy_mean").GetDouble(), 12);
+        Assert.Equal(2, row.GetProperty("accuracy_runs").GetInt32());
+        var hkd = doc.RootElement.EnumerateArray().Single(r => r.GetProperty("backbone").GetString() == "cs-hkd");
+        Assert.Equal(JsonValueKind.Null, hkd.GetProperty("accuracy_std").ValueKind);
+
+        var md = PneuknowCli.Run(Args("md"));
+        Assert.True(md.Exit == 0, md.Error);
+        Assert.StartsWith("| backbone | accuracy | accuracy runs |", md.Out);
+        Assert.Contains($"| cs-base | {expected.ToString("F4", CultureInfo.InvariantCulture)} ± ", md.Out);
+        // The file the command writes keeps its own form.
+        Assert.Equal(File.ReadAllText(Path.Combine(root, "tables-md", "accuracy.md")), File.ReadAllText(Path.Combine(root, "tables-csv", "accuracy.md")));
+    }
+
     [Fact]
     public void Bench_models_prints_rates_and_utilisation_as_numbers()
     {

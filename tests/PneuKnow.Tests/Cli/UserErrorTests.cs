@@ -149,10 +149,28 @@ public sealed class UserErrorTests : IDisposable
         File.AppendAllText(_dir["boxes.csv"], "a,3,4,5,5,1\n");
         int zeroLine = Array.FindIndex(File.ReadAllLines(_dir["boxes.csv"]), l => l.StartsWith("a,", StringComparison.Ordinal)) + 1;
         int boxLine = File.ReadAllLines(_dir["boxes.csv"]).Length;
-        var r = PneuknowCli.Run("data", "check", "--manifest", _dir["manifest.csv"], "--format", "boxes");
+        var r = PneuknowCli.Run("data", "check", "--manifest", _dir["manifest.csv"], "--annotation-type", "boxes");
         Assert.Equal(ExitCodes.Failure, r.Exit);
         NoInternalError(r);
         Assert.Contains($"expected either a Target 0 row (no finding) or Target 1 rows (boxes) for image 'a', found both: Target 0 on line {zeroLine}, Target 1 on line {boxLine}.", r.Error);
+    }
+
+    /// <summary>
+    /// Group 9: <c>--format</c> names how a table prints on every command; the data commands' annotation type is
+    /// <c>--annotation-type</c>, and an old <c>--format boxes</c> exits 2 naming the new option rather than reading boxes.
+    /// </summary>
+    [Fact]
+    public void The_annotation_type_is_its_own_option_and_format_names_it()
+    {
+        DatasetBuilder.WriteAll(_dir.Path);
+        var old = PneuknowCli.Run("data", "check", "--manifest", _dir["manifest.csv"], "--format", "boxes");
+        Assert.Equal(ExitCodes.Usage, old.Exit);
+        Assert.Contains("error: --format: the data commands print no table; the annotation type is --annotation-type (roi, masks, boxes or polygons), found --format 'boxes'.", old.Error);
+        var boxes = PneuknowCli.Run("data", "check", "--manifest", _dir["manifest.csv"], "--annotation-type", "boxes");
+        Assert.True(boxes.Exit == 0, boxes.Error);
+        var help = PneuknowCli.Run("data", "check", "--help");
+        Assert.Contains("--annotation-type", help.Out);
+        Assert.DoesNotContain("--format", help.Out);
     }
 
     /// <summary>Group 7: <c>--manifest</c> naming a folder says so, and names the manifest inside it.</summary>

@@ -12,10 +12,15 @@ public class ManifestSettings : CommandSettings
     [Description("Manifest CSV (file_name,class,split[[,patient_id]]); images in raw/ beside it.")]
     public string Manifest { get; init; } = "";
 
-    [CommandOption("--format <FORMAT>")]
+    [CommandOption("--annotation-type <TYPE>")]
     [Description("Annotations: roi (authors' roi/ images; default), masks (masks/ PNGs), boxes (RSNA-style CSV), polygons (JSON).")]
     [DefaultValue("roi")]
-    public string Format { get; init; } = "roi";
+    public string AnnotationType { get; init; } = "roi";
+
+    // Before --annotation-type this option was --format, which every other command uses for how a table prints. Kept
+    // hidden so that an old command line gets the new name instead of a bare "unknown option".
+    [CommandOption("--format <VALUE>", IsHidden = true)]
+    public string? RenamedFormat { get; init; }
 
     [CommandOption("--annotations <FILE>")]
     [Description("Box CSV or polygon JSON (default boxes.csv / polygons.json beside the manifest).")]
@@ -61,13 +66,15 @@ public class ManifestSettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Manifest)) return ValidationResult.Error("--manifest: expected a CSV path, found none.");
-        if (Format is not ("roi" or "masks" or "boxes" or "polygons")) return ValidationResult.Error($"--format: expected roi, masks, boxes or polygons, found '{Format}'.");
+        if (RenamedFormat is { } f)
+            return ValidationResult.Error($"--format: the data commands print no table; the annotation type is --annotation-type (roi, masks, boxes or polygons), found --format '{f}'.");
+        if (AnnotationType is not ("roi" or "masks" or "boxes" or "polygons")) return ValidationResult.Error($"--annotation-type: expected roi, masks, boxes or polygons, found '{AnnotationType}'.");
         return ValidationResult.Success();
     }
 
     public ManifestOptions ToOptions() => new()
     {
-        Format = Format switch { "masks" => AnnotationFormat.MaskImages, "boxes" => AnnotationFormat.RsnaBoxes, "polygons" => AnnotationFormat.Polygons, _ => AnnotationFormat.RoiImages },
+        Format = AnnotationType switch { "masks" => AnnotationFormat.MaskImages, "boxes" => AnnotationFormat.RsnaBoxes, "polygons" => AnnotationFormat.Polygons, _ => AnnotationFormat.RoiImages },
         AnnotationFile = Annotations, ImageFolder = ImagesFolder, SkipInvalid = SkipInvalid, MaxPixels = MaxPixels, AllowOutsideRoot = AllowOutsideRoot,
         Classes = Classes?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
     };

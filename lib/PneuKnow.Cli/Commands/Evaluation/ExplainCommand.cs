@@ -15,8 +15,13 @@ namespace PneuKnow.Cli.Commands.Evaluation;
 /// </summary>
 public sealed class ExplainCommand : Command<ExplainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CommandSettings, IFormattedOutput
     {
+        [CommandOption("--format <FORMAT>")]
+        [Description("How the table prints: table, csv, json or md (script formats send the notes under the table to stderr).")]
+        [DefaultValue(OutputFormat.Table)]
+        public OutputFormat Format { get; init; } = OutputFormat.Table;
+
         [Description("Run folder (holds run.json and best.pt), e.g. results/quick/runs/cntk_resnet18_clean_do_kd/student/run_0.")]
         [CommandArgument(0, "<run>")]
         public string Run { get; init; } = "";
@@ -81,9 +86,8 @@ public sealed class ExplainCommand : Command<ExplainCommand.Settings>
         AtomicFile.WriteAllText(Path.Combine(settings.Out, "caption.txt"), result.Caption(images.Classes));
         files.AddRange(["regions.csv", "regions.md", "caption.txt"]);
 
-        AnsiConsole.WriteLine(TableFormat.ToMarkdown(table, digits: 3));
-        AnsiConsole.WriteLine(result.Caption(images.Classes));
-        AnsiConsole.WriteLine($"{indices.Count} overlay(s) and the scores in {settings.Out} ({settings.Split} split of {trained.MetadataFile})");
+        TextTable.FromFrame(table, digits: 3).Write(settings.Format,
+            [result.Caption(images.Classes), $"{indices.Count} overlay(s) and the scores in {settings.Out} ({settings.Split} split of {trained.MetadataFile})"]);
         return 0;
     });
 

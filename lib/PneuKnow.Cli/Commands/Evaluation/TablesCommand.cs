@@ -10,8 +10,13 @@ namespace PneuKnow.Cli.Commands.Evaluation;
 /// <summary><c>pneuknow tables &lt;runs...&gt;</c>: the paper's tables and the comparison with the published numbers.</summary>
 public sealed class TablesCommand : Command<TablesCommand.Settings>
 {
-    public sealed class Settings : RunSelectionSettings
+    public sealed class Settings : RunSelectionSettings, IFormattedOutput
     {
+        [CommandOption("--format <FORMAT>")]
+        [Description("How the table prints: table, csv, json or md (script formats send the notes under the table to stderr).")]
+        [DefaultValue(OutputFormat.Table)]
+        public OutputFormat Format { get; init; } = OutputFormat.Table;
+
         [Description("Output folder.")]
         [CommandOption("--out")]
         [DefaultValue("results/tables")]
@@ -57,7 +62,7 @@ public sealed class TablesCommand : Command<TablesCommand.Settings>
         var accuracy = PaperTables.Accuracy(cells);
         TableFormat.WriteCsv(accuracy, Path.Combine(settings.Out, "accuracy.csv"));
         TableFormat.WriteMarkdown(accuracy, Path.Combine(settings.Out, "accuracy.md"));
-        AnsiConsole.WriteLine(TableFormat.ToMarkdown(accuracy));
+        var notes = new List<string>();
 
         if (settings.Compare.Length > 0)
         {
@@ -72,9 +77,10 @@ public sealed class TablesCommand : Command<TablesCommand.Settings>
             var comparison = PaperTables.Comparison(entries, published);
             TableFormat.WriteCsv(comparison, Path.Combine(settings.Out, "comparison.csv"));
             TableFormat.WriteMarkdown(comparison, Path.Combine(settings.Out, "comparison.md"));
-            AnsiConsole.WriteLine($"comparison with {PublishedMetrics.Citation}: {comparison.Rows.Count} rows");
+            notes.Add($"comparison with {PublishedMetrics.Citation}: {comparison.Rows.Count} rows");
         }
-        AnsiConsole.WriteLine($"tables written to {settings.Out}");
+        notes.Add($"tables written to {settings.Out}");
+        TextTable.FromFrame(accuracy).Write(settings.Format, notes);
         return 0;
     });
 
