@@ -21,13 +21,16 @@ namespace PneuKnow.Study;
 /// <param name="Machine">Where it ran: CPU model, libtorch version, thread count, device and oneDNN instruction set; results are
 /// bit-reproducible only where all match (across CPUs the float kernels differ, which acts like another seed). Null in older stamps.</param>
 /// <param name="PrimaryRuns">Repeated runs of the primary backbones' main arm (<see cref="StudyPreset.PrimaryRuns"/>, <c>primary_runs</c>);
-/// null: <paramref name="Runs"/> in every arm, as in stamps written before per-arm counts existed (their studies ran that).</param>
+/// null: <paramref name="Runs"/> in every arm, as in stamps written before per-arm counts existed (their studies ran that); then
+/// not written, so such a stamp is byte for byte the one written before this key existed.</param>
 /// <param name="Arms">The arms (<see cref="StudyVariant.Name"/>) of the grid, when <c>reproduce --arms</c> ran fewer than the preset's (a
-/// replication of the primary arms); null: the preset's own.</param>
+/// replication of the primary arms); null (and then not written, as <paramref name="PrimaryRuns"/>): the preset's own.</param>
 /// <param name="Precision">The number format every run trained in, when <c>reproduce --precision</c> chose one other than fp32; null (and
 /// then not written, so stamps of fp32 studies stay as they were): fp32.</param>
 public sealed record StudyStamp(string Preset, string CodeVersion, string Shard, IReadOnlyList<string> Backbones, int Runs, IReadOnlyList<string> Units,
-    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null, int? PrimaryRuns = null, IReadOnlyList<string>? Arms = null,
+    IReadOnlyList<StudyCondition>? Conditions = null, int? Seed = null, string? Machine = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? PrimaryRuns = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Arms = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Training.Precision? Precision = null)
 {
     /// <summary>Where this process runs (<see cref="TorchRuntime.Machine"/>: what <see cref="Machine"/> records).</summary>
