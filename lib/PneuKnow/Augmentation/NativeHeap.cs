@@ -40,6 +40,57 @@ public static class NativeHeap
         }
     }
 
+    /// <summary>
+    /// Hands every free page of the C heap back to the kernel (glibc's <c>malloc_trim(0)</c>, all arenas), so that the
+    /// resident set read next counts the blocks in use and their fragmentation, not the blocks <see cref="KeepLargeBlocks"/>
+    /// keeps for reuse. For memory measurements only: the next batches fault their pages in again.
+    /// </summary>
+    /// <returns>Whether the heap was trimmed: false where the platform has no such call (not glibc).</returns>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            malloc_trim(0); // 1 if it released memory, 0 if none was free: trimmed either way
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Bytes the C heap has handed out and not yet been given back (glibc's <c>mallinfo2</c>: <c>uordblks</c> + <c>hblkhd</c>,
+    /// summed over all arenas): native memory in use, whatever pages are resident. Null where the platform has no such call.
+    /// </summary>
+    public static long? InUseBytes()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            var m = mallinfo2();
+            return (long)(m.uordblks + m.hblkhd);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    // glibc >= 2.33 (Debian 12 has 2.36): ten size_t fields.
+    [StructLayout(LayoutKind.Sequential)]
+    struct MallInfo2
+    {
+        public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    static extern MallInfo2 mallinfo2();
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int malloc_trim(nuint pad);
+
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int mallopt(int param, int value);
 }

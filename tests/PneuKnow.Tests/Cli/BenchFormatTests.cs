@@ -45,6 +45,29 @@ public class BenchTrainRssTests
         Assert.Contains("+1.2 MiB, +0.15 MiB/epoch", verdict);
     }
 
+    [Fact]
+    public void The_verdict_reads_the_trimmed_series_and_shows_both()
+    {
+        // Swings of the heap's cache (the untrimmed series) fail the goal; what the process holds after a trim is flat.
+        var cached = MiB(825, 885, 837, 861, 898, 899, 936, 876, 877, 889);
+        var held = MiB(610, 640, 640.2, 639.8, 640.1, 640.3, 640.0, 640.4, 640.2, 640.5);
+        var lines = PneuKnow.Cli.Commands.Training.BenchTrainCommand.MemoryLines(cached, held).ToList();
+        Assert.Equal(4, lines.Count);
+        Assert.StartsWith("rss (heap cache included) per epoch (MiB): 1: 825.0, 2: 885.0", lines[0]);
+        Assert.EndsWith("FAIL", lines[1]);
+        Assert.StartsWith("rss after malloc_trim (the verdict) growth epoch 2 → 10: +0.5 MiB, +0.06 MiB/epoch", lines[3]);
+        Assert.EndsWith("pass", lines[3]);
+
+        // And the other way round: a leak that the cache hides in its swings fails on the trimmed series.
+        var leaking = MiB(610, 640, 643, 646, 649, 652, 655, 658, 661, 664);
+        Assert.EndsWith("FAIL", PneuKnow.Cli.Commands.Training.BenchTrainCommand.MemoryLines(cached, leaking).Last());
+
+        // Where the C library cannot trim, the report says so instead of a verdict it cannot give.
+        var untrimmed = PneuKnow.Cli.Commands.Training.BenchTrainCommand.MemoryLines(cached, []).ToList();
+        Assert.Equal(3, untrimmed.Count);
+        Assert.StartsWith("rss after malloc_trim: not measured", untrimmed[2]);
+    }
+
     /// <summary>The least-squares slope written out (x = 0..8 for epochs 2..10).</summary>
     static double BenchSlope(long[] rss)
     {

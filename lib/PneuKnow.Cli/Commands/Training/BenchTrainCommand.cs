@@ -91,7 +91,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     public const double RssGoalMiBPerEpoch = 1.0;
 
     /// <summary>One measurement of one precision: the bare loop's and the trainer's rates and the trainer's memory at the end of every epoch.</summary>
-    sealed record Measurement(double Bare, double Trainer, double WholeEpoch, IReadOnlyList<long> Rss)
+    sealed record Measurement(double Bare, double Trainer, double WholeEpoch, IReadOnlyList<long> Rss, IReadOnlyList<long> Trimmed,
+        IReadOnlyList<long> NativeInUse, IReadOnlyList<long> Managed, IReadOnlyList<long> Committed, IReadOnlyList<long> Anonymous, IReadOnlyList<long> FileBacked)
     {
         public int Epochs => Rss.Count;
         public long Rss2 => Rss[1];
@@ -118,14 +119,30 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     /// The memory lines: every epoch's resident set, the growth from epoch 2 to the last per epoch, and pass or fail against
     /// <see cref="RssGoalMiBPerEpoch"/>. Both the end-to-end growth and the fitted slope must hold.
     /// </summary>
-    public static IEnumerable<string> RssLines(IReadOnlyList<long> rss)
+    /// <param name="rss">The resident set at the end of every epoch, bytes.</param>
+    /// <param name="label">What the series is, at the head of both lines.</param>
+    public static IEnumerable<string> RssLines(IReadOnlyList<long> rss, string label = "rss")
     {
         int n = rss.Count;
         double growth = (rss[^1] - rss[1]) / 1048576.0 / (n - 2), slope = RssSlope(rss);
         bool pass = growth <= RssGoalMiBPerEpoch && slope <= RssGoalMiBPerEpoch;
-        yield return "rss per epoch (MiB): " + string.Join(", ", rss.Select((b, i) => FormattableString.Invariant($"{i + 1}: {b / 1048576.0:F1}")));
+        yield return $"{label} per epoch (MiB): " + string.Join(", ", rss.Select((b, i) => FormattableString.Invariant($"{i + 1}: {b / 1048576.0:F1}")));
         yield return FormattableString.Invariant(
-            $"rss growth epoch 2 → {n}: {(rss[^1] - rss[1]) / 1048576.0:+0.0;-0.0} MiB, {growth:+0.00;-0.00} MiB/epoch (fitted slope {slope:+0.00;-0.00} MiB/epoch); goal ≤ {RssGoalMiBPerEpoch:F0} MiB/epoch: {(pass ? "pass" : "FAIL")}");
+            $"{label} growth epoch 2 → {n}: {(rss[^1] - rss[1]) / 1048576.0:+0.0;-0.0} MiB, {growth:+0.00;-0.00} MiB/epoch (fitted slope {slope:+0.00;-0.00} MiB/epoch); goal ≤ {RssGoalMiBPerEpoch:F0} MiB/epoch: {(pass ? "pass" : "FAIL")}");
+    }
+
+    /// <summary>
+    /// The memory report: the resident set as the trainer reads it (after a full GC: what the process holds, including the
+    /// free native blocks the C heap keeps for reuse, which swing by tens of MiB from epoch to epoch), then the same after
+    /// <see cref="PneuKnow.Augmentation.NativeHeap.Trim"/> (the blocks in use and their fragmentation: a leak shows here).
+    /// The verdict is the trimmed series', where the platform can trim.
+    /// </summary>
+    public static IEnumerable<string> MemoryLines(IReadOnlyList<long> rss, IReadOnlyList<long> trimmed)
+    {
+        foreach (var line in RssLines(rss, "rss (heap cache included)")) yield return line;
+        if (trimmed.Count == rss.Count)
+            foreach (var line in RssLines(trimmed, "rss after malloc_trim (the verdict)")) yield return line;
+        else yield return "rss after malloc_trim: not measured (the C library has no malloc_trim); the verdict above includes the heap's cache";
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -168,7 +185,18 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             o.WriteLine($"trainer:   {S(m.Trainer)} images/s in the training pass; {S(m.WholeEpoch)} images/s per whole epoch (with validation of {_store?.Split(PneuKnow.Data.SplitNames.Valid).Count ?? s.Batch} images{(_store is null ? "" : ", the precise-BN pass")}, checkpoint and logs)");
             o.WriteLine($"ratio: {S(m.Trainer / bare)} (trainer ÷ bare loop; target ≥ 0.9)");
             o.WriteLine($"rss: epoch 2 {m.Rss2 / 1048576.0:F1} MiB, epoch {m.Epochs} {m.RssLast / 1048576.0:F1} MiB ({100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} %)");
-            foreach (var line in RssLines(m.Rss)) o.WriteLine(line);
+            foreach (var line in MemoryLines(m.Rss, m.Trimmed)) o.WriteLine(line);
+            // Where the resident growth comes from: the C heap's blocks in use (libtorch's tensors, oneDNN's scratch) and
+            // the managed heap's live objects, at the same instants. Flat in-use bytes under a rising resident set is
+            // fragmentation or page residency, not a leak.
+            if (m.NativeInUse.Count == m.Epochs) o.WriteLine(SeriesLine("native heap in use (mallinfo2)", m.NativeInUse));
+            o.WriteLine(SeriesLine("managed heap after a full GC", m.Managed));
+            o.WriteLine(SeriesLine("managed heap committed", m.Committed));
+            if (m.Anonymous.Count == m.Epochs)
+            {
+                o.WriteLine(SeriesLine("rss after malloc_trim, anonymous (heaps, stacks)", m.Anonymous));
+                o.WriteLine(SeriesLine("rss after malloc_trim, file-backed (code and mapped files)", m.FileBacked));
+            }
             o.WriteLine($"load average after the run: {BenchMachine.LoadAverage()}");
         }
         else
@@ -184,7 +212,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                     var m = TrainerPass(s, p, images, labels, device, cancellationToken) with { Bare = bare };
                     results[p].Add(m);
                     o.WriteLine($"round {round + 1} {SnakeCase.Of(p),-10}  bare loop {S(bare)} images/s, trainer {S(m.Trainer)} images/s (ratio {S(m.Trainer / bare)}), " +
-                                $"rss epoch 2 → {m.Epochs}: {100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} % ({m.GrowthMiBPerEpoch:+0.00;-0.00} MiB/epoch), load average {BenchMachine.LoadAverage()}");
+                                $"rss epoch 2 → {m.Epochs}: {100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} % ({m.GrowthMiBPerEpoch:+0.00;-0.00} MiB/epoch{(m.Trimmed.Count == m.Epochs ? FormattableString.Invariant($"; after malloc_trim {(m.Trimmed[^1] - m.Trimmed[1]) / 1048576.0 / (m.Epochs - 2):+0.00;-0.00}, fitted {RssSlope(m.Trimmed):+0.00;-0.00}") : "")}), load average {BenchMachine.LoadAverage()}");
                 }
             }
             static double Median(IEnumerable<double> v)
@@ -214,6 +242,12 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     {
         var dir = Path.Combine(Path.GetTempPath(), $"pneuknow-bench-train-{Environment.ProcessId}");
         var timings = new List<EpochTiming>();
+        var trimmed = new List<long>();
+        var nativeInUse = new List<long>();
+        var managed = new List<long>();
+        var committed = new List<long>();
+        var anonymous = new List<long>();
+        var fileBacked = new List<long>();
         var wall = new List<double>();
         var clock = Stopwatch.StartNew();
         long seen = 0;
@@ -247,6 +281,13 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 {
                     timings.Add(t);
                     wall.Add(clock.Elapsed.TotalSeconds);
+                    // Outside the timed spans (the clock restarts below): the trim's cost and the pages it makes the
+                    // next epoch fault in again are a few ms against epochs of seconds.
+                    if (PneuKnow.Augmentation.NativeHeap.Trim()) trimmed.Add(TrimmedResidentBytes());
+                    if (PneuKnow.Augmentation.NativeHeap.InUseBytes() is { } native) nativeInUse.Add(native);
+                    managed.Add(GC.GetTotalMemory(forceFullCollection: false));
+                    committed.Add(GC.GetGCMemoryInfo().TotalCommittedBytes);
+                    if (ProcStatus("RssAnon") is { } anon && ProcStatus("RssFile") is { } file) { anonymous.Add(anon); fileBacked.Add(file); }
                     // A line per epoch on stderr: a long measurement on a busy machine shows where it is and what it has found.
                     Console.Error.WriteLine(FormattableString.Invariant(
                         $"trainer epoch {t.Epoch + 1}/{s.Epochs}: rss {t.ResidentBytes / 1048576.0:F1} MiB, {t.TrainImagesPerSecond:F2} images/s in the training pass, {clock.Elapsed.TotalSeconds:F0} s"));
@@ -262,7 +303,29 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var timed = timings.Skip(1).ToList();
         double images1 = seen;
         return new Measurement(double.NaN, images1 / timed.Sum(t => t.TrainSeconds), images1 / wall.Skip(1).Sum(),
-            timings.Select(t => t.ResidentBytes).ToList());
+            timings.Select(t => t.ResidentBytes).ToList(), trimmed, nativeInUse, managed, committed, anonymous, fileBacked);
+    }
+
+    static string SeriesLine(string label, IReadOnlyList<long> bytes) =>
+        $"{label} per epoch (MiB): " + string.Join(", ", bytes.Select((b, i) => FormattableString.Invariant($"{i + 1}: {b / 1048576.0:F1}")))
+        + FormattableString.Invariant($"; epoch 2 → {bytes.Count}: {(bytes[^1] - bytes[1]) / 1048576.0 / (bytes.Count - 2):+0.00;-0.00} MiB/epoch (fitted {RssSlope(bytes):+0.00;-0.00})");
+
+    // A "Name:   123 kB" line of /proc/self/status in bytes; null off Linux or where the kernel has no such line.
+    static long? ProcStatus(string name)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(name + ":", StringComparison.Ordinal)
+                && long.TryParse(line[(name.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var kb))
+                return kb * 1024;
+        return null;
+    }
+
+    static long TrimmedResidentBytes()
+    {
+        using var p = Process.GetCurrentProcess();
+        p.Refresh();
+        return p.WorkingSet64;
     }
 
     /// <summary>With <c>--data phantom</c>: the decoded phantom images (null for pre-made batches).</summary>
