@@ -25,6 +25,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         o.WriteLine($"native:     {r.NativeStatus}");
         o.WriteLine($"loaded:     {r.LibTorchPath}");
         o.WriteLine($"oneDNN ISA: {(OneDnnIsa.Current is { } isa ? isa.ToString() : "not decided (not Linux x64)")}");
+        o.WriteLine($"malloc:     {MallocArenas.Describe()}");
         o.WriteLine($"cuda:       {r.Cuda}");
         o.WriteLine($"gpu:        {r.Gpu ?? "none (device is the CPU)"}");
         if (settings.Verbose)

@@ -288,7 +288,7 @@ public static class Trainer
             var record = new EpochRecord(epoch, (double)correct / seen, sumLoss / batches,
                 method.HasConsistency ? sumCons / batches : null, sumCls / batches,
                 valid.Accuracy, valid.Loss, schedule.Rate, weight);
-            var timing = new EpochTiming(epoch, trainSeconds, validSeconds, seen / Math.Max(trainSeconds, 1e-9), ResidentBytes(), preciseSeconds,
+            var timing = new EpochTiming(epoch, trainSeconds, validSeconds, seen / Math.Max(trainSeconds, 1e-9), ProcessMemory.ResidentBytes(), preciseSeconds,
                 TorchRuntime.Machine());
             return (record, timing, firstLoss);
         }
@@ -398,16 +398,6 @@ public static class Trainer
 
     static bool IsOutOfMemory(Exception e) =>
         e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) && e is not TrainingException;
-
-    static long ResidentBytes()
-    {
-        // Collect first so that the number reflects what is held, not garbage awaiting the GC.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        using var p = Process.GetCurrentProcess();
-        p.Refresh();
-        return p.WorkingSet64;
-    }
 
     /// <summary>Records the failure in the run folder (so tables and reruns see it) and returns the exception to throw.</summary>
     static TrainingException Fail(RunFolder folder, string key, int epoch, string reason)

@@ -156,7 +156,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             return 2;
         }
         var o = Console.Out;
-        o.WriteLine($"machine: {BenchMachine.CpuModel()}, {report.DeviceDescription}, {report.Threads} threads, TorchSharp {report.TorchSharpVersion}, libtorch {report.LibTorchVersion}, load average {BenchMachine.LoadAverage()} before the run");
+        o.WriteLine($"machine: {BenchMachine.CpuModel()}, {report.DeviceDescription}, {report.Threads} threads, TorchSharp {report.TorchSharpVersion}, libtorch {report.LibTorchVersion}, C heap {MallocArenas.Describe()}, load average {BenchMachine.LoadAverage()} before the run");
         if (OneDnnIsa.Current is { } isa) o.WriteLine($"oneDNN:  {isa}");
         if (s.Data == BenchData.Phantom)
         {
@@ -184,6 +184,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             o.WriteLine($"bare loop: {S(bare)} images/s (before {S(bare1)}, after {S(bare2)})");
             o.WriteLine($"trainer:   {S(m.Trainer)} images/s in the training pass; {S(m.WholeEpoch)} images/s per whole epoch (with validation of {_store?.Split(PneuKnow.Data.SplitNames.Valid).Count ?? s.Batch} images{(_store is null ? "" : ", the precise-BN pass")}, checkpoint and logs)");
             o.WriteLine($"ratio: {S(m.Trainer / bare)} (trainer ÷ bare loop; target ≥ 0.9)");
+            o.WriteLine(FeatureMapLine());
             o.WriteLine($"rss: epoch 2 {m.Rss2 / 1048576.0:F1} MiB, epoch {m.Epochs} {m.RssLast / 1048576.0:F1} MiB ({100.0 * (m.RssLast - m.Rss2) / m.Rss2:+0.0;-0.0} %)");
             foreach (var line in MemoryLines(m.Rss, m.Trimmed)) o.WriteLine(line);
             // Where the resident growth comes from: the C heap's blocks in use (libtorch's tensors, oneDNN's scratch) and
@@ -220,6 +221,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 var a = v.Order().ToArray();
                 return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
             }
+            o.WriteLine(FeatureMapLine());
             var first = precisions[0];
             double bareRef = Median(results[first].Select(m => m.Bare)), trainerRef = Median(results[first].Select(m => m.Trainer));
             o.WriteLine($"median of {s.Rounds} round(s), images/s (speed-up against {SnakeCase.Of(first)}):");
@@ -255,7 +257,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             bool phantom = _store is not null;
-            using var model = Create(s.Arch, device, phantom);
+            using var model = Create(s, device);
+            _featureMaps.Add("trainer " + FeatureMap(model, s.Size, device));
             TrainingData data;
             if (_store is { } store)
             {
@@ -283,11 +286,11 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                     wall.Add(clock.Elapsed.TotalSeconds);
                     // Outside the timed spans (the clock restarts below): the trim's cost and the pages it makes the
                     // next epoch fault in again are a few ms against epochs of seconds.
-                    if (PneuKnow.Augmentation.NativeHeap.Trim()) trimmed.Add(TrimmedResidentBytes());
+                    if (PneuKnow.Augmentation.NativeHeap.Trim()) trimmed.Add(PneuKnow.Runtime.ProcessMemory.ResidentBytes(collectFirst: false));
                     if (PneuKnow.Augmentation.NativeHeap.InUseBytes() is { } native) nativeInUse.Add(native);
                     managed.Add(GC.GetTotalMemory(forceFullCollection: false));
                     committed.Add(GC.GetGCMemoryInfo().TotalCommittedBytes);
-                    if (ProcStatus("RssAnon") is { } anon && ProcStatus("RssFile") is { } file) { anonymous.Add(anon); fileBacked.Add(file); }
+                    if (PneuKnow.Runtime.ProcessMemory.StatusBytes("RssAnon") is { } anon && PneuKnow.Runtime.ProcessMemory.StatusBytes("RssFile") is { } file) { anonymous.Add(anon); fileBacked.Add(file); }
                     // A line per epoch on stderr: a long measurement on a busy machine shows where it is and what it has found.
                     Console.Error.WriteLine(FormattableString.Invariant(
                         $"trainer epoch {t.Epoch + 1}/{s.Epochs}: rss {t.ResidentBytes / 1048576.0:F1} MiB, {t.TrainImagesPerSecond:F2} images/s in the training pass, {clock.Elapsed.TotalSeconds:F0} s"));
@@ -309,24 +312,6 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     static string SeriesLine(string label, IReadOnlyList<long> bytes) =>
         $"{label} per epoch (MiB): " + string.Join(", ", bytes.Select((b, i) => FormattableString.Invariant($"{i + 1}: {b / 1048576.0:F1}")))
         + FormattableString.Invariant($"; epoch 2 → {bytes.Count}: {(bytes[^1] - bytes[1]) / 1048576.0 / (bytes.Count - 2):+0.00;-0.00} MiB/epoch (fitted {RssSlope(bytes):+0.00;-0.00})");
-
-    // A "Name:   123 kB" line of /proc/self/status in bytes; null off Linux or where the kernel has no such line.
-    static long? ProcStatus(string name)
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(name + ":", StringComparison.Ordinal)
-                && long.TryParse(line[(name.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var kb))
-                return kb * 1024;
-        return null;
-    }
-
-    static long TrimmedResidentBytes()
-    {
-        using var p = Process.GetCurrentProcess();
-        p.Refresh();
-        return p.WorkingSet64;
-    }
 
     /// <summary>With <c>--data phantom</c>: the decoded phantom images (null for pre-made batches).</summary>
     PneuKnow.Data.ImageStore? _store;
@@ -355,15 +340,46 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         }
     }
 
-    static Backbone Create(string arch, Device device, bool phantom = false)
+    /// <summary>
+    /// The model both loops train: with <c>--data phantom</c> the quick preset's (the ResNets' last stage dilated, output
+    /// stride 16), else the reference stride. One builder, so the bare loop and the trainer always train the same network.
+    /// </summary>
+    static Backbone Create(Settings s, Device device)
     {
         manual_seed(2);
-        // The quick preset dilates the ResNets' last stage (output stride 16); other backbones keep their reference stride.
-        int stride = phantom && arch is "resnet18" or "resnet50" or "cntk_resnet18" ? 16 : Backbone.ReferenceOutputStride;
-        var m = BackboneZoo.Create(new BackboneOptions(arch, 5, 0.5, OutputStride: stride));
+        bool phantom = s.Data == BenchData.Phantom;
+        int stride = phantom && s.Arch is "resnet18" or "resnet50" or "cntk_resnet18" ? Backbone.DilatedOutputStride : Backbone.ReferenceOutputStride;
+        var m = BackboneZoo.Create(new BackboneOptions(s.Arch, 5, 0.5, OutputStride: stride));
         m.to(device);
         return m;
     }
+
+    /// <summary>
+    /// The feature map <paramref name="m"/> gives for one <paramref name="size"/>-px image (e.g. <c>7×7</c>), from a forward
+    /// pass without gradients in eval mode (no BatchNorm statistics change, no random numbers drawn); the model is left
+    /// in train mode. Printed for both loops, so a ratio between different networks cannot pass unnoticed.
+    /// </summary>
+    static string FeatureMap(Backbone m, int size, Device device)
+    {
+        m.eval();
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+        {
+            var f = m.Features(m.Normalize(zeros(1, 3, size, size, device: device)));
+            m.train();
+            return $"{f.shape[2]}×{f.shape[3]}";
+        }
+    }
+
+    /// <summary>What <see cref="FeatureMap"/> gave for each loop's model in this call.</summary>
+    string FeatureMapLine()
+    {
+        var maps = _featureMaps.Select(m => m[(m.LastIndexOf(' ') + 1)..]).Distinct().ToList();
+        return $"feature map per image: {string.Join(", ", _featureMaps)}" + (maps.Count == 1 ? " (the same network in both loops)" : " — DIFFERENT NETWORKS: the ratio compares unlike work");
+    }
+
+    /// <summary>The feature maps the loops' models gave (<see cref="FeatureMap"/>), each as "loop H×W".</summary>
+    readonly SortedSet<string> _featureMaps = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The trainer's options: the paper's recipe, as a stage that sets nothing but its required keys has it (the defaults are
@@ -377,9 +393,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     /// warm-up. A mixed precision runs the forward pass under autocast and the loss in float32, and fp16-mixed scales the
     /// loss, as the trainer does.
     /// </summary>
-    static double BareLoop(Settings s, PneuKnow.Training.Precision precision, Tensor[] images, Tensor[] labels, Device device)
+    double BareLoop(Settings s, PneuKnow.Training.Precision precision, Tensor[] images, Tensor[] labels, Device device)
     {
-        using var model = Create(s.Arch, device);
+        using var model = Create(s, device);
+        _featureMaps.Add("bare loop " + FeatureMap(model, s.Size, device));
         model.train();
         using var adam = optim.Adam(model.parameters(), lr: Recipe(s).LearningRate);
         var scaler = precision == PneuKnow.Training.Precision.Float16Mixed ? new DynamicLossScaler() : null;
