@@ -21,9 +21,21 @@ public enum OutputFormat
     Md,
 }
 
-/// <summary>The <c>--format</c> option of the commands that print a table.</summary>
+/// <summary>
+/// The <c>--format</c> option of the commands that print a table. Spectre reads options from attributes on each settings
+/// class, so every such class declares the property; its text, default and option name are the constants here (one owner).
+/// </summary>
 public interface IFormattedOutput
 {
+    /// <summary>The option's template.</summary>
+    const string Option = "--format <FORMAT>";
+
+    /// <summary>The option's help text.</summary>
+    const string Help = "How the table prints: table, csv, json or md (script formats send the notes under the table to stderr).";
+
+    /// <summary>The format when the option is not given: a boxed table for a person.</summary>
+    const OutputFormat Default = OutputFormat.Table;
+
     /// <summary>How the table is printed.</summary>
     OutputFormat Format { get; }
 }

@@ -17,10 +17,10 @@ public sealed class ExplainCommand : Command<ExplainCommand.Settings>
 {
     public sealed class Settings : CommandSettings, IFormattedOutput
     {
-        [CommandOption("--format <FORMAT>")]
-        [Description("How the table prints: table, csv, json or md (script formats send the notes under the table to stderr).")]
-        [DefaultValue(OutputFormat.Table)]
-        public OutputFormat Format { get; init; } = OutputFormat.Table;
+        [CommandOption(IFormattedOutput.Option)]
+        [Description(IFormattedOutput.Help)]
+        [DefaultValue(IFormattedOutput.Default)]
+        public OutputFormat Format { get; init; } = IFormattedOutput.Default;
 
         [Description("Run folder (holds run.json and best.pt), e.g. results/quick/runs/cntk_resnet18_clean_do_kd/student/run_0.")]
         [CommandArgument(0, "<run>")]

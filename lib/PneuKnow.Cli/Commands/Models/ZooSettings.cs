@@ -7,10 +7,10 @@ namespace PneuKnow.Cli.Commands.Models;
 /// <summary>Options of the commands that build every backbone of the zoo at one input size.</summary>
 public class ZooSettings : TorchSettings, IFormattedOutput
 {
-    [CommandOption("--format <FORMAT>")]
-    [Description("How the table prints: table, csv, json or md (script formats send the notes under the table to stderr).")]
-    [DefaultValue(OutputFormat.Table)]
-    public OutputFormat Format { get; init; } = OutputFormat.Table;
+    [CommandOption(IFormattedOutput.Option)]
+    [Description(IFormattedOutput.Help)]
+    [DefaultValue(IFormattedOutput.Default)]
+    public OutputFormat Format { get; init; } = IFormattedOutput.Default;
 
     [CommandOption("--size <PIXELS>")]
     [Description("Input height and width.")]

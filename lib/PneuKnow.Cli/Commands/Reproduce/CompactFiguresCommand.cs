@@ -13,18 +13,11 @@ namespace PneuKnow.Cli.Commands.Reproduce;
 /// </summary>
 public sealed class CompactFiguresCommand : Command<CompactFiguresCommand.Settings>
 {
-    /// <summary>The study folder.</summary>
-    public sealed class Settings : CommandSettings
+    /// <summary>A study folder holding figures/.</summary>
+    public sealed class Settings : StudyFolderSettings
     {
-        /// <summary>A study folder holding figures/.</summary>
-        [CommandArgument(0, "<STUDY>")]
-        [Description("A study folder written by `reproduce`, `merge` or `report` (holding figures/).")]
-        public string Study { get; init; } = "";
-
         /// <inheritdoc />
-        public override Spectre.Console.ValidationResult Validate() =>
-            Directory.Exists(Path.Combine(Study, "figures")) ? Spectre.Console.ValidationResult.Success()
-                : Spectre.Console.ValidationResult.Error($"<STUDY>: expected a study folder holding figures/, found no {Path.Combine(Study, "figures")}.");
+        protected override string Holds => "figures";
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)

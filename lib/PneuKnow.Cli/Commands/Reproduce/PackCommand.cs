@@ -4,18 +4,11 @@ using Spectre.Console.Cli;
 
 namespace PneuKnow.Cli.Commands.Reproduce;
 
-/// <summary>Settings of <c>pack</c> and <c>unpack</c>: the study folder.</summary>
-public sealed class PackSettings : CommandSettings
+/// <summary>Settings of <c>pack</c> and <c>unpack</c>: a study folder holding runs/.</summary>
+public sealed class PackSettings : StudyFolderSettings
 {
-    /// <summary>The study folder (holding runs/).</summary>
-    [CommandArgument(0, "<STUDY>")]
-    [Description("A study folder written by `reproduce` (holding runs/).")]
-    public string Study { get; init; } = "";
-
     /// <inheritdoc />
-    public override Spectre.Console.ValidationResult Validate() =>
-        Directory.Exists(Path.Combine(Study, "runs")) ? Spectre.Console.ValidationResult.Success()
-            : Spectre.Console.ValidationResult.Error($"<STUDY>: expected a study folder holding runs/, found no {Path.Combine(Study, "runs")}.");
+    protected override string Holds => "runs";
 }
 
 /// <summary>

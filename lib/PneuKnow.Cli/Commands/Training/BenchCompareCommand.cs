@@ -181,10 +181,10 @@ public sealed class BenchCompareCommand : Command<BenchCompareCommand.Settings>
         [Description("The Python interpreter with torch and torchvision (default: the first python3 on PATH that has them, then /usr/bin/python3).")]
         public string? Python { get; init; }
 
-        [CommandOption("--format <FORMAT>")]
+        [CommandOption(IFormattedOutput.Option)]
         [Description("How the table prints: table, csv, json or md (script formats send the notes to stderr and add the machine's fields to every row).")]
-        [DefaultValue(OutputFormat.Table)]
-        public OutputFormat Format { get; init; } = OutputFormat.Table;
+        [DefaultValue(IFormattedOutput.Default)]
+        public OutputFormat Format { get; init; } = IFormattedOutput.Default;
 
         public override Spectre.Console.ValidationResult Validate()
         {

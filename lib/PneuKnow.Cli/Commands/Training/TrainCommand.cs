@@ -11,10 +11,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
     public sealed class Settings : TorchSettings, IFormattedOutput
     {
-        [CommandOption("--format <FORMAT>")]
-        [Description("How the table prints: table, csv, json or md (script formats send the notes under the table to stderr).")]
-        [DefaultValue(OutputFormat.Table)]
-        public OutputFormat Format { get; init; } = OutputFormat.Table;
+        [CommandOption(IFormattedOutput.Option)]
+        [Description(IFormattedOutput.Help)]
+        [DefaultValue(IFormattedOutput.Default)]
+        public OutputFormat Format { get; init; } = IFormattedOutput.Default;
 
         [CommandArgument(0, "<CONFIG>")]
         [Description("The authors' INI config (.txt/.ini, [[settings]] + [[model]] or [[teacher]]/[[student]]) or the JSON form (.json).")]
