@@ -55,6 +55,7 @@ static class MallocArenas
         if (argv.Count == 0) return;
         var envp = Split(environ);
         envp.Add(Encoding.UTF8.GetBytes($"{Variable}={Default}"));
+        RemoveDiagnosticSocket();
         Exec("/proc/self/exe", argv, envp);
     }
 
@@ -62,6 +63,27 @@ static class MallocArenas
     public static string Describe() => Environment.GetEnvironmentVariable(Variable) is { } cap
         ? $"{Variable}={cap}"
         : $"the C library's default ({Variable} not set)";
+
+    /// <summary>
+    /// Removes the runtime's diagnostic socket of this process (<c>dotnet-diagnostic-&lt;pid&gt;-&lt;key&gt;-socket</c> in the
+    /// temporary folder), which the runtime removes only when it shuts down: a runtime replaced by <c>execve</c> never does,
+    /// and every command would leave one behind. The re-executed runtime makes its own.
+    /// </summary>
+    static void RemoveDiagnosticSocket()
+    {
+        try
+        {
+            foreach (var socket in Directory.EnumerateFiles(Path.GetTempPath(), DiagnosticSocketPattern(Environment.ProcessId)))
+                File.Delete(socket);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left behind: a file in the temporary folder, nothing more.
+        }
+    }
+
+    /// <summary>The file pattern of a process's diagnostic socket in the temporary folder.</summary>
+    internal static string DiagnosticSocketPattern(int pid) => $"dotnet-diagnostic-{pid}-*-socket";
 
     /// <summary>The NUL-terminated strings of a /proc file, each without its NUL.</summary>
     internal static List<byte[]> Split(byte[] nulSeparated)

@@ -9,7 +9,9 @@ namespace PneuKnow.Tests.Cli;
 /// </summary>
 public sealed class MallocArenasTests
 {
-    static (int Exit, string Out, string Error) RunCli(string? cap, params string[] args)
+    static (int Exit, string Out, string Error) RunCli(string? cap, params string[] args) => RunCli(cap, out _, args);
+
+    static (int Exit, string Out, string Error) RunCli(string? cap, out int pid, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PneuKnow.Cli.dll"));
@@ -17,6 +19,7 @@ public sealed class MallocArenasTests
         start.Environment.Remove("MALLOC_ARENA_MAX");
         if (cap is not null) start.Environment["MALLOC_ARENA_MAX"] = cap;
         using var p = Process.Start(start)!;
+        pid = p.Id;
         var error = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
         Assert.True(p.WaitForExit(120_000), "pneuknow did not finish in 2 minutes");
@@ -50,5 +53,15 @@ public sealed class MallocArenasTests
         var (exit, _, stderr) = RunCli(null, "info", "--threads", "zwei Kerne é");
         Assert.Equal(2, exit);
         Assert.Contains("zwei Kerne é", stderr);
+    }
+
+    [Fact]
+    public void The_re_execution_leaves_no_diagnostic_socket_behind()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // The runtime removes its diagnostic socket when it shuts down; the one execve replaced never shuts down.
+        var (exit, _, stderr) = RunCli(null, out int pid, "info", "--device", "cpu");
+        Assert.True(exit == 0, stderr);
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{pid}-*-socket"));
     }
 }
