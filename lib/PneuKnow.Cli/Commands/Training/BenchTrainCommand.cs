@@ -371,7 +371,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         }
     }
 
-    /// <summary>What <see cref="FeatureMap"/> gave for each loop's model in this call.</summary>
+    /// <summary>The line that prints each loop's feature map and flags loops that trained different networks.</summary>
     string FeatureMapLine()
     {
         var maps = _featureMaps.Select(m => m[(m.LastIndexOf(' ') + 1)..]).Distinct().ToList();
