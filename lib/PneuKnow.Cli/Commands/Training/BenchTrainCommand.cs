@@ -256,9 +256,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         try
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-            bool phantom = _store is not null;
             using var model = Create(s, device);
-            _featureMaps.Add("trainer " + FeatureMap(model, s.Size, device));
+            _featureMaps.Add(("trainer", FeatureMap(model, s.Size, device)));
             TrainingData data;
             if (_store is { } store)
             {
@@ -278,7 +277,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                 data = new TrainingData(source, new EvaluationSplit("valid", valid, Enumerable.Range(0, s.Batch).Select(i => $"{i}").ToArray()),
                     null, ["0", "1", "2", "3", "4"]);
             }
-            Trainer.Train(new TrainingRun(model, new Baseline(), data, Recipe(s, phantom) with { Precision = precision }, dir)
+            Trainer.Train(new TrainingRun(model, new Baseline(), data, Recipe(s) with { Precision = precision }, dir)
             {
                 EpochCompleted = (_, t) =>
                 {
@@ -374,19 +373,19 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     /// <summary>The line that prints each loop's feature map and flags loops that trained different networks.</summary>
     string FeatureMapLine()
     {
-        var maps = _featureMaps.Select(m => m[(m.LastIndexOf(' ') + 1)..]).Distinct().ToList();
-        return $"feature map per image: {string.Join(", ", _featureMaps)}" + (maps.Count == 1 ? " (the same network in both loops)" : " — DIFFERENT NETWORKS: the ratio compares unlike work");
+        int maps = _featureMaps.Select(m => m.Map).Distinct().Count();
+        return $"feature map per image: {string.Join(", ", _featureMaps.Select(m => $"{m.Loop} {m.Map}"))}" + (maps == 1 ? " (the same network in both loops)" : " — DIFFERENT NETWORKS: the ratio compares unlike work");
     }
 
-    /// <summary>The feature maps the loops' models gave (<see cref="FeatureMap"/>), each as "loop H×W".</summary>
-    readonly SortedSet<string> _featureMaps = new(StringComparer.Ordinal);
+    /// <summary>The feature maps the loops' models gave (<see cref="FeatureMap"/>), sorted by loop name.</summary>
+    readonly SortedSet<(string Loop, string Map)> _featureMaps = [];
 
     /// <summary>
     /// The trainer's options: the paper's recipe, as a stage that sets nothing but its required keys has it (the defaults are
     /// written once, in <see cref="StageConfig"/>), with seed 1.
     /// </summary>
-    static TrainerOptions Recipe(Settings s, bool phantom = false) =>
-        new StageConfig(s.Size, s.Arch, Dropout: 0.5, s.Epochs, AugmentationKind.None, s.Batch) { PreciseBatchNorm = phantom }.ToTrainerOptions(teacher: false, seed: 1);
+    static TrainerOptions Recipe(Settings s) =>
+        new StageConfig(s.Size, s.Arch, Dropout: 0.5, s.Epochs, AugmentationKind.None, s.Batch) { PreciseBatchNorm = s.Data == BenchData.Phantom }.ToTrainerOptions(teacher: false, seed: 1);
 
     /// <summary>
     /// The reference: forward, cross-entropy, backward, Adam step (at the recipe's learning rate), nothing else; epoch 1 is
@@ -396,7 +395,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     double BareLoop(Settings s, PneuKnow.Training.Precision precision, Tensor[] images, Tensor[] labels, Device device)
     {
         using var model = Create(s, device);
-        _featureMaps.Add("bare loop " + FeatureMap(model, s.Size, device));
+        _featureMaps.Add(("bare loop", FeatureMap(model, s.Size, device)));
         model.train();
         using var adam = optim.Adam(model.parameters(), lr: Recipe(s).LearningRate);
         var scaler = precision == PneuKnow.Training.Precision.Float16Mixed ? new DynamicLossScaler() : null;
